@@ -1,0 +1,70 @@
+"""Conversations and their messages: the stored transcript of every chat turn."""
+
+from django.conf import settings
+from django.db import models
+
+TITLE_MAX_LENGTH = 200
+
+
+class Conversation(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
+    )
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Moderation: who flagged this transcript, when, and why.
+    flagged = models.BooleanField(default=False)
+    flag_reason = models.TextField(blank=True, default="")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="flagged_conversations",
+    )
+    flagged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-updated_at"], name="conversation_owner_recent_idx")]
+        permissions = [("flag_conversation", "Can flag and unflag conversations")]
+
+    def __str__(self) -> str:
+        return self.title or f"Conversation {self.pk}"
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user"
+        ASSISTANT = "assistant"
+
+    class Status(models.TextChoices):
+        STREAMING = "streaming"
+        COMPLETE = "complete"
+        CANCELLED = "cancelled"
+        ERROR = "error"
+        INTERRUPTED = "interrupted"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    content = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETE)
+    # The assistant's tool calls in order: [{"call_id", "name", "arguments", "output"}].
+    tool_calls = models.JSONField(default=list, blank=True)
+    run_id = models.UUIDField(null=True, blank=True, db_index=True)
+    model_name = models.CharField(max_length=100, blank=True, default="")
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    time_to_first_token_ms = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=50, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_conversation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:60]}"

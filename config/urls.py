@@ -1,0 +1,17 @@
+"""URL map: the JSON API under /api/, admin, and the web chat pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/auth/", include("accounts.urls")),
+    path("api/<int:user_id>/", include("chat.api_urls")),
+    path("api/<int:user_id>/", include("todos.api_urls")),
+    path("", include("chat.page_urls")),
+]
+
+handler400 = "config.errors.handler400"
+handler403 = "config.errors.handler403"
+handler404 = "config.errors.handler404"
+handler500 = "config.errors.handler500"

@@ -1,0 +1,13 @@
+"""Loaded by pytest before Django: the environment every test run starts from.
+
+Settings read the environment at import, so this must run before pytest-django imports them.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+# The offline model streams at full speed in tests unless a test asks for a pace.
+os.environ.setdefault("OFFLINE_MODEL_FIRST_TOKEN_MS", "0")
+os.environ.setdefault("OFFLINE_MODEL_TOKEN_MS", "0")
+for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_MODEL", "REDIS_URL"):
+    os.environ.pop(name, None)

@@ -1,0 +1,37 @@
+"""A real uvicorn server in a background thread, for tests that speak HTTP to the product."""
+
+import asyncio
+import threading
+
+import uvicorn
+
+
+class LiveAsgiServer:
+    """Serve `config.asgi:application` on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, app: str = "config.asgi:application"):
+        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self._serve, name="live-asgi-server", daemon=True)
+        self.url = ""
+
+    def _serve(self) -> None:
+        asyncio.run(self.server.serve())
+
+    def __enter__(self) -> "LiveAsgiServer":
+        self.thread.start()
+        for _ in range(500):
+            if self.server.started:
+                break
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn failed to start")
+            threading.Event().wait(0.01)
+        else:
+            raise RuntimeError("uvicorn did not start within 5 s")
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

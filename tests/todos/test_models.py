@@ -1,0 +1,62 @@
+"""Task rules, in the services and in the database itself."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from todos.models import Task
+from todos.selectors import TaskNotFound, task_get, task_list
+from todos.services import task_complete, task_create, task_update
+
+pytestmark = pytest.mark.django_db
+
+
+def test_title_is_stripped(user):
+    assert task_create(owner=user, title="  buy milk \n").title == "buy milk"
+
+
+@pytest.mark.parametrize("title", ["", "   ", None, "x" * 201])
+def test_bad_titles_are_rejected(user, title):
+    with pytest.raises(ValidationError) as error:
+        task_create(owner=user, title=title)
+    assert "title" in error.value.message_dict
+
+
+def test_description_limit(user):
+    task_create(owner=user, title="ok", description="d" * 2000)
+    with pytest.raises(ValidationError):
+        task_create(owner=user, title="ok", description="d" * 2001)
+
+
+@pytest.mark.parametrize("fields", [{"title": ""}, {"title": "x" * 201}, {"description": "d" * 2001}])
+def test_database_constraints_hold_without_the_service(user, fields):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.create(owner=user, **({"title": "ok"} | fields))
+
+
+def test_completed_needs_a_timestamp_in_the_database(user):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Task.objects.create(owner=user, title="ok", completed=True)
+
+
+def test_complete_and_reopen(user):
+    task = task_complete(task=task_create(owner=user, title="ship it"))
+    assert task.completed and task.completed_at is not None
+    task = task_update(task=task, completed=False)
+    assert not task.completed and task.completed_at is None
+
+
+def test_reads_are_scoped_to_the_owner(user, other_user):
+    mine = task_create(owner=user, title="mine")
+    theirs = task_create(owner=other_user, title="theirs")
+    assert list(task_list(owner=user)) == [mine]
+    with pytest.raises(TaskNotFound, match=f"Task {theirs.id} not found"):
+        task_get(owner=user, task_id=theirs.id)
+
+
+def test_status_filter(user):
+    done = task_complete(task=task_create(owner=user, title="done"))
+    todo = task_create(owner=user, title="todo")
+    assert list(task_list(owner=user, status="pending")) == [todo]
+    assert list(task_list(owner=user, status="completed")) == [done]
+    assert list(task_list(owner=user, status="all")) == [todo, done]

@@ -1,0 +1,63 @@
+"""Task writes: the one place task rules live. The REST API, the agent's tools and admin call these."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
+
+
+def clean_title(title: object) -> str:
+    """A stripped title of 1 to 200 characters, or a ValidationError on `title`."""
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationError({"title": ["A task needs a title."]})
+    title = title.strip()
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError({"title": [f"A title has at most {TITLE_MAX_LENGTH} characters."]})
+    return title
+
+
+def clean_description(description: object) -> str:
+    if description is None:
+        return ""
+    if not isinstance(description, str):
+        raise ValidationError({"description": ["A description must be text."]})
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            {"description": [f"A description has at most {DESCRIPTION_MAX_LENGTH} characters."]}
+        )
+    return description
+
+
+def task_create(*, owner: AbstractBaseUser, title: str, description: str = "") -> Task:
+    return Task.objects.create(
+        owner=owner, title=clean_title(title), description=clean_description(description)
+    )
+
+
+def task_update(
+    *,
+    task: Task,
+    title: str | None = None,
+    description: str | None = None,
+    completed: bool | None = None,
+) -> Task:
+    """Change the given fields; None leaves a field as it is."""
+    if title is not None:
+        task.title = clean_title(title)
+    if description is not None:
+        task.description = clean_description(description)
+    if completed is not None and completed != task.completed:
+        task.completed = completed
+        task.completed_at = timezone.now() if completed else None
+    task.save()
+    return task
+
+
+def task_complete(*, task: Task) -> Task:
+    return task_update(task=task, completed=True)
+
+
+def task_delete(*, task: Task) -> None:
+    task.delete()
