@@ -1,6 +1,6 @@
 """Account endpoints: register and who-am-I. Tokens come from simplejwt's views."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -8,8 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import user_register
+from config.openapi import error_responses
 
 
+@extend_schema_serializer(component_name="User")
 class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -19,11 +21,16 @@ class RegisterApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema_serializer(component_name="Register")
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(write_only=True, trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, tags=["auth"])
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: UserOutputSerializer, **error_responses(400)},
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -32,6 +39,6 @@ class RegisterApi(APIView):
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: UserOutputSerializer}, tags=["auth"])
+    @extend_schema(responses={200: UserOutputSerializer, **error_responses(401)}, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)

@@ -1,11 +1,28 @@
 from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.apis import MeApi, RegisterApi
+from config.openapi import error_responses
+
+# simplejwt's own views, with their 400/401 answers (in the API's error shape) documented.
+TokenObtainApi = extend_schema_view(
+    post=extend_schema(
+        tags=["auth"],
+        responses={200: TokenObtainPairSerializer, **error_responses(400, 401)},
+    )
+)(TokenObtainPairView)
+TokenRefreshApi = extend_schema_view(
+    post=extend_schema(
+        tags=["auth"],
+        responses={200: TokenRefreshSerializer, **error_responses(400, 401)},
+    )
+)(TokenRefreshView)
 
 urlpatterns = [
-    path("token/", TokenObtainPairView.as_view(), name="token-obtain"),
-    path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/", TokenObtainApi.as_view(), name="token-obtain"),
+    path("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
     path("register/", RegisterApi.as_view(), name="register"),
     path("me/", MeApi.as_view(), name="me"),
 ]

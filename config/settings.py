@@ -140,6 +140,22 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Manage your todo list by chatting with an AI assistant.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components, so read-only and write-only fields are exact.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": [
+        {"name": "auth", "description": "Register, obtain and refresh JWTs, who am I."},
+        {"name": "chat", "description": "Talk to the assistant, streaming or not."},
+        {"name": "conversations", "description": "Stored transcripts."},
+        {"name": "tasks", "description": "The todo list the assistant manages."},
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "MessageRoleEnum": "chat.models.Message.Role",
+        "MessageStatusEnum": "chat.models.Message.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.add_chat_endpoints",
+    ],
 }
 
 # --- Model (the agent) ----------------------------------------------------------------------

@@ -6,6 +6,8 @@ Settings read the environment at import, so this must run before pytest-django i
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+# Tests see only the environment they set, never a developer's .env.
+os.environ["DOTENV_DISABLED"] = "1"
 # The offline model streams at full speed in tests unless a test asks for a pace.
 os.environ.setdefault("OFFLINE_MODEL_FIRST_TOKEN_MS", "0")
 os.environ.setdefault("OFFLINE_MODEL_TOKEN_MS", "0")

@@ -1,0 +1,60 @@
+"""The todo assistant: one `Agent` per process, rebuilt only when model settings change."""
+
+from functools import cache
+
+from agents import Agent, RunConfig, set_tracing_disabled
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from chat.model_provider import ModelChoice, build_model_choice
+from todos.tools import TASK_TOOLS, TaskToolContext
+
+INSTRUCTIONS = """\
+You are Taskstream, a friendly and concise assistant that manages the user's todo list.
+- Use the tools to add, list, complete, delete and update tasks; never pretend you did.
+- Before acting on a task by name, call list_tasks to find its id; never guess an id.
+- After acting, confirm briefly what you did, naming the task(s).
+- If a tool reports an error, say so plainly and suggest what to do.
+- You only manage tasks. For anything else, say so kindly in one sentence.
+Keep replies short. Markdown lists are fine for several tasks."""
+
+MODEL_SETTING_NAMES = frozenset(
+    {
+        "AGENT_MODEL", "AGENT_API", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_REQUEST_TIMEOUT_S",
+        "AGENT_MAX_RETRIES", "OFFLINE_MODEL_FIRST_TOKEN_MS", "OFFLINE_MODEL_TOKEN_MS",
+        "AGENT_TRACING",
+    }
+)
+
+
+@cache
+def model_choice() -> ModelChoice:
+    # Without tracing configured the SDK would try to export traces to OpenAI on every run.
+    set_tracing_disabled(not settings.AGENT_TRACING)
+    return build_model_choice()
+
+
+@cache
+def todo_agent() -> Agent[TaskToolContext]:
+    choice = model_choice()
+    return Agent[TaskToolContext](
+        name="Taskstream",
+        instructions=INSTRUCTIONS,
+        tools=TASK_TOOLS,
+        model=choice.model,
+        model_settings=choice.model_settings,
+    )
+
+
+@cache
+def run_config() -> RunConfig:
+    return RunConfig(tracing_disabled=not settings.AGENT_TRACING, workflow_name="Taskstream chat")
+
+
+@receiver(setting_changed)
+def _rebuild_agent_on_model_settings_change(*, setting: str, **kwargs) -> None:
+    if setting in MODEL_SETTING_NAMES:
+        model_choice.cache_clear()
+        todo_agent.cache_clear()
+        run_config.cache_clear()

@@ -1,0 +1,56 @@
+"""Parse and validate a chat request body before anything is stored or streamed."""
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+MAX_ID = 2**63 - 1  # the largest primary key a database column holds
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    message: str
+    conversation_id: int | None
+
+
+class InvalidChatRequest(Exception):
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+def _field_error(field: str, message: str) -> InvalidChatRequest:
+    return InvalidChatRequest(f"Invalid input: {field}.", {field: [message]})
+
+
+def parse_chat_request(body: bytes) -> ChatRequest:
+    """The request, or InvalidChatRequest naming what is wrong."""
+    try:
+        payload = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidChatRequest("The request body must be JSON.") from None
+    if not isinstance(payload, dict):
+        raise InvalidChatRequest("The request body must be a JSON object.")
+
+    message = payload.get("message")
+    if message is None:
+        raise _field_error("message", "This field is required.")
+    if not isinstance(message, str):
+        raise _field_error("message", "A message must be a string.")
+    if not message.strip():
+        raise _field_error("message", "A message cannot be empty.")
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(message) > limit:
+        raise _field_error("message", f"A message has at most {limit} characters ({len(message)} sent).")
+
+    conversation_id = payload.get("conversation_id")
+    if conversation_id is not None and (
+        isinstance(conversation_id, bool)
+        or not isinstance(conversation_id, int)
+        or not 1 <= conversation_id <= MAX_ID
+    ):
+        raise _field_error("conversation_id", "A conversation id must be a positive integer or null.")
+    return ChatRequest(message=message.strip(), conversation_id=conversation_id)

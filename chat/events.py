@@ -1,0 +1,75 @@
+"""The run event protocol: one definition for every producer and consumer.
+
+A run emits `start`, then any of `thinking`, `text`, `tool_call`, `tool_result`, then exactly one
+terminal `done` or `error`. Every event carries `type` and `seq` (0, 1, 2, ... within the run).
+On the wire (SSE) each event is one frame: `data: <JSON on one line>\\n\\n`.
+"""
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    START = "start"
+    THINKING = "thinking"
+    TEXT = "text"
+    TOOL_CALL = "tool_call"
+    TOOL_RESULT = "tool_result"
+    DONE = "done"
+    ERROR = "error"
+
+
+# The fields each event type carries besides `type` and `seq`.
+EVENT_FIELDS: dict[EventType, tuple[str, ...]] = {
+    EventType.START: ("conversation_id", "run_id", "user_message_id"),
+    EventType.THINKING: (),
+    EventType.TEXT: ("content",),
+    EventType.TOOL_CALL: ("call_id", "name", "arguments"),
+    EventType.TOOL_RESULT: ("call_id", "name", "output"),
+    EventType.DONE: ("message_id", "status"),
+    EventType.ERROR: ("code", "message"),
+}
+TERMINAL_TYPES = frozenset({EventType.DONE, EventType.ERROR})
+
+SSE_KEEPALIVE = b": keepalive\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    type: EventType
+    seq: int
+    data: dict[str, Any]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.type in TERMINAL_TYPES
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type.value, "seq": self.seq, **self.data}
+
+    def to_sse(self) -> bytes:
+        """One SSE frame. JSON never contains a raw newline, so one `data:` line suffices."""
+        payload = json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
+        return f"data: {payload}\n\n".encode()
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "RunEvent":
+        event_type = EventType(raw["type"])
+        data = {name: raw[name] for name in EVENT_FIELDS[event_type]}
+        return cls(type=event_type, seq=int(raw["seq"]), data=data)
+
+
+class EventSequence:
+    """Numbers a run's events and checks each carries exactly its type's fields."""
+
+    def __init__(self) -> None:
+        self._next_seq = 0
+
+    def make(self, event_type: EventType, **data: Any) -> RunEvent:
+        if tuple(data) != EVENT_FIELDS[event_type] and set(data) != set(EVENT_FIELDS[event_type]):
+            raise ValueError(f"{event_type} takes {EVENT_FIELDS[event_type]}, got {tuple(data)}")
+        event = RunEvent(type=event_type, seq=self._next_seq, data=data)
+        self._next_seq += 1
+        return event

@@ -1,0 +1,83 @@
+"""A run: the agent loop for one turn, as a stream of run events, saved when it ends.
+
+`run_turn` knows nothing of HTTP: the stream view relays its events as SSE, the JSON chat
+view collects them, and later a broker can carry them between workers.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from agents import Runner
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from chat.agent import run_config, todo_agent
+from chat.events import EventSequence, EventType, RunEvent
+from chat.failures import classify_failure, log_failure
+from chat.models import Message
+from chat.sdk_events import translate
+from chat.transcript import TranscriptRecorder
+from chat.turns import Turn, TurnOutcome, turn_finish
+from todos.tools import TaskToolContext
+
+
+async def _save(turn: Turn, outcome: TurnOutcome) -> None:
+    # Shielded: a client leaving mid-save must not lose the transcript.
+    await asyncio.shield(sync_to_async(turn_finish)(turn=turn, outcome=outcome))
+
+
+async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
+    """Yield `start`, the run's events, then `done` or `error` once the reply is saved.
+
+    If the consumer stops early (client gone), the agent is cancelled and what was produced
+    so far is saved as `interrupted`.
+    """
+    sequence = EventSequence()
+    transcript = TranscriptRecorder()
+    yield sequence.make(
+        EventType.START,
+        conversation_id=turn.conversation_id,
+        run_id=str(turn.run_id),
+        user_message_id=turn.user_message_id,
+    )
+    result = None
+    saved = False
+    try:
+        try:
+            result = Runner.run_streamed(
+                todo_agent(),
+                input=turn.input_items,
+                context=TaskToolContext(user=turn.user),
+                max_turns=settings.AGENT_MAX_TURNS,
+                run_config=run_config(),
+            )
+            async for sdk_event in result.stream_events():
+                event = translate(sdk_event, sequence, transcript)
+                if event is not None:
+                    transcript.record(event)
+                    yield event
+        except Exception as exc:
+            failure = classify_failure(exc)
+            log_failure(turn.run_id, failure, exc, secrets=(settings.OPENAI_API_KEY,))
+            await _save(turn, transcript.outcome(Message.Status.ERROR, error_code=failure.code))
+            saved = True
+            yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
+            return
+        usage = result.context_wrapper.usage
+        await _save(
+            turn,
+            transcript.outcome(
+                Message.Status.COMPLETE,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+            ),
+        )
+        saved = True
+        yield sequence.make(
+            EventType.DONE, message_id=turn.assistant_message_id, status=Message.Status.COMPLETE
+        )
+    finally:
+        if not saved:
+            if result is not None:
+                result.cancel()
+            await _save(turn, transcript.outcome(Message.Status.INTERRUPTED))

@@ -1,0 +1,125 @@
+"""A chat turn's writes: open it before the first byte, close it after the last.
+
+Each is one short transaction, so a streamed reply costs two database round trips plus what
+its tools do, never a write per token.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from chat.history import history_input_items
+from chat.models import TITLE_MAX_LENGTH, Conversation, Message
+
+TITLE_WORDS_LENGTH = 60
+
+
+class ConversationNotFound(Exception):
+    """No conversation with that id belongs to this user."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One user message and the assistant reply being produced for it."""
+
+    user: AbstractBaseUser
+    conversation_id: int
+    user_message_id: int
+    assistant_message_id: int
+    run_id: uuid.UUID
+    model_name: str
+    input_items: list[dict[str, Any]] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    """What a finished (or cut off) run produced, for the transcript."""
+
+    status: str
+    content: str
+    tool_calls: list[dict[str, Any]]
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    time_to_first_token_ms: int | None = None
+    duration_ms: int | None = None
+    error_code: str = ""
+
+
+def title_from_message(text: str) -> str:
+    """A short title from the first message: its first line, cut at a word boundary."""
+    first_line = " ".join(text.split())
+    if len(first_line) <= TITLE_WORDS_LENGTH:
+        return first_line[:TITLE_MAX_LENGTH]
+    cut = first_line[:TITLE_WORDS_LENGTH].rsplit(" ", 1)[0] or first_line[:TITLE_WORDS_LENGTH]
+    return f"{cut}…"
+
+
+def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
+    recent = Message.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-id")
+    return list(reversed(recent[:limit]))
+
+
+def turn_start(
+    *,
+    user: AbstractBaseUser,
+    conversation_id: int | None,
+    text: str,
+    model_name: str,
+    history_limit: int,
+) -> Turn:
+    """Save the user's message (creating the conversation if needed) and reserve the reply.
+
+    The reply row starts as `streaming`: if the process dies mid-run the row says so.
+    """
+    with transaction.atomic():
+        if conversation_id is None:
+            conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
+            history: list[Message] = []
+        else:
+            conversation = Conversation.objects.filter(pk=conversation_id, owner=user).first()
+            if conversation is None:
+                raise ConversationNotFound(conversation_id)
+            history = _recent_messages(conversation.pk, history_limit)
+            Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+        run_id = uuid.uuid4()
+        user_message, assistant_message = Message.objects.bulk_create(
+            [
+                Message(conversation=conversation, role=Message.Role.USER, content=text),
+                Message(
+                    conversation=conversation,
+                    role=Message.Role.ASSISTANT,
+                    status=Message.Status.STREAMING,
+                    run_id=run_id,
+                    model_name=model_name,
+                ),
+            ]
+        )
+    return Turn(
+        user=user,
+        conversation_id=conversation.pk,
+        user_message_id=user_message.pk,
+        assistant_message_id=assistant_message.pk,
+        run_id=run_id,
+        model_name=model_name,
+        input_items=[*history_input_items(history), {"role": "user", "content": text}],
+    )
+
+
+def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
+    """Store the reply as it ended and move the conversation to the top of the list."""
+    with transaction.atomic():
+        Message.objects.filter(pk=turn.assistant_message_id).update(
+            status=outcome.status,
+            content=outcome.content,
+            tool_calls=outcome.tool_calls,
+            input_tokens=outcome.input_tokens,
+            output_tokens=outcome.output_tokens,
+            time_to_first_token_ms=outcome.time_to_first_token_ms,
+            duration_ms=outcome.duration_ms,
+            error_code=outcome.error_code,
+        )
+        Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())

@@ -1,0 +1,233 @@
+"""The OpenAPI schema's shared parts: the error component every 4xx response uses, and the
+chat endpoints, which are plain async Django views drf-spectacular cannot introspect and so
+are added by a postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+"""
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from rest_framework import serializers
+
+from chat.events import EVENT_FIELDS, EventSequence, EventType
+
+ERROR_COMPONENT = "Error"
+ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: bad JSON, a bad query parameter, or fields that failed (`errors`).",
+    401: "No credentials, or a token that is invalid or expired.",
+    403: "The URL's user id is not the caller's, or a session request lacks its CSRF token.",
+    404: "No such object for this user (another user's ids are reported as missing too).",
+    409: "The object is busy: a reply is still streaming into this conversation.",
+    502: "The model failed; the body also has `conversation_id` and `message_id`.",
+    504: "The model timed out; the body also has `conversation_id` and `message_id`.",
+}
+
+
+@extend_schema_serializer(component_name=ERROR_COMPONENT)
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (config/errors.py)."""
+
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(
+        help_text="What went wrong, for programs: e.g. `invalid`, "
+        "`not_found`, `not_authenticated`, `permission_denied`."
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per failed field; present only when fields failed.",
+    )
+
+
+def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
+    """`responses` entries for @extend_schema: each status in the error shape."""
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in status_codes
+    }
+
+
+# --- The chat endpoints (chat/api_urls.py) --------------------------------------------------
+
+# What each event means; its fields come from chat.events, the protocol's one definition.
+EVENT_MEANINGS = {
+    EventType.START: "The turn is stored and the run has begun.",
+    EventType.THINKING: "The model is working before its first token.",
+    EventType.TEXT: "The next piece of the reply.",
+    EventType.TOOL_CALL: "The agent calls one of its tools.",
+    EventType.TOOL_RESULT: "What the tool returned.",
+    EventType.DONE: "The reply is stored with this status; the stream ends.",
+    EventType.ERROR: "The run failed; the stream ends.",
+}
+
+
+def _stream_description() -> str:
+    rows = "\n".join(
+        f"| `{event_type}` | {', '.join(f'`{name}`' for name in fields) or '-'} "
+        f"| {EVENT_MEANINGS.get(event_type, '')} |"
+        for event_type, fields in EVENT_FIELDS.items()
+    )
+    return (
+        "Send a message and receive the assistant's reply as Server-Sent Events, one "
+        "`data: <json>` frame per event. Every event has `type` and `seq` (0, 1, 2, ... within "
+        "the run); a run ends with exactly one `done` or `error`. Lines starting with `:` are "
+        "keep-alive comments.\n\n| type | fields | meaning |\n|---|---|---|\n" + rows
+    )
+
+
+def _stream_example() -> str:
+    events = EventSequence()
+    frames = [
+        events.make(
+            EventType.START,
+            conversation_id=7,
+            run_id="5f0c9a9e-2b8e-4d61-9a63-0b7d2f8f1c42",
+            user_message_id=41,
+        ),
+        events.make(EventType.THINKING),
+        events.make(
+            EventType.TOOL_CALL, call_id="call_1", name="add_task", arguments={"title": "Buy milk"}
+        ),
+        events.make(
+            EventType.TOOL_RESULT,
+            call_id="call_1",
+            name="add_task",
+            output={"ok": True, "task": {"id": 3, "title": "Buy milk"}},
+        ),
+        events.make(EventType.TEXT, content="Added "),
+        events.make(EventType.TEXT, content="Buy milk."),
+        events.make(EventType.DONE, message_id=42, status="complete"),
+    ]
+    return b"".join(frame.to_sse() for frame in frames).decode()
+
+
+def _chat_components() -> dict[str, dict[str, Any]]:
+    return {
+        "ChatRequest": {
+            "type": "object",
+            "properties": {
+                "message": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": settings.CHAT_MAX_MESSAGE_CHARS,
+                    "description": "What the user says.",
+                },
+                "conversation_id": {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": "Continue this conversation; null or absent starts a new one.",
+                },
+            },
+            "required": ["message"],
+        },
+        "ChatToolCall": {
+            "type": "object",
+            "properties": {
+                "call_id": {"type": "string"},
+                "name": {"type": "string"},
+                "arguments": {"description": "The arguments the agent passed (JSON)."},
+                "output": {"description": "What the tool returned (JSON, or text)."},
+            },
+            "required": ["call_id", "name", "arguments"],
+        },
+        "ChatReply": {
+            "type": "object",
+            "properties": {
+                "conversation_id": {"type": "integer"},
+                "message_id": {"type": "integer", "description": "The stored assistant message."},
+                "response": {"type": "string", "description": "The assistant's whole reply."},
+                "tool_calls": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/ChatToolCall"},
+                },
+            },
+            "required": ["conversation_id", "message_id", "response", "tool_calls"],
+        },
+    }
+
+
+def _chat_operation(
+    *,
+    operation_id: str,
+    summary: str,
+    description: str,
+    ok: dict[str, Any],
+    error_codes: tuple[int, ...],
+    security: list,
+) -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "tags": ["chat"],
+            "parameters": [
+                {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}
+                },
+            },
+            "security": security,
+            "responses": {
+                "200": ok,
+                **{
+                    str(code): {
+                        "description": ERROR_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": ERROR_REF}},
+                    }
+                    for code in error_codes
+                },
+            },
+        }
+    }
+
+
+def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: document POST /api/{user_id}/chat/stream and
+    POST /api/{user_id}/chat, which are not DRF views."""
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas.update(_chat_components())
+    paths = result.setdefault("paths", {})
+    # The same credentials as the DRF endpoints under /api/{user_id}/.
+    security = next(
+        (
+            operation["security"]
+            for path, operations in paths.items()
+            if path.startswith("/api/{user_id}/")
+            for operation in operations.values()
+            if "security" in operation
+        ),
+        [],
+    )
+    paths["/api/{user_id}/chat/stream"] = _chat_operation(
+        operation_id="chat_stream",
+        summary="Chat, streaming the reply (Server-Sent Events)",
+        description=_stream_description(),
+        ok={
+            "description": "The event stream; errors after it starts arrive as an `error` event.",
+            "content": {
+                "text/event-stream": {"schema": {"type": "string"}, "example": _stream_example()}
+            },
+        },
+        error_codes=(400, 401, 403, 404),
+        security=security,
+    )
+    paths["/api/{user_id}/chat"] = _chat_operation(
+        operation_id="chat",
+        summary="Chat, returning the whole reply at once",
+        description="Send a message; the response arrives when the assistant has finished.",
+        ok={
+            "description": "The stored reply and the tools it called.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatReply"}}},
+        },
+        error_codes=(400, 401, 403, 404, 502, 504),
+        security=security,
+    )
+    result["paths"] = dict(sorted(paths.items()))
+    return result

@@ -1,0 +1,171 @@
+"""What a run leaves in the transcript: after success, a model error, a client leaving; history."""
+
+import time
+
+import httpx
+import openai
+import pytest
+from agents.testing import ModelStep, assistant_message, function_call
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chat.models import Conversation, Message
+from chat.run import run_turn
+from chat.turns import turn_start
+from tests.conftest import bearer
+from tests.sse import stream_chat
+from todos.models import Task
+
+
+def open_turn(user, text, conversation_id=None):
+    return turn_start(
+        user=user,
+        conversation_id=conversation_id,
+        text=text,
+        model_name="scripted",
+        history_limit=settings.CHAT_HISTORY_MAX_MESSAGES,
+    )
+
+
+def collect(turn) -> list:
+    async def consume():
+        return [event.as_dict() async for event in run_turn(turn)]
+
+    return async_to_sync(consume)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_model_error_becomes_an_error_event_and_an_error_message(user, scripted_model, caplog):
+    request = httpx.Request("POST", "https://api.example.com/v1/responses")
+    failure = openai.InternalServerError(
+        "upstream exploded: sk-secret-key-123456", response=httpx.Response(500, request=request), body=None
+    )
+    scripted_model(ModelStep.raise_error(failure))
+    turn = open_turn(user, "add buy milk")
+
+    events = collect(turn)
+
+    assert [event["type"] for event in events] == ["start", "error"]
+    error = events[-1]
+    assert error["code"] == "model_unavailable"
+    assert "sk-secret" not in error["message"] and "Traceback" not in error["message"]
+    reply = Message.objects.get(pk=turn.assistant_message_id)
+    assert reply.status == "error" and reply.error_code == "model_unavailable"
+    assert "sk-secret" not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unexpected_exception_is_a_model_error(user, scripted_model):
+    scripted_model(ModelStep.raise_error(RuntimeError("boom")))
+    turn = open_turn(user, "hello")
+    events = collect(turn)
+    assert events[-1] == {"type": "error", "seq": 1, "code": "model_error", "message": events[-1]["message"]}
+    assert Message.objects.get(pk=turn.assistant_message_id).status == "error"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_partial_output_is_kept_with_the_error(user, scripted_model):
+    scripted_model(
+        [function_call("add_task", {"title": "buy milk"}, call_id="call_1")],
+        ModelStep.raise_error(RuntimeError("died after the tool ran")),
+    )
+    turn = open_turn(user, "add buy milk")
+    events = collect(turn)
+    assert [event["type"] for event in events if event["type"] != "thinking"] == [
+        "start", "tool_call", "tool_result", "error",
+    ]
+    reply = Message.objects.get(pk=turn.assistant_message_id)
+    assert reply.status == "error"
+    assert reply.tool_calls[0]["name"] == "add_task" and reply.tool_calls[0]["output"]["ok"] is True
+
+
+def test_a_client_that_leaves_leaves_an_interrupted_reply(live_server_url, user, settings):
+    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
+    settings.OFFLINE_MODEL_TOKEN_MS = 150  # slow enough to leave mid-reply
+    url = f"{live_server_url}/api/{user.id}/chat/stream"
+    received: list[str] = []
+    with httpx.Client(timeout=30) as client, client.stream(
+        "POST", url, json={"message": "help"}, headers={"Authorization": bearer(user)}
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                received.append(line)
+            if sum('"type":"text"' in line for line in received) >= 2:
+                break  # leave while the reply is still being written
+
+    reply = Message.objects.get(role="assistant")
+    deadline = time.monotonic() + 10
+    while reply.status == "streaming" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        reply.refresh_from_db()
+    assert reply.status == "interrupted"
+    assert reply.content, "what was produced before the client left is kept"
+    assert reply.duration_ms is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_history_reaches_the_model_across_three_turns(user, scripted_model):
+    model = scripted_model(
+        [function_call("add_task", {"title": "buy milk"}, call_id="call_a")],
+        [assistant_message("Added buy milk.")],
+        [assistant_message("You have one task.")],
+        [assistant_message("Bye!")],
+    )
+    first = open_turn(user, "add buy milk")
+    collect(first)
+    second = open_turn(user, "how many tasks?", first.conversation_id)
+    collect(second)
+    third = open_turn(user, "thanks", first.conversation_id)
+    collect(third)
+
+    final_input = model.last_call.input
+    kinds = [item.get("type") or item.get("role") for item in final_input]
+    assert kinds == [
+        "user", "function_call", "function_call_output", "assistant", "user", "assistant", "user",
+    ]
+    assert final_input[0]["content"] == "add buy milk"
+    assert final_input[1]["name"] == "add_task" and final_input[1]["call_id"] == "call_a"
+    assert '"buy milk"' in final_input[2]["output"]
+    assert final_input[-1]["content"] == "thanks"
+    assert Task.objects.filter(owner=user, title="buy milk").exists()
+    assert Message.objects.filter(conversation_id=first.conversation_id).count() == 6
+
+
+@pytest.mark.django_db
+def test_history_is_bounded(user, settings):
+    conversation = Conversation.objects.create(owner=user, title="long")
+    Message.objects.bulk_create(
+        Message(conversation=conversation, role="user", content=f"message {i}") for i in range(30)
+    )
+    turn = turn_start(user=user, conversation_id=conversation.id, text="latest", model_name="m", history_limit=10)
+    assert len(turn.input_items) == 11
+    assert turn.input_items[0]["content"] == "message 20"
+
+
+def _seed_history(user, earlier_messages: int) -> Conversation:
+    conversation = Conversation.objects.create(owner=user, title="seeded")
+    Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            role="user" if i % 2 == 0 else "assistant",
+            content=f"message {i}",
+            tool_calls=[] if i % 2 == 0 else [{"call_id": f"c{i}", "name": "list_tasks", "arguments": {}, "output": {"ok": True}}],
+        )
+        for i in range(earlier_messages)
+    )
+    return conversation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_turns_query_count_does_not_grow_with_history(user, scripted_model):
+    counts = []
+    for earlier in (5, 60):
+        scripted_model([assistant_message("ok")])
+        conversation = _seed_history(user, earlier)
+        with CaptureQueriesContext(connection) as queries:
+            turn = open_turn(user, "hi", conversation.id)
+            collect(turn)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -1,0 +1,42 @@
+"""Read our SSE stream the way a client does, with a real SSE client library (httpx-sse)."""
+
+import json
+from dataclasses import dataclass, field
+
+import httpx
+from httpx_sse import connect_sse
+
+
+@dataclass
+class StreamResult:
+    status_code: int
+    headers: httpx.Headers
+    events: list[dict] = field(default_factory=list)
+    body: dict | None = None  # the JSON error, for non-200 answers
+
+    def of_type(self, event_type: str) -> list[dict]:
+        return [event for event in self.events if event["type"] == event_type]
+
+    @property
+    def types(self) -> list[str]:
+        return [event["type"] for event in self.events]
+
+    @property
+    def text(self) -> str:
+        return "".join(event["content"] for event in self.of_type("text"))
+
+
+def stream_chat(base_url: str, user_id: int, payload: dict, headers: dict, timeout: float = 30) -> StreamResult:
+    url = f"{base_url}/api/{user_id}/chat/stream"
+    with httpx.Client(timeout=timeout) as client, connect_sse(
+        client, "POST", url, json=payload, headers=headers
+    ) as source:
+        response = source.response
+        if response.status_code != 200:
+            response.read()
+            return StreamResult(response.status_code, response.headers, body=response.json())
+        result = StreamResult(response.status_code, response.headers)
+        for sse in source.iter_sse():
+            assert sse.event == "message", "the stream sends data-only frames"
+            result.events.append(json.loads(sse.data))
+        return result

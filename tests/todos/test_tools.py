@@ -1,0 +1,117 @@
+"""The agent's task tools, invoked as the SDK invokes them: JSON arguments in, JSON out."""
+
+import json
+
+import pytest
+from agents.tool_context import ToolContext
+from asgiref.sync import async_to_sync
+
+from todos.models import Task
+from todos.services import task_complete, task_create
+from todos.tools import TASK_TOOLS, TaskToolContext
+
+TOOLS = {tool.name: tool for tool in TASK_TOOLS}
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def invoke(user, name: str, **arguments) -> dict:
+    raw = json.dumps(arguments)
+    context = ToolContext(
+        context=TaskToolContext(user=user), tool_name=name, tool_call_id="call_test", tool_arguments=raw
+    )
+    return json.loads(async_to_sync(TOOLS[name].on_invoke_tool)(context, raw))
+
+
+def test_the_five_tools_and_no_user_parameter():
+    assert set(TOOLS) == {"add_task", "list_tasks", "complete_task", "delete_task", "update_task"}
+    for tool in TASK_TOOLS:
+        properties = tool.params_json_schema["properties"]
+        assert not {"user", "user_id", "owner"} & set(properties), tool.name
+        assert tool.description
+
+
+def test_add_task(user):
+    result = invoke(user, "add_task", title="  buy milk ", description="2 litres")
+    task = Task.objects.get(owner=user)
+    assert result == {
+        "ok": True,
+        "action": "added",
+        "task": {"id": task.id, "title": "buy milk", "description": "2 litres", "completed": False},
+    }
+
+
+def test_add_task_without_description(user):
+    assert invoke(user, "add_task", title="call mom")["task"]["description"] == ""
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * 201])
+def test_add_task_with_a_bad_title_is_an_error_result(user, title):
+    result = invoke(user, "add_task", title=title)
+    assert result["ok"] is False and "title" in result["error"].lower()
+    assert not Task.objects.exists()
+
+
+def test_list_tasks_by_status(user, other_user):
+    done = task_complete(task=task_create(owner=user, title="done"))
+    todo = task_create(owner=user, title="todo")
+    task_create(owner=other_user, title="not yours")
+    assert [t["id"] for t in invoke(user, "list_tasks")["tasks"]] == [todo.id, done.id]
+    assert [t["id"] for t in invoke(user, "list_tasks", status="pending")["tasks"]] == [todo.id]
+    completed = invoke(user, "list_tasks", status="completed")
+    assert completed["status"] == "completed" and [t["id"] for t in completed["tasks"]] == [done.id]
+
+
+def test_list_tasks_rejects_an_unknown_status(user):
+    result = invoke(user, "list_tasks", status="everything")
+    assert result["ok"] is False
+
+
+def test_complete_task(user):
+    task = task_create(owner=user, title="ship it")
+    result = invoke(user, "complete_task", task_id=task.id)
+    assert result["action"] == "completed" and result["task"]["completed"] is True
+    task.refresh_from_db()
+    assert task.completed and task.completed_at
+
+
+def test_delete_task(user):
+    task = task_create(owner=user, title="old")
+    result = invoke(user, "delete_task", task_id=task.id)
+    assert result == {
+        "ok": True,
+        "action": "deleted",
+        "task": {"id": task.id, "title": "old", "description": "", "completed": False},
+    }
+    assert not Task.objects.exists()
+
+
+def test_update_task_changes_only_given_fields(user):
+    task = task_create(owner=user, title="buy milk", description="2 litres")
+    result = invoke(user, "update_task", task_id=task.id, title="buy oat milk", description=None)
+    assert result["task"]["title"] == "buy oat milk" and result["task"]["description"] == "2 litres"
+    result = invoke(user, "update_task", task_id=task.id, description="1 litre")
+    assert result["task"] == {**result["task"], "title": "buy oat milk", "description": "1 litre"}
+
+
+@pytest.mark.parametrize(
+    "name, extra",
+    [("complete_task", {}), ("delete_task", {}), ("update_task", {"title": "hijacked"})],
+)
+def test_a_foreign_task_is_not_found_exactly_like_a_missing_one(user, other_user, name, extra):
+    theirs = task_create(owner=other_user, title="private")
+    foreign = invoke(user, name, task_id=theirs.id, **extra)
+    missing = invoke(user, name, task_id=999_999, **extra)
+    assert foreign == {"ok": False, "error": f"Task {theirs.id} not found"}
+    assert missing == {"ok": False, "error": "Task 999999 not found"}
+    theirs.refresh_from_db()
+    assert theirs.title == "private" and not theirs.completed
+
+
+def test_bad_arguments_never_crash(user):
+    tool = TOOLS["complete_task"]
+    context = ToolContext(
+        context=TaskToolContext(user=user), tool_name="complete_task", tool_call_id="c", tool_arguments="{"
+    )
+    for raw in ["{", '{"task_id": "seven"}', "{}", '{"task_id": 1, "user_id": 2}']:
+        result = json.loads(async_to_sync(tool.on_invoke_tool)(context, raw))
+        assert result["ok"] is False

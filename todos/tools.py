@@ -1,0 +1,145 @@
+"""The agent's task tools: thin adapters from a model's function call to the todos services.
+
+The user always comes from the run's server-side context (`TaskToolContext`), never from an
+argument: no tool takes a user id, so whatever the model says it reaches only its user's tasks.
+Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": ...}` or
+`{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
+"""
+
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from agents import FunctionTool, RunContextWrapper, function_tool
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+
+from todos import selectors, services
+from todos.models import Task
+
+
+@dataclass(frozen=True)
+class TaskToolContext:
+    """What the server knows about a run; the model never sees or sets it."""
+
+    user: AbstractBaseUser
+
+
+def task_payload(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "completed": task.completed,
+    }
+
+
+def _ok(action: str, **result: Any) -> str:
+    return json.dumps({"ok": True, "action": action, **result}, ensure_ascii=False)
+
+
+def _failure(message: str) -> str:
+    return json.dumps({"ok": False, "error": message}, ensure_ascii=False)
+
+
+def _validation_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
+    """What the model reads when a call fails before reaching our code (e.g. bad arguments)."""
+    return _failure(f"The tool call failed: {error.__class__.__name__}. Check the arguments.")
+
+
+def _task_tool(func: Callable) -> FunctionTool:
+    """Run a sync tool body in a worker thread (it uses the ORM) and turn rule breaks into errors."""
+
+    async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        try:
+            return await sync_to_async(func)(ctx.context.user, *args, **kwargs)
+        except selectors.TaskNotFound as exc:
+            return _failure(str(exc))
+        except ValidationError as exc:
+            return _failure(_validation_message(exc))
+
+    run.__name__ = func.__name__
+    run.__doc__ = func.__doc__
+    run.__signature__ = _tool_signature(func)  # type: ignore[attr-defined]
+    run.__annotations__ = {**func.__annotations__, "ctx": RunContextWrapper[TaskToolContext]}
+    return function_tool(run, failure_error_function=tool_error)
+
+
+def _tool_signature(func: Callable) -> inspect.Signature:
+    """The model-facing signature: the context first, then the body's arguments without `user`."""
+    parameters = list(inspect.signature(func).parameters.values())[1:]
+    context = inspect.Parameter(
+        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=RunContextWrapper[TaskToolContext]
+    )
+    return inspect.Signature([context, *parameters], return_annotation=str)
+
+
+def add_task(user: AbstractBaseUser, title: str, description: str = "") -> str:
+    """Add a task to the user's todo list.
+
+    Args:
+        title: What needs doing, 1 to 200 characters.
+        description: Optional details, up to 2000 characters.
+    """
+    task = services.task_create(owner=user, title=title, description=description)
+    return _ok("added", task=task_payload(task))
+
+
+def list_tasks(user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all") -> str:
+    """List the user's tasks with their ids. Use it before guessing a task id.
+
+    Args:
+        status: Which tasks: "all", "pending" (not done yet) or "completed".
+    """
+    tasks = [task_payload(task) for task in selectors.task_list(owner=user, status=status)]
+    return _ok("listed", status=status, tasks=tasks)
+
+
+def complete_task(user: AbstractBaseUser, task_id: int) -> str:
+    """Mark one of the user's tasks as done.
+
+    Args:
+        task_id: The task's id, as shown by list_tasks.
+    """
+    task = services.task_complete(task=selectors.task_get(owner=user, task_id=task_id))
+    return _ok("completed", task=task_payload(task))
+
+
+def delete_task(user: AbstractBaseUser, task_id: int) -> str:
+    """Delete one of the user's tasks for good.
+
+    Args:
+        task_id: The task's id, as shown by list_tasks.
+    """
+    task = selectors.task_get(owner=user, task_id=task_id)
+    payload = task_payload(task)
+    services.task_delete(task=task)
+    return _ok("deleted", task=payload)
+
+
+def update_task(
+    user: AbstractBaseUser, task_id: int, title: str | None = None, description: str | None = None
+) -> str:
+    """Rename a task or change its description; leave a field null to keep it.
+
+    Args:
+        task_id: The task's id, as shown by list_tasks.
+        title: The new title, or null to keep the current one.
+        description: The new description, or null to keep the current one.
+    """
+    task = services.task_update(
+        task=selectors.task_get(owner=user, task_id=task_id), title=title, description=description
+    )
+    return _ok("updated", task=task_payload(task))
+
+
+TASK_TOOLS: list[FunctionTool] = [
+    _task_tool(tool) for tool in (add_task, list_tasks, complete_task, delete_task, update_task)
+]
