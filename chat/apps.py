@@ -6,4 +6,5 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self) -> None:
-        from chat import agent  # noqa: F401  (connects the settings-changed receiver)
+        # Imported for their side effects: the settings-changed receiver and system checks.
+        from chat import agent, checks  # noqa: F401

@@ -4,6 +4,7 @@ Nothing from the exception text reaches the client: upstream messages can echo r
 details, and an API key must never appear in an event, a log line or the transcript.
 """
 
+import json
 import logging
 import re
 import traceback
@@ -23,6 +24,10 @@ class RunFailure:
     expected: bool = True  # an upstream condition, not a bug in our code
 
 
+class EmptyModelAnswer(Exception):
+    """The model finished without a word or a tool call."""
+
+
 MODEL_ERROR = RunFailure("model_error", "The assistant ran into a problem. Please try again.", expected=False)
 
 
@@ -38,6 +43,9 @@ def classify_failure(exc: BaseException) -> RunFailure:
         return RunFailure("model_unavailable", "The AI model is unavailable right now. Please try again later.", status)
     if isinstance(exc, openai.APIStatusError) and status is not None and status >= 500:
         return RunFailure("model_unavailable", "The AI model is unavailable right now. Please try again later.", status)
+    if isinstance(exc, EmptyModelAnswer | json.JSONDecodeError):
+        # A body that is not the JSON the API promises.
+        return RunFailure("model_error", "The AI model sent an answer we could not read. Please try again.")
     if isinstance(exc, MaxTurnsExceeded):
         return RunFailure("max_turns", "That took too many steps. Please try a simpler request.")
     if isinstance(exc, openai.APIError | ModelBehaviorError):

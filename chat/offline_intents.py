@@ -256,45 +256,65 @@ _COMPLETE_PATTERNS = [
     r"^(?:check|tick|cross|strike)\s+(?P<ref>.+?)\s+off(?:\s+(?:my|the)\s+list)?$",
     r"^(?:check|tick|cross|strike)\s+off\s+(?P<ref>.+?)(?:\s+(?:from\s+)?(?:my|the)\s+list)?$",
     r"^(?:complete|finish|close|resolve)\s+(?P<ref>.+)$",
-    r"^(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|already\s+|finally\s+)?"
-    r"(?:finished|completed|did|done)\s+(?P<ref>.+)$",
+    (
+        r"^(?:i|we)(?:'ve|\s+have)?\s+(?:just\s+|already\s+|finally\s+)?"
+        r"(?:finished|completed|did|done)\s+(?P<ref>.+)$"
+    ),
     r"^(?:just\s+)?(?:finished|completed)\s+(?P<ref>.+)$",
     r"^(?:(?:i'm|i\s+am|we're|we\s+are)\s+)?(?:all\s+)?done\s+with\s+(?P<ref>.+)$",
-    rf"^(?!(?:what|which|who|how|anything|everything|nothing)\b)(?P<ref>.+?)"
-    rf"(?:\s+is|\s+are|'s)\s+(?:now\s+|all\s+)?{_COMPLETE_WORDS}$",
+    (
+        rf"^(?!(?:what|which|who|how|anything|everything|nothing)\b)(?P<ref>.+?)"
+        rf"(?:\s+is|\s+are|'s)\s+(?:now\s+|all\s+)?{_COMPLETE_WORDS}$"
+    ),
 ]
 _LIST_NAMES = r"(?:todo\s+|to-do\s+|task\s+)?(?:list|tasks|todos|to-dos)"
 _DELETE_PATTERNS = [
-    r"^(?:delete|remove|drop|erase|discard|trash|scrap|scratch|cancel|get\s+rid\s+of"
-    rf"|forget\s+about)\s+(?P<ref>.+?)(?:\s+(?:off|from|out\s+of)\s+(?:my\s+|the\s+)?"
-    rf"{_LIST_NAMES})?$",
+    (
+        r"^(?:delete|remove|drop|erase|discard|trash|scrap|scratch|cancel|get\s+rid\s+of"
+        rf"|forget\s+about)\s+(?P<ref>.+?)(?:\s+(?:off|from|out\s+of)\s+(?:my\s+|the\s+)?"
+        rf"{_LIST_NAMES})?$"
+    ),
     rf"^(?:take|cross|strike)\s+(?P<ref>.+?)\s+(?:off|out\s+of)\s+(?:my\s+|the\s+)?{_LIST_NAMES}$",
 ]
 _DESCRIPTION_WORDS = r"(?:description|desc|details|notes?)"
 _UPDATE_DESCRIPTION_PATTERNS = [
-    rf"^(?:update|change|edit|set|modify|replace)\s+(?:the\s+)?{_DESCRIPTION_WORDS}\s+"
-    r"(?:of|for|on)\s+(?P<ref>.+?)\s+(?:to|as|with)\s*:?\s+(?P<desc>.+)$",
-    rf"^(?:update|change|edit|set|modify)\s+(?P<ref>.+?)(?:'s)?\s+{_DESCRIPTION_WORDS}"
-    r"\s*(?:to|as|with|:)\s*:?\s*(?P<desc>.+)$",
-    rf"^(?:add|set|put)\s+(?:a\s+|the\s+)?{_DESCRIPTION_WORDS}\s+(?:to|for|on)\s+"
-    r"(?P<ref>.+?)\s*:\s*(?P<desc>.+)$",
+    (
+        rf"^(?:update|change|edit|set|modify|replace)\s+(?:the\s+)?{_DESCRIPTION_WORDS}\s+"
+        r"(?:of|for|on)\s+(?P<ref>.+?)\s+(?:to|as|with)\s*:?\s+(?P<desc>.+)$"
+    ),
+    (
+        rf"^(?:update|change|edit|set|modify)\s+(?P<ref>.+?)(?:'s)?\s+{_DESCRIPTION_WORDS}"
+        r"\s*(?:to|as|with|:)\s*:?\s*(?P<desc>.+)$"
+    ),
+    (
+        rf"^(?:add|set|put)\s+(?:a\s+|the\s+)?{_DESCRIPTION_WORDS}\s+(?:to|for|on)\s+"
+        r"(?P<ref>.+?)\s*:\s*(?P<desc>.+)$"
+    ),
 ]
 _UPDATE_TITLE_PATTERNS = [
     r"^(?:rename|retitle|relabel)\s+(?P<ref>.+?)\s+(?:to|as|into)\s*:?\s+(?P<title>.+)$",
-    r"^(?:change|update|edit|modify|set)\s+(?:the\s+)?(?:title|name)\s+(?:of|for|on)\s+"
-    r"(?P<ref>.+?)\s+(?:to|as|into)\s*:?\s+(?P<title>.+)$",
-    r"^(?:change|update|edit|modify)\s+(?P<ref>.+?)(?:'s)?(?:\s+(?:title|name))?\s+"
-    r"(?:to|into)\s*:?\s+(?P<title>.+)$",
+    (
+        r"^(?:change|update|edit|modify|set)\s+(?:the\s+)?(?:title|name)\s+(?:of|for|on)\s+"
+        r"(?P<ref>.+?)\s+(?:to|as|into)\s*:?\s+(?P<title>.+)$"
+    ),
+    (
+        r"^(?:change|update|edit|modify)\s+(?P<ref>.+?)(?:'s)?(?:\s+(?:title|name))?\s+"
+        r"(?:to|into)\s*:?\s+(?P<title>.+)$"
+    ),
 ]
 _UPDATE_BARE = r"^(?:rename|retitle|relabel|update|change|edit|modify)\s+(?P<ref>.+)$"
 
 _ADD_PATTERNS = [
     r"^(?:add|create|put|insert|append|new|jot\s+down|write\s+down|note\s+down)\b\s*(?P<body>.*)$",
     r"^(?:todo|to-do|to\s+do|task|reminder|note)\s*:\s*(?P<body>.+)$",
-    r"^(?:remind\s+me|don't\s+(?:let\s+me\s+)?forget|make\s+sure\s+i|help\s+me\s+remember)"
-    r"(?:\s+(?:to|about|of|that\s+i\s+(?:need|have)\s+to))?\s+(?P<body>.+)$",
-    r"^(?:i|we)(?:'ve|\s+have)?\s+(?:really\s+|still\s+|also\s+)?(?:need\s+to|have\s+to"
-    r"|got\s+to|gotta|must|should|ought\s+to|want\s+to|wanna|plan\s+to)\s+(?P<body>.+)$",
+    (
+        r"^(?:remind\s+me|don't\s+(?:let\s+me\s+)?forget|make\s+sure\s+i|help\s+me\s+remember)"
+        r"(?:\s+(?:to|about|of|that\s+i\s+(?:need|have)\s+to))?\s+(?P<body>.+)$"
+    ),
+    (
+        r"^(?:i|we)(?:'ve|\s+have)?\s+(?:really\s+|still\s+|also\s+)?(?:need\s+to|have\s+to"
+        r"|got\s+to|gotta|must|should|ought\s+to|want\s+to|wanna|plan\s+to)\s+(?P<body>.+)$"
+    ),
     r"^(?:need|have)\s+to\s+(?P<body>.+)$",
 ]
 
@@ -606,7 +626,14 @@ def error_text(output: dict[str, Any]) -> str:
     return f"Sorry, that didn't work: {message.rstrip('.')}."
 
 
-def _action_text(output: dict[str, Any]) -> str:
+def _updated_text(task: dict[str, Any], arguments: dict[str, Any]) -> str:
+    if arguments.get("title") is None and arguments.get("description") is not None:
+        description = task.get("description") or arguments["description"]
+        return f'Updated the description of {describe(task)} to "{description}".'
+    return f'Renamed task #{task.get("id")} to "{task.get("title", "")}".'
+
+
+def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
     task = output.get("task") or {}
     action = output.get("action")
     if action == "added":
@@ -617,8 +644,7 @@ def _action_text(output: dict[str, Any]) -> str:
     if action == "deleted":
         return f"Deleted {describe(task)}."
     if action == "updated":
-        note = f', description: "{task["description"]}"' if task.get("description") else ""
-        return f'Updated task #{task.get("id")}: it\'s now "{task.get("title", "")}"{note}.'
+        return _updated_text(task, arguments)
     return "Done."
 
 
@@ -652,7 +678,7 @@ def result_text(result: ToolResult) -> str:
         return error_text(output)
     if "tasks" in output:
         return listing_text(output)
-    return _action_text(output)
+    return _action_text(output, result.arguments)
 
 
 def added_text(results: Sequence[ToolResult]) -> str:

@@ -54,7 +54,10 @@ from openai.types.responses import (
     ResponseUsage,
 )
 from openai.types.responses.response_prompt_param import ResponsePromptParam
-from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
+from openai.types.responses.response_usage import (
+    InputTokensDetails,
+    OutputTokensDetails,
+)
 
 from chat.offline_intents import NextStep, as_dict, plan_next_step
 

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from chat.agent import run_config, todo_agent
 from chat.events import EventSequence, EventType, RunEvent
-from chat.failures import classify_failure, log_failure
+from chat.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
 from chat.sdk_events import translate
 from chat.transcript import TranscriptRecorder
@@ -56,6 +56,9 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
                 if event is not None:
                     transcript.record(event)
                     yield event
+            if transcript.is_empty:
+                # Some compatible servers answer a broken stream with nothing rather than an error.
+                raise EmptyModelAnswer()
         except Exception as exc:
             failure = classify_failure(exc)
             log_failure(turn.run_id, failure, exc, secrets=(settings.OPENAI_API_KEY,))

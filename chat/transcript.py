@@ -35,6 +35,10 @@ class TranscriptRecorder:
         return "".join(self._text_parts)
 
     @property
+    def is_empty(self) -> bool:
+        return not self._text_parts and not self._tool_calls
+
+    @property
     def tool_calls(self) -> list[dict[str, Any]]:
         return list(self._tool_calls.values())
 

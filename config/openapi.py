@@ -18,7 +18,8 @@ ERROR_DESCRIPTIONS = {
     400: "Invalid input: bad JSON, a bad query parameter, or fields that failed (`errors`).",
     401: "No credentials, or a token that is invalid or expired.",
     403: "The URL's user id is not the caller's, or a session request lacks its CSRF token.",
-    404: "No such object for this user (another user's ids are reported as missing too).",
+    404: "No such object for this user (another user's ids are reported as missing too), "
+    "or a page past the end.",
     409: "The object is busy: a reply is still streaming into this conversation.",
     502: "The model failed; the body also has `conversation_id` and `message_id`.",
     504: "The model timed out; the body also has `conversation_id` and `message_id`.",

@@ -5,6 +5,8 @@ production sets DATABASE_URL, REDIS_URL and the model variables. See README's ta
 """
 
 import logging
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,8 +97,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("SQLITE_BUSY_TIMEOUT_S", 20),
     }
-    # Tests use a file too (not :memory:), so live servers in other threads share it with WAL.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # Tests use a file too (not :memory:), so live servers in other threads share it with WAL;
+    # one per process, so concurrent test runs never share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"taskstream-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis when configured) ------------------------------------------------------------
@@ -162,7 +167,12 @@ SPECTACULAR_SETTINGS = {
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 OFFLINE_MODEL = "offline"
-AGENT_MODEL = env_str("AGENT_MODEL") or ("gpt-4.1-mini" if OPENAI_API_KEY else OFFLINE_MODEL)
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+# No key and no server: the offline model. A key alone: OpenAI's default model. A custom server
+# must name its model (the `check` framework warns when it does not).
+AGENT_MODEL = env_str("AGENT_MODEL") or (
+    "" if OPENAI_BASE_URL else DEFAULT_OPENAI_MODEL if OPENAI_API_KEY else OFFLINE_MODEL
+)
 AGENT_API = env_str("AGENT_API", "responses").lower()
 AGENT_REQUEST_TIMEOUT_S = env_float("AGENT_REQUEST_TIMEOUT_S", 60.0)
 AGENT_MAX_RETRIES = env_int("AGENT_MAX_RETRIES", 2)

@@ -275,8 +275,21 @@ AFTER_TOOLS_CASES = [
                 "c1",
             ),
         ],
-        'Updated task #2: it\'s now "buy oat milk".',
-        id="updated",
+        'Renamed task #2 to "buy oat milk".',
+        id="renamed",
+    ),
+    pytest.param(
+        [
+            user("update task 4 description to call first"),
+            *tool_round(
+                "update_task",
+                {"task_id": 4, "title": None, "description": "call first"},
+                ok("updated", task(4, "fix sink", description="call first")),
+                "c1",
+            ),
+        ],
+        'Updated the description of "fix sink" (task #4) to "call first".',
+        id="description-updated",
     ),
 ]
 
