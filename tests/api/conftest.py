@@ -53,9 +53,7 @@ def make_conversation():
                 **(extra[0] if extra else {}),
             )
             # Distinct, increasing timestamps: order is then by time, not by luck.
-            Message.objects.filter(pk=message.pk).update(
-                created_at=base + timedelta(seconds=index)
-            )
+            Message.objects.filter(pk=message.pk).update(created_at=base + timedelta(seconds=index))
         if updated_minutes_ago is not None:
             Conversation.objects.filter(pk=conversation.pk).update(
                 updated_at=timezone.now() - timedelta(minutes=updated_minutes_ago)

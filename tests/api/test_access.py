@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from chat.models import Message
 from tests.api.conftest import assert_error
+from tests.conftest import bearer
 from todos.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,9 @@ def test_another_users_path_is_403(api, owned, method, path, payload):
 
 @pytest.mark.parametrize("method, path, payload", ENDPOINTS, ids=ENDPOINT_IDS)
 def test_a_user_id_that_does_not_exist_is_403(api, owned, method, path, payload):
-    response = getattr(api, method)(path.format(**{**owned, "user": 10**12}), payload, format="json")
+    response = getattr(api, method)(
+        path.format(**{**owned, "user": 10**12}), payload, format="json"
+    )
     assert_error(response, 403, "permission_denied")
 
 
@@ -130,8 +133,6 @@ def test_session_write_with_a_wrong_csrf_token_is_403(session_api, user):
 
 def test_jwt_writes_need_no_csrf_token(user):
     client = APIClient(enforce_csrf_checks=True)
-    from tests.conftest import bearer
-
     client.credentials(HTTP_AUTHORIZATION=bearer(user))
     response = client.post(f"/api/{user.id}/tasks/", {"title": "Buy milk"}, format="json")
     assert response.status_code == 201

@@ -162,7 +162,11 @@ def test_retrieve_messages_in_order_with_tool_calls(api, user, make_conversation
     reply = messages[1]
     assert reply["tool_calls"] == [tool_calls[0], {**tool_calls[1], "output": None}]
     assert reply["run_id"] == str(run_id)
-    assert (reply["model_name"], reply["input_tokens"], reply["output_tokens"]) == ("offline", 12, 5)
+    assert (reply["model_name"], reply["input_tokens"], reply["output_tokens"]) == (
+        "offline",
+        12,
+        5,
+    )
     assert (reply["time_to_first_token_ms"], reply["duration_ms"]) == (40, 300)
     assert messages[3]["error_code"] == "model_timeout"
     assert messages[0]["tool_calls"] == [] and messages[0]["run_id"] is None

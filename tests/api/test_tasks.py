@@ -17,7 +17,15 @@ def task_url(user, task) -> str:
     return f"/api/{user.id}/tasks/{task.id}/"
 
 
-TASK_FIELDS = {"id", "title", "description", "completed", "completed_at", "created_at", "updated_at"}
+TASK_FIELDS = {
+    "id",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "created_at",
+    "updated_at",
+}
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -98,7 +106,12 @@ def test_list_tasks_pending_first_then_newest(api, user, make_task):
 
 @pytest.mark.parametrize(
     "status, titles",
-    [("all", {"a", "b", "c"}), ("pending", {"a", "b"}), ("completed", {"c"}), ("", {"a", "b", "c"})],
+    [
+        ("all", {"a", "b", "c"}),
+        ("pending", {"a", "b"}),
+        ("completed", {"c"}),
+        ("", {"a", "b", "c"}),
+    ],
 )
 def test_list_tasks_by_status(api, user, make_task, status, titles):
     make_task(user, "a")
