@@ -99,7 +99,7 @@ def test_stream_is_documented_as_event_stream_with_every_event(schema):
     assert {"400", "401", "403", "404"} <= set(operation["responses"])
 
 
-def test_chat_request_body(schema):
+def test_chat_request_body(schema, settings):
     body = schema["components"]["schemas"]["ChatRequest"]
     assert body["required"] == ["message"]
     assert (

@@ -1,0 +1,108 @@
+"""Schemathesis against the live schema of a real server: no 5xx, and every response matches
+the schema. Bounded: a few examples per operation, a fixed seed, a hard timeout.
+
+The chat endpoints are left out (they run the agent); tests/chat covers them.
+"""
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from chat.models import Conversation, Message
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+TIMEOUT_S = 100
+
+
+@pytest.fixture
+def account(live_server_url) -> dict:
+    """A user registered and logged in over HTTP, as a client would."""
+    credentials = {"username": "fuzzer", "password": "a-long-test-password-42"}
+    with httpx.Client(base_url=live_server_url) as client:
+        registered = client.post("/api/auth/register/", json=credentials)
+        assert registered.status_code == 201, registered.text
+        tokens = client.post("/api/auth/token/", json=credentials)
+        assert tokens.status_code == 200, tokens.text
+        user_id = registered.json()["id"]
+        task_ids = []
+        for title in ("Buy milk", "Call mum", "Water plants"):
+            created = client.post(
+                f"/api/{user_id}/tasks/",
+                json={"title": title},
+                headers={"Authorization": f"Bearer {tokens.json()['access']}"},
+            )
+            assert created.status_code == 201, created.text
+            task_ids.append(created.json()["id"])
+    return {"id": user_id, "access": tokens.json()["access"], "task_ids": task_ids}
+
+
+@pytest.fixture
+def conversation_ids(account) -> list[int]:
+    """Transcripts as the chat writes them, including tool calls and a cut-off reply."""
+    ids = []
+    for number in range(2):
+        conversation = Conversation.objects.create(owner_id=account["id"], title=f"chat {number}")
+        Message.objects.create(conversation=conversation, role="user", content="add buy milk")
+        Message.objects.create(
+            conversation=conversation,
+            role="assistant",
+            content="Added.",
+            run_id=uuid.uuid4(),
+            model_name="offline",
+            tool_calls=[
+                {"call_id": "c1", "name": "add_task", "arguments": {"title": "Buy milk"},
+                 "output": {"ok": True}},
+                {"call_id": "c2", "name": "list_tasks", "arguments": {}},
+            ],
+            duration_ms=12,
+        )
+        ids.append(conversation.pk)
+    return ids
+
+
+def test_schemathesis_finds_no_server_errors_or_schema_mismatches(
+    live_server_url, account, conversation_ids, tmp_path
+):
+    # Path ids drawn mostly from the caller's own objects, so the fuzzing reaches past the
+    # 403/404 guards; the rest are arbitrary.
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        f"""
+[parameters]
+"path.user_id" = {account["id"]}
+"path.task_id" = {{ dictionary = "task_ids", probability = 0.8 }}
+"path.conversation_id" = {{ dictionary = "conversation_ids", probability = 0.8 }}
+
+[dictionaries.task_ids]
+values = {json.dumps(account["task_ids"])}
+
+[dictionaries.conversation_ids]
+values = {json.dumps(conversation_ids)}
+"""
+    )
+    command = [
+        str(SCHEMATHESIS),
+        "--config-file", str(config),
+        "run", f"{live_server_url}/api/schema/",
+        "--checks", "not_a_server_error,response_schema_conformance",
+        "--exclude-path-regex", "chat",
+        "--header", f"Authorization: Bearer {account['access']}",
+        "--max-examples", "15",
+        "--phases", "examples,coverage,fuzzing",
+        "--seed", "20240607",
+        "--workers", "1",
+        "--generation-database", "none",
+        "--request-timeout", "10",
+        "--no-color",
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "No issues found" in output or "passed" in output, output
