@@ -21,7 +21,9 @@ class AuthFailure:
     code: str
 
 
-NOT_AUTHENTICATED = AuthFailure(401, "Authentication credentials were not provided.", "not_authenticated")
+NOT_AUTHENTICATED = AuthFailure(
+    401, "Authentication credentials were not provided.", "not_authenticated"
+)
 INVALID_TOKEN = AuthFailure(401, "The token is invalid or expired.", "token_not_valid")
 WRONG_USER = AuthFailure(403, "You may only access your own data.", "permission_denied")
 

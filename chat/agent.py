@@ -21,8 +21,14 @@ Keep replies short. Markdown lists are fine for several tasks."""
 
 MODEL_SETTING_NAMES = frozenset(
     {
-        "AGENT_MODEL", "AGENT_API", "OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_REQUEST_TIMEOUT_S",
-        "AGENT_MAX_RETRIES", "OFFLINE_MODEL_FIRST_TOKEN_MS", "OFFLINE_MODEL_TOKEN_MS",
+        "AGENT_MODEL",
+        "AGENT_API",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "AGENT_REQUEST_TIMEOUT_S",
+        "AGENT_MAX_RETRIES",
+        "OFFLINE_MODEL_FIRST_TOKEN_MS",
+        "OFFLINE_MODEL_TOKEN_MS",
         "AGENT_TRACING",
     }
 )

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-
 MAX_ID = 2**63 - 1  # the largest primary key a database column holds
 
 
@@ -44,7 +43,9 @@ def parse_chat_request(body: bytes) -> ChatRequest:
         raise _field_error("message", "A message cannot be empty.")
     limit = settings.CHAT_MAX_MESSAGE_CHARS
     if len(message) > limit:
-        raise _field_error("message", f"A message has at most {limit} characters ({len(message)} sent).")
+        raise _field_error(
+            "message", f"A message has at most {limit} characters ({len(message)} sent)."
+        )
 
     conversation_id = payload.get("conversation_id")
     if conversation_id is not None and (
@@ -52,5 +53,7 @@ def parse_chat_request(body: bytes) -> ChatRequest:
         or not isinstance(conversation_id, int)
         or not 1 <= conversation_id <= MAX_ID
     ):
-        raise _field_error("conversation_id", "A conversation id must be a positive integer or null.")
+        raise _field_error(
+            "conversation_id", "A conversation id must be a positive integer or null."
+        )
     return ChatRequest(message=message.strip(), conversation_id=conversation_id)

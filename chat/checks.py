@@ -22,9 +22,7 @@ def check_model_configuration(app_configs=None, **kwargs) -> list[Warning]:
     warnings: list[Warning] = []
     offline = settings.AGENT_MODEL == settings.OFFLINE_MODEL
     if settings.OPENAI_BASE_URL and (problem := _base_url_problem(settings.OPENAI_BASE_URL)):
-        warnings.append(
-            Warning(f"OPENAI_BASE_URL looks malformed: {problem}.", id="chat.W001")
-        )
+        warnings.append(Warning(f"OPENAI_BASE_URL looks malformed: {problem}.", id="chat.W001"))
     if not settings.AGENT_MODEL:
         warnings.append(
             Warning(
@@ -41,7 +39,11 @@ def check_model_configuration(app_configs=None, **kwargs) -> list[Warning]:
                 id="chat.W003",
             )
         )
-    if not offline and settings.AGENT_MODEL and not (settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL):
+    if (
+        not offline
+        and settings.AGENT_MODEL
+        and not (settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
+    ):
         warnings.append(
             Warning(
                 f"AGENT_MODEL={settings.AGENT_MODEL} needs OPENAI_API_KEY (or OPENAI_BASE_URL).",

@@ -28,7 +28,9 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-updated_at"], name="conversation_owner_recent_idx")]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="conversation_owner_recent_idx")
+        ]
         permissions = [("flag_conversation", "Can flag and unflag conversations")]
 
     def __str__(self) -> str:
@@ -47,7 +49,9 @@ class Message(models.Model):
         ERROR = "error"
         INTERRUPTED = "interrupted"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETE)
@@ -64,7 +68,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="message_conversation_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="message_conversation_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:60]}"

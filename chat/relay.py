@@ -20,7 +20,9 @@ async def _pump(events: AsyncIterator[RunEvent], queue: asyncio.Queue) -> None:
         queue.put_nowait(_END)
 
 
-async def sse_frames(events: AsyncIterator[RunEvent], *, keepalive_s: float) -> AsyncIterator[bytes]:
+async def sse_frames(
+    events: AsyncIterator[RunEvent], *, keepalive_s: float
+) -> AsyncIterator[bytes]:
     """Each event as one `data:` frame; `: keepalive` after `keepalive_s` of silence."""
     queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
     pump = asyncio.create_task(_pump(events, queue))

@@ -24,7 +24,9 @@ class TranscriptRecorder:
         elif event.type is EventType.TOOL_CALL:
             self._tool_calls[event.data["call_id"]] = dict(event.data)
         elif event.type is EventType.TOOL_RESULT:
-            call = self._tool_calls.setdefault(event.data["call_id"], {**event.data, "arguments": {}})
+            call = self._tool_calls.setdefault(
+                event.data["call_id"], {**event.data, "arguments": {}}
+            )
             call["output"] = event.data["output"]
 
     def tool_name(self, call_id: str) -> str:
@@ -52,7 +54,9 @@ class TranscriptRecorder:
     ) -> TurnOutcome:
         now = time.monotonic()
         first_token = (
-            None if self.first_token_at is None else round((self.first_token_at - self.started) * 1000)
+            None
+            if self.first_token_at is None
+            else round((self.first_token_at - self.started) * 1000)
         )
         return TurnOutcome(
             status=status,

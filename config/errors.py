@@ -15,7 +15,9 @@ from rest_framework.views import exception_handler
 NON_FIELD = "non_field_errors"
 
 
-def error_body(detail: str, code: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def error_body(
+    detail: str, code: str, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": detail, "code": code}
     if errors:
         body["errors"] = errors
@@ -31,7 +33,11 @@ def error_response(
 
 def _flatten_messages(value: Any) -> list[str]:
     if isinstance(value, dict):
-        return [f"{key}: {message}" for key, item in value.items() for message in _flatten_messages(item)]
+        return [
+            f"{key}: {message}"
+            for key, item in value.items()
+            for message in _flatten_messages(item)
+        ]
     if isinstance(value, list | tuple):
         return [message for item in value for message in _flatten_messages(item)]
     return [str(value)]
@@ -91,7 +97,9 @@ def handler404(request: HttpRequest, exception: Exception | None = None):
 
 def handler500(request: HttpRequest):
     if _is_api(request):
-        return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "Server error.", "server_error")
+        return error_response(
+            status.HTTP_500_INTERNAL_SERVER_ERROR, "Server error.", "server_error"
+        )
     from django.views.defaults import server_error
 
     return server_error(request)

@@ -10,7 +10,9 @@ class LiveAsgiServer:
     """Serve `config.asgi:application` on 127.0.0.1 with an ephemeral port."""
 
     def __init__(self, app: str = "config.asgi:application"):
-        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        self.config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self._serve, name="live-asgi-server", daemon=True)
         self.url = ""

@@ -26,11 +26,14 @@ class StreamResult:
         return "".join(event["content"] for event in self.of_type("text"))
 
 
-def stream_chat(base_url: str, user_id: int, payload: dict, headers: dict, timeout: float = 30) -> StreamResult:
+def stream_chat(
+    base_url: str, user_id: int, payload: dict, headers: dict, timeout: float = 30
+) -> StreamResult:
     url = f"{base_url}/api/{user_id}/chat/stream"
-    with httpx.Client(timeout=timeout) as client, connect_sse(
-        client, "POST", url, json=payload, headers=headers
-    ) as source:
+    with (
+        httpx.Client(timeout=timeout) as client,
+        connect_sse(client, "POST", url, json=payload, headers=headers) as source,
+    ):
         response = source.response
         if response.status_code != 200:
             response.read()

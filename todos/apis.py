@@ -59,6 +59,9 @@ class TaskListApi(GenericAPIView):
             max_length=DESCRIPTION_MAX_LENGTH, default="", allow_blank=True
         )
 
+    # What an OPTIONS request describes for POST (GenericAPIView's metadata asks for it).
+    serializer_class = InputSerializer
+
     @extend_schema(
         tags=TAGS,
         summary="Your tasks, pending first then newest",

@@ -10,7 +10,9 @@ DESCRIPTION_MAX_LENGTH = 2000
 
 
 class Task(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
+    )
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
     completed = models.BooleanField(default=False)
@@ -39,4 +41,3 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
-

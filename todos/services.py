@@ -1,4 +1,4 @@
-"""Task writes: the one place task rules live. The REST API, the agent's tools and admin call these."""
+"""Task writes: the one place task rules live. The REST API, agent tools and admin call these."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError

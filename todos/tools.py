@@ -55,7 +55,7 @@ def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
 
 
 def _task_tool(func: Callable) -> FunctionTool:
-    """Run a sync tool body in a worker thread (it uses the ORM) and turn rule breaks into errors."""
+    """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
 
     async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
         try:
@@ -76,7 +76,9 @@ def _tool_signature(func: Callable) -> inspect.Signature:
     """The model-facing signature: the context first, then the body's arguments without `user`."""
     parameters = list(inspect.signature(func).parameters.values())[1:]
     context = inspect.Parameter(
-        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=RunContextWrapper[TaskToolContext]
+        "ctx",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        annotation=RunContextWrapper[TaskToolContext],
     )
     return inspect.Signature([context, *parameters], return_annotation=str)
 
@@ -92,7 +94,9 @@ def add_task(user: AbstractBaseUser, title: str, description: str = "") -> str:
     return _ok("added", task=task_payload(task))
 
 
-def list_tasks(user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all") -> str:
+def list_tasks(
+    user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all"
+) -> str:
     """List the user's tasks with their ids. Use it before guessing a task id.
 
     Args:

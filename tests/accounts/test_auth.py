@@ -8,12 +8,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_obtain_and_refresh(anon_api, user):
-    response = anon_api.post("/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+    response = anon_api.post(
+        "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200
     tokens = response.json()
     assert set(tokens) == {"access", "refresh"}
 
-    refreshed = anon_api.post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json")
+    refreshed = anon_api.post(
+        "/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
+    )
     assert refreshed.status_code == 200
     assert refreshed.json()["access"]
 
@@ -22,7 +26,9 @@ def test_token_obtain_and_refresh(anon_api, user):
 
 
 def test_bad_password_is_401_json(anon_api, user):
-    response = anon_api.post("/api/auth/token/", {"username": "alice", "password": "wrong"}, format="json")
+    response = anon_api.post(
+        "/api/auth/token/", {"username": "alice", "password": "wrong"}, format="json"
+    )
     assert response.status_code == 401
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "no_active_account"
@@ -41,7 +47,9 @@ def test_register_creates_a_user_who_can_log_in(anon_api):
     assert response.status_code == 201
     body = response.json()
     assert body["username"] == "newbie" and isinstance(body["id"], int)
-    login = anon_api.post("/api/auth/token/", {"username": "newbie", "password": PASSWORD}, format="json")
+    login = anon_api.post(
+        "/api/auth/token/", {"username": "newbie", "password": PASSWORD}, format="json"
+    )
     assert login.status_code == 200
 
 
@@ -65,13 +73,17 @@ def test_register_validation(anon_api, payload, field):
 
 
 def test_register_duplicate_username(anon_api, user):
-    response = anon_api.post("/api/auth/register/", {"username": "alice", "password": PASSWORD}, format="json")
+    response = anon_api.post(
+        "/api/auth/register/", {"username": "alice", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 400
     assert "username" in response.json()["errors"]
 
 
 def test_register_malformed_json_is_400(anon_api):
-    response = anon_api.generic("POST", "/api/auth/register/", "{nope", content_type="application/json")
+    response = anon_api.generic(
+        "POST", "/api/auth/register/", "{nope", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
 

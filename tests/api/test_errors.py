@@ -57,3 +57,26 @@ def test_wrong_method_is_json_405(api, user, method, path):
 def test_not_acceptable_is_json_406(api, user):
     response = api.get(f"/api/{user.id}/tasks/", HTTP_ACCEPT="text/html")
     assert_error(response, 406, "not_acceptable")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/{user}/tasks/",
+        "/api/{user}/tasks/1/",
+        "/api/{user}/conversations/",
+        "/api/{user}/conversations/1/",
+    ],
+)
+def test_options_describes_the_endpoint(api, user, path):
+    # Found by schemathesis: DRF's OPTIONS metadata crashed on a GenericAPIView without a
+    # serializer_class.
+    response = api.options(path.format(user=user.id))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "name" in response.json()
+
+
+def test_options_on_task_list_describes_the_post_body(api, user):
+    actions = api.options(f"/api/{user.id}/tasks/").json()["actions"]
+    assert set(actions["POST"]) == {"title", "description"}

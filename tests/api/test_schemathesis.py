@@ -55,8 +55,12 @@ def conversation_ids(account) -> list[int]:
             run_id=uuid.uuid4(),
             model_name="offline",
             tool_calls=[
-                {"call_id": "c1", "name": "add_task", "arguments": {"title": "Buy milk"},
-                 "output": {"ok": True}},
+                {
+                    "call_id": "c1",
+                    "name": "add_task",
+                    "arguments": {"title": "Buy milk"},
+                    "output": {"ok": True},
+                },
                 {"call_id": "c2", "name": "list_tasks", "arguments": {}},
             ],
             duration_ms=12,

@@ -15,7 +15,6 @@ from chat.models import Conversation, Message
 from chat.run import run_turn
 from chat.turns import turn_start
 from tests.conftest import bearer
-from tests.sse import stream_chat
 from todos.models import Task
 
 
@@ -40,7 +39,9 @@ def collect(turn) -> list:
 def test_model_error_becomes_an_error_event_and_an_error_message(user, scripted_model, caplog):
     request = httpx.Request("POST", "https://api.example.com/v1/responses")
     failure = openai.InternalServerError(
-        "upstream exploded: sk-secret-key-123456", response=httpx.Response(500, request=request), body=None
+        "upstream exploded: sk-secret-key-123456",
+        response=httpx.Response(500, request=request),
+        body=None,
     )
     scripted_model(ModelStep.raise_error(failure))
     turn = open_turn(user, "add buy milk")
@@ -61,7 +62,12 @@ def test_an_unexpected_exception_is_a_model_error(user, scripted_model):
     scripted_model(ModelStep.raise_error(RuntimeError("boom")))
     turn = open_turn(user, "hello")
     events = collect(turn)
-    assert events[-1] == {"type": "error", "seq": 1, "code": "model_error", "message": events[-1]["message"]}
+    assert events[-1] == {
+        "type": "error",
+        "seq": 1,
+        "code": "model_error",
+        "message": events[-1]["message"],
+    }
     assert Message.objects.get(pk=turn.assistant_message_id).status == "error"
 
 
@@ -74,7 +80,10 @@ def test_partial_output_is_kept_with_the_error(user, scripted_model):
     turn = open_turn(user, "add buy milk")
     events = collect(turn)
     assert [event["type"] for event in events if event["type"] != "thinking"] == [
-        "start", "tool_call", "tool_result", "error",
+        "start",
+        "tool_call",
+        "tool_result",
+        "error",
     ]
     reply = Message.objects.get(pk=turn.assistant_message_id)
     assert reply.status == "error"
@@ -86,9 +95,12 @@ def test_a_client_that_leaves_leaves_an_interrupted_reply(live_server_url, user,
     settings.OFFLINE_MODEL_TOKEN_MS = 150  # slow enough to leave mid-reply
     url = f"{live_server_url}/api/{user.id}/chat/stream"
     received: list[str] = []
-    with httpx.Client(timeout=30) as client, client.stream(
-        "POST", url, json={"message": "help"}, headers={"Authorization": bearer(user)}
-    ) as response:
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream(
+            "POST", url, json={"message": "help"}, headers={"Authorization": bearer(user)}
+        ) as response,
+    ):
         for line in response.iter_lines():
             if line.startswith("data: "):
                 received.append(line)
@@ -123,7 +135,13 @@ def test_history_reaches_the_model_across_three_turns(user, scripted_model):
     final_input = model.last_call.input
     kinds = [item.get("type") or item.get("role") for item in final_input]
     assert kinds == [
-        "user", "function_call", "function_call_output", "assistant", "user", "assistant", "user",
+        "user",
+        "function_call",
+        "function_call_output",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
     ]
     assert final_input[0]["content"] == "add buy milk"
     assert final_input[1]["name"] == "add_task" and final_input[1]["call_id"] == "call_a"
@@ -139,7 +157,9 @@ def test_history_is_bounded(user, settings):
     Message.objects.bulk_create(
         Message(conversation=conversation, role="user", content=f"message {i}") for i in range(30)
     )
-    turn = turn_start(user=user, conversation_id=conversation.id, text="latest", model_name="m", history_limit=10)
+    turn = turn_start(
+        user=user, conversation_id=conversation.id, text="latest", model_name="m", history_limit=10
+    )
     assert len(turn.input_items) == 11
     assert turn.input_items[0]["content"] == "message 20"
 
@@ -151,7 +171,11 @@ def _seed_history(user, earlier_messages: int) -> Conversation:
             conversation=conversation,
             role="user" if i % 2 == 0 else "assistant",
             content=f"message {i}",
-            tool_calls=[] if i % 2 == 0 else [{"call_id": f"c{i}", "name": "list_tasks", "arguments": {}, "output": {"ok": True}}],
+            tool_calls=[]
+            if i % 2 == 0
+            else [
+                {"call_id": f"c{i}", "name": "list_tasks", "arguments": {}, "output": {"ok": True}}
+            ],
         )
         for i in range(earlier_messages)
     )

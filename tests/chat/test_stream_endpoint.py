@@ -1,4 +1,4 @@
-"""POST /api/<user_id>/chat/stream end to end: a real uvicorn, a real SSE client, the offline model."""
+"""POST /api/<user_id>/chat/stream end to end: real uvicorn, real SSE client, offline model."""
 
 import json
 
@@ -40,7 +40,11 @@ def test_add_buy_milk_streams_tool_events_and_saves_everything(live_server_url, 
     assert tool_result["name"] == "add_task"
     assert tool_result["output"]["ok"] is True
     assert tool_result["output"]["task"]["title"] == "buy milk"
-    assert result.types.index("tool_call") < result.types.index("tool_result") < result.types.index("text")
+    assert (
+        result.types.index("tool_call")
+        < result.types.index("tool_result")
+        < result.types.index("text")
+    )
     assert len(result.of_type("text")) > 3, "the reply arrives token by token"
     assert "buy milk" in result.text
 
@@ -67,7 +71,10 @@ def test_add_buy_milk_streams_tool_events_and_saves_everything(live_server_url, 
     ]
     assert reply.model_name == "offline"
     assert reply.input_tokens > 0 and reply.output_tokens > 0
-    assert reply.time_to_first_token_ms is not None and reply.duration_ms >= reply.time_to_first_token_ms
+    assert (
+        reply.time_to_first_token_ms is not None
+        and reply.duration_ms >= reply.time_to_first_token_ms
+    )
 
 
 def test_frames_are_exactly_data_lines(live_server_url, user, auth):

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def post(client: Client, user_id: int, body, **headers):
     data = body if isinstance(body, str | bytes) else __import__("json").dumps(body)
-    return client.post(f"/api/{user_id}/chat/stream", data, content_type="application/json", **headers)
+    return client.post(
+        f"/api/{user_id}/chat/stream", data, content_type="application/json", **headers
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,7 +53,10 @@ def test_message_limit_is_a_setting(client, user, settings):
 def test_someone_elses_conversation_is_404(client, user, other_user):
     theirs = Conversation.objects.create(owner=other_user, title="private")
     response = post(
-        client, user.id, {"message": "hi", "conversation_id": theirs.id}, HTTP_AUTHORIZATION=bearer(user)
+        client,
+        user.id,
+        {"message": "hi", "conversation_id": theirs.id},
+        HTTP_AUTHORIZATION=bearer(user),
     )
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
@@ -59,7 +64,9 @@ def test_someone_elses_conversation_is_404(client, user, other_user):
 
 
 def test_a_missing_conversation_is_404(client, user):
-    response = post(client, user.id, {"message": "hi", "conversation_id": 999}, HTTP_AUTHORIZATION=bearer(user))
+    response = post(
+        client, user.id, {"message": "hi", "conversation_id": 999}, HTTP_AUTHORIZATION=bearer(user)
+    )
     assert response.status_code == 404
 
 

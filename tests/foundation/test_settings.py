@@ -26,8 +26,16 @@ print(json.dumps({
 }))
 """
 CONFIG_VARS = (
-    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "REDIS_URL",
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_MODEL", "CHAT_MAX_MESSAGE_CHARS",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "AGENT_MODEL",
+    "CHAT_MAX_MESSAGE_CHARS",
     "CHAT_HISTORY_MAX_MESSAGES",
 )
 
@@ -38,7 +46,12 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
     # The project's .env must not leak into what this test observes.
     clean["DOTENV_DISABLED"] = "1"
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

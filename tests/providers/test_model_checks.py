@@ -9,7 +9,6 @@ from chat.checks import check_model_configuration
 from chat.model_provider import build_model_choice
 
 
-
 @pytest.fixture
 def configure(settings):
     def apply(**values):
@@ -36,8 +35,14 @@ def test_a_key_with_the_default_model_is_clean(configure):
         ({"OPENAI_BASE_URL": "http://localhost:11434/v1", "AGENT_MODEL": ""}, "chat.W002"),
         ({"OPENAI_API_KEY": "sk-x", "AGENT_MODEL": "offline"}, "chat.W003"),
         ({"AGENT_MODEL": "gpt-4.1-mini"}, "chat.W004"),
-        ({"OPENAI_API_KEY": "sk-x", "AGENT_MODEL": "gpt-4.1", "AGENT_API": "completions"}, "chat.W005"),
-        ({"OPENAI_API_KEY": "sk-x", "AGENT_MODEL": "gpt-4.1", "AGENT_REQUEST_TIMEOUT_S": 0}, "chat.W006"),
+        (
+            {"OPENAI_API_KEY": "sk-x", "AGENT_MODEL": "gpt-4.1", "AGENT_API": "completions"},
+            "chat.W005",
+        ),
+        (
+            {"OPENAI_API_KEY": "sk-x", "AGENT_MODEL": "gpt-4.1", "AGENT_REQUEST_TIMEOUT_S": 0},
+            "chat.W006",
+        ),
     ],
 )
 def test_suspicious_configurations_warn(configure, values, expected):
@@ -53,7 +58,8 @@ def test_check_command_exits_zero_with_the_warning(settings):
 
 
 @pytest.mark.parametrize(
-    "api, model_class", [("responses", "OpenAIResponsesModel"), ("chat_completions", "OpenAIChatCompletionsModel")]
+    "api, model_class",
+    [("responses", "OpenAIResponsesModel"), ("chat_completions", "OpenAIChatCompletionsModel")],
 )
 def test_the_model_follows_the_settings(settings, api, model_class):
     settings.OPENAI_API_KEY = "sk-x"

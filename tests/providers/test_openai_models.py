@@ -47,7 +47,9 @@ def key_fragments(key: str) -> list[str]:
 def test_add_buy_milk_end_to_end_over_http(api, live_server_url, user, fake_openai, use_real_model):
     use_real_model(api)
 
-    result = stream_chat(live_server_url, user.id, {"message": "add buy milk"}, {"Authorization": bearer(user)})
+    result = stream_chat(
+        live_server_url, user.id, {"message": "add buy milk"}, {"Authorization": bearer(user)}
+    )
 
     assert result.types[0] == "start" and result.types[-1] == "done", result.events
     (call,) = result.of_type("tool_call")
@@ -65,12 +67,18 @@ def test_add_buy_milk_end_to_end_over_http(api, live_server_url, user, fake_open
     assert (reply.input_tokens, reply.output_tokens) == (84, 34)
     assert reply.tool_calls[0]["arguments"] == {"title": "buy milk"}
 
-    model_requests = fake_openai.requests_to("/v1/chat/completions" if api == "chat_completions" else "/v1/responses")
+    model_requests = fake_openai.requests_to(
+        "/v1/chat/completions" if api == "chat_completions" else "/v1/responses"
+    )
     assert len(model_requests) == 2
-    assert all(request.authorization == f"Bearer {fake_openai.api_key}" for request in model_requests)
+    assert all(
+        request.authorization == f"Bearer {fake_openai.api_key}" for request in model_requests
+    )
     assert all(request.body["model"] == "gpt-test" and request.stream for request in model_requests)
     if api == "chat_completions":
-        assert all(request.body["stream_options"] == {"include_usage": True} for request in model_requests)
+        assert all(
+            request.body["stream_options"] == {"include_usage": True} for request in model_requests
+        )
 
 
 FAILURES = [
@@ -93,7 +101,9 @@ def test_each_upstream_failure_has_its_code(
     fake_openai.failure = failure
     caplog.set_level(logging.INFO)
 
-    result = stream_chat(live_server_url, user.id, {"message": "add buy milk"}, {"Authorization": bearer(user)})
+    result = stream_chat(
+        live_server_url, user.id, {"message": "add buy milk"}, {"Authorization": bearer(user)}
+    )
 
     assert result.types[0] == "start" and result.types[-1] == "error"
     error = result.events[-1]
@@ -112,16 +122,24 @@ def test_each_upstream_failure_has_its_code(
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_an_unreachable_server_is_model_unavailable(api, live_server_url, user, settings, use_real_model):
+def test_an_unreachable_server_is_model_unavailable(
+    api, live_server_url, user, settings, use_real_model
+):
     use_real_model(api, OPENAI_BASE_URL=closed_port_base_url())
-    result = stream_chat(live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)})
+    result = stream_chat(
+        live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)}
+    )
     assert result.events[-1]["code"] == "model_unavailable"
     assert Message.objects.get(role="assistant").status == "error"
 
 
-def test_a_wrong_key_is_model_auth_and_never_echoed(live_server_url, user, fake_openai, use_real_model, caplog):
+def test_a_wrong_key_is_model_auth_and_never_echoed(
+    live_server_url, user, fake_openai, use_real_model, caplog
+):
     use_real_model("responses", OPENAI_API_KEY="sk-wrong-key-abcdefghijklmnop")
-    result = stream_chat(live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)})
+    result = stream_chat(
+        live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)}
+    )
     assert result.events[-1]["code"] == "model_auth"
     assert "abcdefgh" not in str(result.events) and "abcdefgh" not in caplog.text
 
@@ -129,6 +147,8 @@ def test_a_wrong_key_is_model_auth_and_never_echoed(live_server_url, user, fake_
 def test_the_client_retries_as_configured(live_server_url, user, fake_openai, use_real_model):
     use_real_model("chat_completions", AGENT_MAX_RETRIES=1)
     fake_openai.failure = "server_error"
-    result = stream_chat(live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)})
+    result = stream_chat(
+        live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)}
+    )
     assert result.events[-1]["code"] == "model_unavailable"
     assert len(fake_openai.requests_to("/v1/chat/completions")) == 2

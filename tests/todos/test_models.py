@@ -28,7 +28,9 @@ def test_description_limit(user):
         task_create(owner=user, title="ok", description="d" * 2001)
 
 
-@pytest.mark.parametrize("fields", [{"title": ""}, {"title": "x" * 201}, {"description": "d" * 2001}])
+@pytest.mark.parametrize(
+    "fields", [{"title": ""}, {"title": "x" * 201}, {"description": "d" * 2001}]
+)
 def test_database_constraints_hold_without_the_service(user, fields):
     # PostgreSQL's varchar(200) refuses an over-long title before the check constraint does.
     with pytest.raises((IntegrityError, DataError)), transaction.atomic():

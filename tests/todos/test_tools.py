@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def invoke(user, name: str, **arguments) -> dict:
     raw = json.dumps(arguments)
     context = ToolContext(
-        context=TaskToolContext(user=user), tool_name=name, tool_call_id="call_test", tool_arguments=raw
+        context=TaskToolContext(user=user),
+        tool_name=name,
+        tool_call_id="call_test",
+        tool_arguments=raw,
     )
     return json.loads(async_to_sync(TOOLS[name].on_invoke_tool)(context, raw))
 
@@ -110,7 +113,10 @@ def test_a_foreign_task_is_not_found_exactly_like_a_missing_one(user, other_user
 def test_bad_arguments_never_crash(user):
     tool = TOOLS["complete_task"]
     context = ToolContext(
-        context=TaskToolContext(user=user), tool_name="complete_task", tool_call_id="c", tool_arguments="{"
+        context=TaskToolContext(user=user),
+        tool_name="complete_task",
+        tool_call_id="c",
+        tool_arguments="{",
     )
     for raw in ["{", '{"task_id": "seven"}', "{}", '{"task_id": 1, "user_id": 2}']:
         result = json.loads(async_to_sync(tool.on_invoke_tool)(context, raw))
