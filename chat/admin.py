@@ -1,25 +1,455 @@
-from django.contrib import admin
-from django.db.models import Count
+"""Moderation in the admin: read every transcript, flag and unflag, export.
 
+Moderators (the `moderators` group: view permissions and chat.flag_conversation) read and
+flag but cannot change or delete; superusers can. Flagging goes through chat.moderation and
+exports through chat.export: this module only wires them to admin pages and actions.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.handlers.asgi import ASGIRequest
+from django.db import transaction
+from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from chat import export
 from chat.models import Conversation, Message
+from chat.moderation import (
+    FLAG_REASON_MAX_LENGTH,
+    can_flag,
+    clean_flag_reason,
+    conversation_flag,
+    conversation_unflag,
+)
+
+# How many selected conversations the flag page names before "and N more".
+FLAG_PREVIEW_LIMIT = 20
+FLAGGABLE_REPLY_STATUSES = [
+    Message.Status.ERROR,
+    Message.Status.CANCELLED,
+    Message.Status.INTERRUPTED,
+]
+
+
+class JSONArrayLength(Func):
+    """The length of a JSON array column; 0 when the value is not an array."""
+
+    function = "JSON_LENGTH"  # MySQL / MariaDB
+    output_field = IntegerField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite's json_array_length is already 0 for a non-array value.
+        return self.as_sql(compiler, connection, function="JSON_ARRAY_LENGTH", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # jsonb_array_length raises on a non-array, which would break the whole changelist.
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(CASE WHEN jsonb_typeof({sql}) = 'array' THEN jsonb_array_length({sql}) ELSE 0 END)",
+            (*params, *params),
+        )
+
+
+def with_moderation_stats(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Annotate message count, tool-call count and the last reply's status, each one subquery.
+
+    Subqueries rather than joins: the counts stay right whatever the changelist filters and
+    searches join, and the number of queries does not depend on the rows shown.
+    """
+    own_messages = Message.objects.filter(conversation=OuterRef("pk")).order_by()
+    replies = own_messages.filter(role=Message.Role.ASSISTANT)
+    per_conversation = own_messages.values("conversation")
+    return conversations.annotate(
+        message_total=Coalesce(
+            Subquery(per_conversation.annotate(n=Count("pk")).values("n")), 0
+        ),
+        tool_call_total=Coalesce(
+            Subquery(
+                replies.values("conversation")
+                .annotate(n=Sum(JSONArrayLength("tool_calls")))
+                .values("n")
+            ),
+            0,
+        ),
+        last_reply_status=Subquery(
+            replies.order_by("-created_at", "-id").values("status")[:1]
+        ),
+    )
+
+
+class ReplyStatusFilter(admin.SimpleListFilter):
+    title = "last reply status"
+    parameter_name = "reply_status"
+
+    def lookups(self, request, model_admin):
+        return [(status.value, status.label) for status in FLAGGABLE_REPLY_STATUSES]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(last_reply_status=self.value())
+        return queryset
+
+
+class FlagForm(forms.Form):
+    # The rules live in chat.moderation; the form only shows its errors next to the field.
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "maxlength": FLAG_REASON_MAX_LENGTH}),
+        help_text=f"Required; at most {FLAG_REASON_MAX_LENGTH} characters.",
+    )
+
+    def clean_reason(self) -> str:
+        try:
+            return clean_flag_reason(self.cleaned_data["reason"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["reason"]) from error
+
+
+@dataclass(frozen=True)
+class TranscriptToolCall:
+    name: str
+    call_id: str
+    arguments: str
+    output: str
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    message: Message
+    tool_calls: list[TranscriptToolCall]
+
+
+def transcript_entry(message: Message) -> TranscriptEntry:
+    calls = []
+    for call in message.tool_calls or []:
+        if isinstance(call, dict):
+            calls.append(
+                TranscriptToolCall(
+                    name=str(call.get("name", "")),
+                    call_id=str(call.get("call_id", "")),
+                    arguments=export.pretty_json(call.get("arguments")),
+                    output=export.pretty_json(call.get("output")),
+                )
+            )
+        else:  # Not the stored shape: show it whole rather than hide it.
+            calls.append(TranscriptToolCall("", "", export.pretty_json(call), ""))
+    return TranscriptEntry(message=message, tool_calls=calls)
+
+
+def streaming_attachment(
+    request: HttpRequest, chunks: Any, *, filename: str, content_type: str
+) -> StreamingHttpResponse:
+    """Stream `chunks` (a generator of text) as a download.
+
+    Under ASGI Django would drain a synchronous iterator into a list before sending it, so
+    there the chunks are pulled one at a time on the request's sync thread instead.
+    """
+    content = _pulled_in_thread(chunks) if isinstance(request, ASGIRequest) else chunks
+    response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+_END = object()
+
+
+async def _pulled_in_thread(chunks):
+    pull = sync_to_async(next, thread_sensitive=True)
+    try:
+        while (chunk := await pull(chunks, _END)) is not _END:
+            yield chunk
+    finally:
+        await sync_to_async(chunks.close, thread_sensitive=True)()
 
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "message_count", "created_at", "updated_at"]
-    search_fields = ["title", "owner__username"]
+    list_display = [
+        "title_or_number",
+        "owner",
+        "message_count",
+        "tool_call_count",
+        "flagged",
+        "last_reply",
+        "created_at",
+        "updated_at",
+    ]
+    list_filter = [
+        "flagged",
+        ReplyStatusFilter,
+        "created_at",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["title", "owner__username", "messages__content"]
+    date_hierarchy = "created_at"
     list_select_related = ["owner"]
+    list_per_page = 50
+    actions = ["flag_selected", "unflag_selected", "export_json", "export_markdown"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "owner",
+                    "title",
+                    ("created_at", "updated_at"),
+                    ("message_count", "tool_call_count", "last_reply"),
+                ]
+            },
+        ),
+        ("Moderation", {"fields": ["flagged", "flag_reason", "flagged_by", "flagged_at"]}),
+    ]
+    # Flag fields change only through chat.moderation (the flag/unflag views and actions).
+    readonly_fields = [
+        "owner",
+        "created_at",
+        "updated_at",
+        "message_count",
+        "tool_call_count",
+        "last_reply",
+        "flagged",
+        "flag_reason",
+        "flagged_by",
+        "flagged_at",
+    ]
+    change_form_template = "admin/chat/conversation/change_form.html"
+    flag_form_template = "admin/chat/conversation/flag.html"
+
+    class Media:
+        css = {"all": ["admin/taskstream/transcript.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(message_total=Count("messages"))
+        return with_moderation_stats(super().get_queryset(request))
+
+    # Conversations are created by chatting, never in the admin.
+    def has_add_permission(self, request):
+        return False
+
+    def has_flag_permission(self, request) -> bool:
+        return can_flag(request.user)
+
+    @admin.display(description="title", ordering="title")
+    def title_or_number(self, conversation: Conversation) -> str:
+        return str(conversation)
 
     @admin.display(description="messages", ordering="message_total")
     def message_count(self, conversation: Conversation) -> int:
         return conversation.message_total
 
+    @admin.display(description="tool calls", ordering="tool_call_total")
+    def tool_call_count(self, conversation: Conversation) -> int:
+        return conversation.tool_call_total
+
+    @admin.display(description="last reply", ordering="last_reply_status")
+    def last_reply(self, conversation: Conversation) -> str | None:
+        return conversation.last_reply_status
+
+    # --- Conversation page: the transcript and the moderation box --------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self.transcript_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def transcript_context(self, request, conversation: Conversation) -> dict[str, Any]:
+        info = self.opts.app_label, self.opts.model_name
+        object_id = quote(conversation.pk)
+        context: dict[str, Any] = {
+            "transcript": [transcript_entry(m) for m in conversation.messages.all()],
+            "can_flag": self.has_flag_permission(request),
+            "flag_url": reverse("admin:{}_{}_flag".format(*info), args=[object_id]),
+            "unflag_url": reverse("admin:{}_{}_unflag".format(*info), args=[object_id]),
+            "flag_form": FlagForm(initial={"reason": conversation.flag_reason}),
+            "owner_conversations_url": (
+                reverse("admin:{}_{}_changelist".format(*info))
+                + f"?owner__id__exact={conversation.owner_id}"
+            ),
+        }
+        if request.user.has_perm("todos.view_task"):
+            tasks_url = reverse("admin:todos_task_changelist")
+            context["owner_tasks_url"] = f"{tasks_url}?owner__id__exact={conversation.owner_id}"
+        return context
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            # Before the defaults: their "<path:object_id>/" would swallow these.
+            path(
+                "<path:object_id>/flag/",
+                view(self.flag_view),
+                name="{}_{}_flag".format(*info),
+            ),
+            path(
+                "<path:object_id>/unflag/",
+                view(self.unflag_view),
+                name="{}_{}_unflag".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def flag_view(self, request, object_id: str) -> HttpResponse:
+        conversation = self._conversation_to_moderate(request, object_id)
+        if request.method == "POST":
+            form = FlagForm(request.POST)
+            if form.is_valid():
+                conversation_flag(
+                    conversation=conversation,
+                    moderator=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                self.message_user(request, f"Flagged “{conversation}”.", messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(conversation))
+        else:
+            form = FlagForm(initial={"reason": conversation.flag_reason})
+        return self._flag_page(
+            request,
+            form,
+            [conversation],
+            cancel_url=self._change_url(conversation),
+        )
+
+    @method_decorator(require_POST)
+    def unflag_view(self, request, object_id: str) -> HttpResponse:
+        conversation = self._conversation_to_moderate(request, object_id)
+        conversation_unflag(conversation=conversation, moderator=request.user)
+        self.message_user(request, f"Unflagged “{conversation}”.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(conversation))
+
+    def _conversation_to_moderate(self, request, object_id: str) -> Conversation:
+        conversation = self.get_object(request, unquote(object_id))
+        if conversation is None:
+            raise Http404("No such conversation.")
+        may_flag = self.has_flag_permission(request)
+        if not (may_flag and self.has_view_permission(request, conversation)):
+            raise PermissionDenied
+        return conversation
+
+    def _change_url(self, conversation: Conversation) -> str:
+        info = self.opts.app_label, self.opts.model_name
+        return reverse("admin:{}_{}_change".format(*info), args=[quote(conversation.pk)])
+
+    def _flag_page(
+        self,
+        request,
+        form: FlagForm,
+        conversations,
+        *,
+        cancel_url: str,
+        selected_pks=(),
+        action: str = "",
+    ) -> TemplateResponse:
+        preview = list(conversations[:FLAG_PREVIEW_LIMIT])
+        total = len(selected_pks) if action else len(preview)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Flag conversations" if action else f"Flag “{preview[0]}”",
+            "opts": self.opts,
+            "form": form,
+            "preview": preview,
+            "more": max(total - len(preview), 0),
+            "total": total,
+            "selected_pks": selected_pks,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "cancel_url": cancel_url,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.flag_form_template, context)
+
+    # --- List actions -----------------------------------------------------------------------
+
+    @admin.action(description="Flag selected conversations…", permissions=["flag"])
+    def flag_selected(self, request, queryset):
+        """Ask for a reason on an intermediate page, then flag every selected conversation."""
+        if "apply" in request.POST:
+            form = FlagForm(request.POST)
+            if form.is_valid():
+                count = 0
+                with transaction.atomic():
+                    for conversation in queryset.select_related(None):
+                        conversation_flag(
+                            conversation=conversation,
+                            moderator=request.user,
+                            reason=form.cleaned_data["reason"],
+                        )
+                        count += 1
+                self.message_user(request, f"Flagged {count} conversation(s).", messages.SUCCESS)
+                return None  # back to the changelist
+        else:
+            form = FlagForm()
+        return self._flag_page(
+            request,
+            form,
+            queryset.select_related("owner"),
+            cancel_url=request.get_full_path(),
+            selected_pks=list(queryset.values_list("pk", flat=True)),
+            action="flag_selected",
+        )
+
+    @admin.action(description="Unflag selected conversations", permissions=["flag"])
+    def unflag_selected(self, request, queryset):
+        count = 0
+        with transaction.atomic():
+            for conversation in queryset.filter(flagged=True).select_related(None):
+                conversation_unflag(conversation=conversation, moderator=request.user)
+                count += 1
+        self.message_user(request, f"Unflagged {count} conversation(s).", messages.SUCCESS)
+
+    # Exports are reads: anyone who may view conversations may export them.
+    @admin.action(description="Export selected as JSON", permissions=["view"])
+    def export_json(self, request, queryset):
+        return streaming_attachment(
+            request,
+            export.export_json(queryset),
+            filename=_export_filename("json"),
+            content_type="application/json",
+        )
+
+    @admin.action(description="Export selected as Markdown transcripts", permissions=["view"])
+    def export_markdown(self, request, queryset):
+        return streaming_attachment(
+            request,
+            export.export_markdown(queryset),
+            filename=_export_filename("md"),
+            content_type="text/markdown; charset=utf-8",
+        )
+
+
+def _export_filename(extension: str) -> str:
+    return f"conversations-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
+
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["conversation", "role", "status", "model_name", "created_at"]
-    list_filter = ["role", "status"]
+    list_display = ["conversation", "role", "status", "model_name", "error_code", "created_at"]
+    list_filter = ["role", "status", "created_at"]
+    search_fields = ["content"]
     list_select_related = ["conversation"]
+    raw_id_fields = ["conversation"]
+    readonly_fields = ["created_at"]
+
+    # Messages are written by chat runs, never in the admin.
+    def has_add_permission(self, request):
+        return False

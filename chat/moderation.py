@@ -23,7 +23,7 @@ def can_flag(user: AbstractBaseUser) -> bool:
 
 
 def clean_flag_reason(reason: object) -> str:
-    """A stripped reason of 1 to FLAG_REASON_MAX_LENGTH characters, or a ValidationError on `reason`."""
+    """A stripped reason of 1 to 500 characters, or a ValidationError on `reason`."""
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError({"reason": ["Say why this conversation is flagged."]})
     reason = reason.strip()

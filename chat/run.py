@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from agents import Runner
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chat.agent import run_config, todo_agent
@@ -18,12 +17,13 @@ from chat.models import Message
 from chat.sdk_events import translate
 from chat.transcript import TranscriptRecorder
 from chat.turns import Turn, TurnOutcome, turn_finish
+from config.db_threads import run_db
 from todos.tools import TaskToolContext
 
 
 async def _save(turn: Turn, outcome: TurnOutcome) -> None:
     # Shielded: a client leaving mid-save must not lose the transcript.
-    await asyncio.shield(sync_to_async(turn_finish)(turn=turn, outcome=outcome))
+    await asyncio.shield(run_db(turn_finish, turn=turn, outcome=outcome))
 
 
 async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:

@@ -4,7 +4,6 @@ Plain async views, not DRF: the stream path never leaves the event loop except f
 database round trips, and no sync middleware sits on it.
 """
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,6 +16,7 @@ from chat.relay import sse_frames
 from chat.run import run_turn
 from chat.transcript import TranscriptRecorder
 from chat.turns import ConversationNotFound, Turn, turn_start
+from config.db_threads import run_db
 from config.errors import error_body, error_response
 
 SSE_HEADERS = {
@@ -51,7 +51,7 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
 @csrf_exempt  # CSRF is checked for session-authenticated calls in authenticate_for_user
 async def chat_stream(request: HttpRequest, user_id: int) -> HttpResponse:
     """POST /api/<user_id>/chat/stream: the reply as Server-Sent Events."""
-    turn = await sync_to_async(_open_turn)(request, user_id)
+    turn = await run_db(_open_turn, request, user_id)
     if isinstance(turn, HttpResponse):
         return turn
     frames = sse_frames(run_turn(turn), keepalive_s=settings.CHAT_KEEPALIVE_S)
@@ -61,7 +61,7 @@ async def chat_stream(request: HttpRequest, user_id: int) -> HttpResponse:
 @csrf_exempt
 async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
     """POST /api/<user_id>/chat: the same turn, answered as one JSON document."""
-    turn = await sync_to_async(_open_turn)(request, user_id)
+    turn = await run_db(_open_turn, request, user_id)
     if isinstance(turn, HttpResponse):
         return turn
     transcript = TranscriptRecorder()

@@ -65,3 +65,39 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         pytest.fail(f"Redis is not reachable at {url} (set TEST_REDIS_URL): {exc}", pytrace=False)
     return url
+
+
+class QueryLog:
+    """Every SQL statement run while active, on any thread's connection."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append(sql)
+        return execute(sql, params, many, context)
+
+
+@pytest.fixture
+def query_log():
+    """Count queries across threads: chat code runs its ORM calls on a database thread pool."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    log = QueryLog()
+
+    def attach(sender, connection, **kwargs):
+        if log not in connection.execute_wrappers:  # a reconnect reuses the wrapper object
+            connection.execute_wrappers.append(log)
+
+    connection_created.connect(attach)
+    for existing in connections.all(initialized_only=True):
+        existing.execute_wrappers.append(log)
+    yield log
+    connection_created.disconnect(attach)
+    for existing in connections.all(initialized_only=True):
+        if log in existing.execute_wrappers:
+            existing.execute_wrappers.remove(log)

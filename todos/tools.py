@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
-from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
+from config.db_threads import run_db
 from todos import selectors, services
 from todos.models import Task
 
@@ -59,7 +59,7 @@ def _task_tool(func: Callable) -> FunctionTool:
 
     async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
         try:
-            return await sync_to_async(func)(ctx.context.user, *args, **kwargs)
+            return await run_db(func, ctx.context.user, *args, **kwargs)
         except selectors.TaskNotFound as exc:
             return _failure(str(exc))
         except ValidationError as exc:

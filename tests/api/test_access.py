@@ -13,21 +13,29 @@ from todos.models import Task
 
 pytestmark = pytest.mark.django_db
 
+
+def _endpoint(method: str, path: str, payload: dict | None = None, *marks):
+    return pytest.param(method, path, payload, id=f"{method.upper()} {path}", marks=marks)
+
+
+# The chat views read the database on their own thread pool (config/db_threads.py), which
+# sees only committed rows: their cases run with a transactional database.
+ON_DB_THREADS = pytest.mark.django_db(transaction=True)
+
 # Every endpoint under /api/<user_id>/, with a body that would be valid for its owner.
 ENDPOINTS = [
-    ("get", "/api/{user}/tasks/", None),
-    ("post", "/api/{user}/tasks/", {"title": "Buy milk"}),
-    ("get", "/api/{user}/tasks/{task}/", None),
-    ("patch", "/api/{user}/tasks/{task}/", {"completed": True}),
-    ("delete", "/api/{user}/tasks/{task}/", None),
-    ("get", "/api/{user}/conversations/", None),
-    ("get", "/api/{user}/conversations/{conversation}/", None),
-    ("patch", "/api/{user}/conversations/{conversation}/", {"title": "Renamed"}),
-    ("delete", "/api/{user}/conversations/{conversation}/", None),
-    ("post", "/api/{user}/chat", {"message": "add buy milk"}),
-    ("post", "/api/{user}/chat/stream", {"message": "add buy milk"}),
+    _endpoint("get", "/api/{user}/tasks/"),
+    _endpoint("post", "/api/{user}/tasks/", {"title": "Buy milk"}),
+    _endpoint("get", "/api/{user}/tasks/{task}/"),
+    _endpoint("patch", "/api/{user}/tasks/{task}/", {"completed": True}),
+    _endpoint("delete", "/api/{user}/tasks/{task}/"),
+    _endpoint("get", "/api/{user}/conversations/"),
+    _endpoint("get", "/api/{user}/conversations/{conversation}/"),
+    _endpoint("patch", "/api/{user}/conversations/{conversation}/", {"title": "Renamed"}),
+    _endpoint("delete", "/api/{user}/conversations/{conversation}/"),
+    _endpoint("post", "/api/{user}/chat", {"message": "add buy milk"}, ON_DB_THREADS),
+    _endpoint("post", "/api/{user}/chat/stream", {"message": "add buy milk"}, ON_DB_THREADS),
 ]
-ENDPOINT_IDS = [f"{method.upper()} {path}" for method, path, _ in ENDPOINTS]
 
 
 @pytest.fixture
@@ -46,14 +54,14 @@ def _unchanged(owned) -> bool:
     )
 
 
-@pytest.mark.parametrize("method, path, payload", ENDPOINTS, ids=ENDPOINT_IDS)
+@pytest.mark.parametrize("method, path, payload", ENDPOINTS)
 def test_no_credentials_is_401(anon_api, owned, method, path, payload):
     response = getattr(anon_api, method)(path.format(**owned), payload, format="json")
     assert_error(response, 401, "not_authenticated")
     assert _unchanged(owned)
 
 
-@pytest.mark.parametrize("method, path, payload", ENDPOINTS, ids=ENDPOINT_IDS)
+@pytest.mark.parametrize("method, path, payload", ENDPOINTS)
 def test_invalid_token_is_401(anon_api, owned, method, path, payload):
     anon_api.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
     response = getattr(anon_api, method)(path.format(**owned), payload, format="json")
@@ -61,14 +69,14 @@ def test_invalid_token_is_401(anon_api, owned, method, path, payload):
     assert _unchanged(owned)
 
 
-@pytest.mark.parametrize("method, path, payload", ENDPOINTS, ids=ENDPOINT_IDS)
+@pytest.mark.parametrize("method, path, payload", ENDPOINTS)
 def test_another_users_path_is_403(api, owned, method, path, payload):
     response = getattr(api, method)(path.format(**owned), payload, format="json")
     assert_error(response, 403, "permission_denied")
     assert _unchanged(owned)
 
 
-@pytest.mark.parametrize("method, path, payload", ENDPOINTS, ids=ENDPOINT_IDS)
+@pytest.mark.parametrize("method, path, payload", ENDPOINTS)
 def test_a_user_id_that_does_not_exist_is_403(api, owned, method, path, payload):
     response = getattr(api, method)(
         path.format(**{**owned, "user": 10**12}), payload, format="json"

@@ -8,8 +8,6 @@ import pytest
 from agents.testing import ModelStep, assistant_message, function_call
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from chat.models import Conversation, Message
 from chat.run import run_turn
@@ -183,13 +181,13 @@ def _seed_history(user, earlier_messages: int) -> Conversation:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_turns_query_count_does_not_grow_with_history(user, scripted_model):
+def test_a_turns_query_count_does_not_grow_with_history(user, scripted_model, query_log):
     counts = []
     for earlier in (5, 60):
         scripted_model([assistant_message("ok")])
         conversation = _seed_history(user, earlier)
-        with CaptureQueriesContext(connection) as queries:
-            turn = open_turn(user, "hi", conversation.id)
-            collect(turn)
-        counts.append(len(queries))
-    assert counts[0] == counts[1], counts
+        before = len(query_log)
+        turn = open_turn(user, "hi", conversation.id)
+        collect(turn)
+        counts.append(len(query_log) - before)
+    assert counts[0] == counts[1] > 0, counts

@@ -6,7 +6,7 @@ from django.test import Client
 from chat.models import Conversation, Message
 from tests.conftest import PASSWORD, bearer
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post(client: Client, user_id: int, body, **headers):

@@ -1,0 +1,67 @@
+"""The conversation page: the whole transcript, read-only, escaped, with tool calls and usage."""
+
+import pytest
+
+from todos.services import task_create
+
+from .conftest import change_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page(moderator_client, transcript) -> str:
+    response = moderator_client.get(change_url(transcript))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_every_message_appears_in_order(page, transcript):
+    positions = [page.index(f'id="message-{m.pk}"') for m in transcript.messages.all()]
+    assert positions == sorted(positions)
+    for text in ("Added milk.", "And eggs?", "Sorry, something broke."):
+        assert text in page
+    assert "taskstream-message--user" in page and "taskstream-message--assistant" in page
+
+
+def test_user_text_is_escaped(page):
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+def test_tool_calls_show_pretty_arguments_and_output(page):
+    assert "task_create" in page and "call_1" in page
+    assert "task_list" in page and "call_2" in page
+    # Indented JSON, escaped (the argument holds markup).
+    assert '{\n  &quot;title&quot;: &quot;milk &lt;b&gt;now&lt;/b&gt;&quot;\n}' in page
+    assert '&quot;id&quot;: 7,' in page
+    assert "no more tasks" in page  # a text output as it is
+
+
+def test_usage_timings_model_status_and_error_code(page):
+    for text in ("gpt-test", "120", "34", "210 ms", "1450 ms", "model_timeout", "Error"):
+        assert text in page
+
+
+def test_links_to_the_owners_tasks(moderator_client, page, user, other_user):
+    task_create(owner=user, title="alice's task")
+    task_create(owner=other_user, title="mallory's task")
+    url = f"/admin/todos/task/?owner__id__exact={user.pk}"
+    assert f'href="{url}"' in page
+
+    tasks = moderator_client.get(url)
+
+    assert tasks.status_code == 200
+    assert [t.title for t in tasks.context["cl"].result_list] == ["alice's task"]
+
+
+def test_escapes_titles_and_flag_reasons(moderator_client, moderator, user, make_conversation):
+    from chat.moderation import conversation_flag
+
+    conversation = make_conversation(user, title="<img src=x onerror=alert(1)>")
+    conversation_flag(conversation=conversation, moderator=moderator, reason="<b>bad</b>")
+
+    html = moderator_client.get(change_url(conversation)).content.decode()
+
+    assert "<img src=x" not in html and "<b>bad</b>" not in html
+    assert "&lt;b&gt;bad&lt;/b&gt;" in html
