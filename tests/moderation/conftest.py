@@ -12,6 +12,12 @@ def change_url(conversation: Conversation) -> str:
     return f"{CONVERSATIONS}{conversation.pk}/change/"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # These tests log in with force_login: the real hasher's cost buys nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def moderator(make_user):
     user = make_user("mod", is_staff=True)
