@@ -80,3 +80,14 @@ def test_the_model_follows_the_settings(settings, api, model_class):
 def test_offline_by_default():
     choice = build_model_choice()
     assert type(choice.model).__name__ == "OfflineModel" and choice.name == "offline"
+
+
+def test_trace_export_is_off_unless_configured(settings):
+    from agents.tracing import get_trace_provider
+    from agents.tracing.traces import NoOpTrace
+
+    from chat import agent
+
+    settings.AGENT_TRACING = False  # rebuilds the agent
+    agent.model_choice()
+    assert isinstance(get_trace_provider().create_trace("turn"), NoOpTrace)
