@@ -44,7 +44,7 @@ from chat.moderation import (
 
 # How many selected conversations the flag page names before "and N more".
 FLAG_PREVIEW_LIMIT = 20
-FLAGGABLE_REPLY_STATUSES = [
+FAILED_REPLY_STATUSES = [
     Message.Status.ERROR,
     Message.Status.CANCELLED,
     Message.Status.INTERRUPTED,
@@ -81,9 +81,7 @@ def with_moderation_stats(conversations: QuerySet[Conversation]) -> QuerySet[Con
     replies = own_messages.filter(role=Message.Role.ASSISTANT)
     per_conversation = own_messages.values("conversation")
     return conversations.annotate(
-        message_total=Coalesce(
-            Subquery(per_conversation.annotate(n=Count("pk")).values("n")), 0
-        ),
+        message_total=Coalesce(Subquery(per_conversation.annotate(n=Count("pk")).values("n")), 0),
         tool_call_total=Coalesce(
             Subquery(
                 replies.values("conversation")
@@ -92,9 +90,7 @@ def with_moderation_stats(conversations: QuerySet[Conversation]) -> QuerySet[Con
             ),
             0,
         ),
-        last_reply_status=Subquery(
-            replies.order_by("-created_at", "-id").values("status")[:1]
-        ),
+        last_reply_status=Subquery(replies.order_by("-created_at", "-id").values("status")[:1]),
     )
 
 
@@ -103,7 +99,7 @@ class ReplyStatusFilter(admin.SimpleListFilter):
     parameter_name = "reply_status"
 
     def lookups(self, request, model_admin):
-        return [(status.value, status.label) for status in FLAGGABLE_REPLY_STATUSES]
+        return [(status.value, status.label) for status in FAILED_REPLY_STATUSES]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -131,7 +127,7 @@ class TranscriptToolCall:
     name: str
     call_id: str
     arguments: str
-    output: str
+    output: str | None  # None: the run stopped before the tool returned
 
 
 @dataclass(frozen=True)
@@ -149,11 +145,11 @@ def transcript_entry(message: Message) -> TranscriptEntry:
                     name=str(call.get("name", "")),
                     call_id=str(call.get("call_id", "")),
                     arguments=export.pretty_json(call.get("arguments")),
-                    output=export.pretty_json(call.get("output")),
+                    output=export.pretty_json(call["output"]) if "output" in call else None,
                 )
             )
         else:  # Not the stored shape: show it whole rather than hide it.
-            calls.append(TranscriptToolCall("", "", export.pretty_json(call), ""))
+            calls.append(TranscriptToolCall("(unrecognised)", "", export.pretty_json(call), ""))
     return TranscriptEntry(message=message, tool_calls=calls)
 
 

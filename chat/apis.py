@@ -75,7 +75,9 @@ class ConversationListApi(GenericAPIView):
         message_count = serializers.IntegerField()
         last_message_role = serializers.ChoiceField(choices=Message.Role.choices, allow_null=True)
         last_message_preview = serializers.CharField(
-            allow_null=True, help_text="The start of the last message; null without messages."
+            allow_null=True,
+            help_text="The start of the last message with text (a reply still streaming has "
+            "none yet); null when there is none.",
         )
         last_message_at = serializers.DateTimeField(allow_null=True)
 

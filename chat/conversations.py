@@ -31,14 +31,16 @@ class ConversationRunActive(Exception):
 
 def conversation_list(*, owner: AbstractBaseUser) -> QuerySet[Conversation]:
     """The owner's conversations, most recently updated first, each annotated with
-    `message_count` and its last message's `last_message_role`, `last_message_preview`
-    (the first PREVIEW_MAX_CHARS characters) and `last_message_at` (None without messages).
+    `message_count` and, from its last message with text, `last_message_role`,
+    `last_message_preview` (the first PREVIEW_MAX_CHARS characters) and `last_message_at`
+    (all None without one). A reply still streaming, or one that failed before any text,
+    has no text yet: the preview then shows the message before it.
 
     Correlated subqueries, not joins: one query for a page of any size, and no GROUP BY
     over the conversation's columns.
     """
     messages = Message.objects.filter(conversation=OuterRef("pk"))
-    last = messages.order_by("-created_at", "-id")[:1]
+    last = messages.exclude(content="").order_by("-created_at", "-id")[:1]
     count = messages.order_by().values("conversation").annotate(n=Count("id")).values("n")
     return (
         Conversation.objects.filter(owner=owner)

@@ -89,8 +89,10 @@ def conversation_as_markdown(conversation: Conversation) -> str:
     if conversation.flagged:
         flagged_by = conversation.flagged_by.get_username() if conversation.flagged_by else "?"
         flagged_at = conversation.flagged_at.isoformat() if conversation.flagged_at else "?"
-        lines.append(f"- Flagged by {_one_line(flagged_by)} at {flagged_at}: "
-                     f"{_one_line(conversation.flag_reason)}")
+        lines.append(
+            f"- Flagged by {_one_line(flagged_by)} at {flagged_at}: "
+            f"{_one_line(conversation.flag_reason)}"
+        )
     lines.append("")
     for number, message in enumerate(conversation.messages.all(), start=1):
         lines.extend(_message_markdown(number, message))
@@ -102,8 +104,9 @@ def _message_markdown(number: int, message: Message) -> list[str]:
     if message.model_name:
         details.append(f"model {message.model_name}")
     if message.input_tokens is not None or message.output_tokens is not None:
-        details.append(f"tokens {_or_dash(message.input_tokens)} in / "
-                       f"{_or_dash(message.output_tokens)} out")
+        details.append(
+            f"tokens {_or_dash(message.input_tokens)} in / {_or_dash(message.output_tokens)} out"
+        )
     if message.time_to_first_token_ms is not None:
         details.append(f"first token {message.time_to_first_token_ms} ms")
     if message.duration_ms is not None:
@@ -126,7 +129,10 @@ def _tool_call_markdown(call: object) -> list[str]:
     call_id = _one_line(str(call.get("call_id", "")))
     lines = [f"**Tool call `{name}`**" + (f" ({call_id})" if call_id else ""), ""]
     lines += ["Arguments:", "", *_code_block(pretty_json(call.get("arguments"))), ""]
-    lines += ["Output:", "", *_code_block(pretty_json(call.get("output"))), ""]
+    if "output" in call:
+        lines += ["Output:", "", *_code_block(pretty_json(call["output"])), ""]
+    else:
+        lines += ["Output: *none, the run stopped before the tool returned*", ""]
     return lines
 
 

@@ -55,7 +55,7 @@ def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
 # What each event means; its fields come from chat.events, the protocol's one definition.
 EVENT_MEANINGS = {
     EventType.START: "The turn is stored and the run has begun.",
-    EventType.THINKING: "The model is working before its first token.",
+    EventType.THINKING: "The model is working on its next step.",
     EventType.TEXT: "The next piece of the reply.",
     EventType.TOOL_CALL: "The agent calls one of its tools.",
     EventType.TOOL_RESULT: "What the tool returned.",

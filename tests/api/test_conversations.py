@@ -50,6 +50,13 @@ def test_list_preview_is_the_last_message(api, user, make_conversation):
     assert item["last_message_role"] == "user"
 
 
+def test_list_preview_skips_a_reply_without_text(api, user, make_conversation):
+    make_conversation(user, messages=[(USER, "add milk"), (ASSISTANT, "", STREAMING)])
+    [item] = api.get(conversations_url(user)).json()["results"]
+    assert item["message_count"] == 2
+    assert (item["last_message_role"], item["last_message_preview"]) == ("user", "add milk")
+
+
 def test_list_empty_conversation(api, user, make_conversation):
     make_conversation(user)
     [item] = api.get(conversations_url(user)).json()["results"]

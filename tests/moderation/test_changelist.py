@@ -54,8 +54,11 @@ def test_search_finds_a_conversation_by_a_word_in_its_messages_once(
     wanted = make_conversation(
         user,
         title="Weekend",
-        messages=[("user", "buy a pineapple"), ("assistant", "Pineapple added."),
-                  ("user", "another pineapple")],
+        messages=[
+            ("user", "buy a pineapple"),
+            ("assistant", "Pineapple added."),
+            ("user", "another pineapple"),
+        ],
     )
     make_conversation(user, title="Other", messages=[("user", "buy apples")])
 
@@ -91,7 +94,9 @@ def test_reply_status_filter_uses_the_last_reply(moderator_client, user, make_co
     recovered = make_conversation(
         user, messages=[("assistant", "x", {"status": status}), ("assistant", "ok")]
     )
-    failing = make_conversation(user, messages=[("assistant", "ok"), ("assistant", "x", {"status": status})])
+    failing = make_conversation(
+        user, messages=[("assistant", "ok"), ("assistant", "x", {"status": status})]
+    )
     make_conversation(user, messages=[("user", "only a question")])
 
     response = moderator_client.get(CONVERSATIONS, {"reply_status": status})

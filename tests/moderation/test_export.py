@@ -28,8 +28,9 @@ def run_export(client, action: str, conversations, **extra):
     return response, b"".join(response.streaming_content).decode()
 
 
-def test_json_export_holds_every_message_and_tool_call(moderator_client, transcript, user,
-                                                       make_conversation):
+def test_json_export_holds_every_message_and_tool_call(
+    moderator_client, transcript, user, make_conversation
+):
     second = make_conversation(user, title="Second", messages=[("user", "hi")])
     make_conversation(user, title="Not selected", messages=[("user", "nope")])
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from chat.export import export_markdown
+from chat.models import Conversation
 from todos.services import task_create
 
 from .conftest import change_url
@@ -33,8 +35,8 @@ def test_tool_calls_show_pretty_arguments_and_output(page):
     assert "task_create" in page and "call_1" in page
     assert "task_list" in page and "call_2" in page
     # Indented JSON, escaped (the argument holds markup).
-    assert '{\n  &quot;title&quot;: &quot;milk &lt;b&gt;now&lt;/b&gt;&quot;\n}' in page
-    assert '&quot;id&quot;: 7,' in page
+    assert "{\n  &quot;title&quot;: &quot;milk &lt;b&gt;now&lt;/b&gt;&quot;\n}" in page
+    assert "&quot;id&quot;: 7," in page
     assert "no more tasks" in page  # a text output as it is
 
 
@@ -65,3 +67,30 @@ def test_escapes_titles_and_flag_reasons(moderator_client, moderator, user, make
 
     assert "<img src=x" not in html and "<b>bad</b>" not in html
     assert "&lt;b&gt;bad&lt;/b&gt;" in html
+
+
+def test_a_tool_call_cut_off_before_its_output(moderator_client, user, make_conversation):
+    conversation = make_conversation(
+        user,
+        messages=[
+            (
+                "assistant",
+                "",
+                {
+                    "status": "interrupted",
+                    "tool_calls": [
+                        {"call_id": "c9", "name": "task_delete", "arguments": {"id": 3}},
+                        "not a call object",
+                    ],
+                },
+            )
+        ],
+    )
+
+    html = moderator_client.get(change_url(conversation)).content.decode()
+    markdown = "".join(export_markdown(Conversation.objects.filter(pk=conversation.pk)))
+
+    assert "task_delete" in html and "the run stopped before the tool returned" in html
+    assert "(unrecognised)" in html and "not a call object" in html
+    assert "Output: *none, the run stopped before the tool returned*" in markdown
+    assert "(no text)" in html

@@ -1,0 +1,58 @@
+"""Sign-up page. Sign in and sign out are Django's own views (accounts/page_urls.py)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.services import user_register
+
+
+class SignUpForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords don't match.")
+        return cleaned
+
+
+@sensitive_post_parameters("password1", "password2")
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create the account with `user_register` (the API's rules), sign in, open the chat."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_register(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                target = "password1" if field == "password" else field
+                for message in messages:
+                    form.add_error(target if target in form.fields else None, message)
+        else:
+            login(request, user)
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "registration/signup.html", {"form": form})
