@@ -1,9 +1,12 @@
 """The OpenAPI schema: valid, served, and complete (every endpoint, the error shape, the
 chat stream's event protocol taken from chat.events)."""
 
+import re
+
 import pytest
 import yaml
 from django.core.management import call_command
+from django.urls import URLResolver, get_resolver
 
 from chat.events import EVENT_FIELDS
 
@@ -46,6 +49,23 @@ def _operations(schema):
 
 def test_schema_covers_every_endpoint(schema):
     assert {(path, method) for path, method, _ in _operations(schema)} == OPERATIONS
+
+
+def _routes(patterns, prefix: str = ""):
+    """Every URL the project serves, written as an OpenAPI path ("/api/{user_id}/chat")."""
+    for pattern in patterns:
+        route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+        route = route.removeprefix("^").removesuffix("$").replace("/?", "")
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + route)
+        else:
+            yield f"/{prefix}{route}"
+
+
+def test_every_api_url_is_documented(schema):
+    # A new endpoint under /api/ (DRF or a plain view) must reach the schema.
+    served = {r for r in _routes(get_resolver().url_patterns) if r.startswith("/api/")}
+    assert served - {"/api/schema/", "/api/docs/"} == set(schema["paths"])
 
 
 def test_every_4xx_uses_the_error_component(schema):

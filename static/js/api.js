@@ -1,0 +1,128 @@
+// The public endpoints, as this page uses them: session cookie + X-CSRFToken, same origin.
+// Every failure becomes an ApiError carrying the API's {detail, code, errors} shape.
+
+import { readServerSentEvents } from "./sse.js";
+
+export class ApiError extends Error {
+  constructor(status, detail, code, errors = null) {
+    super(detail);
+    this.name = "ApiError";
+    this.status = status; // 0 when the server could not be reached
+    this.detail = detail;
+    this.code = code;
+    this.errors = errors;
+  }
+
+  /** The session is gone (expired, signed out in another tab): only signing in again helps. */
+  get needsSignIn() {
+    return this.status === 401 || this.code === "csrf_failed";
+  }
+
+  /** Worth trying the same request again (network trouble, server or model failures). */
+  get retryable() {
+    return this.status === 0 || this.status >= 500 || this.status === 409 || this.status === 429;
+  }
+
+  static network() {
+    return new ApiError(0, "Couldn't reach Taskstream. Check your connection and try again.", "network");
+  }
+
+  static async fromResponse(response) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      // Not JSON (a proxy's error page, say): fall back to the status line.
+    }
+    const detail =
+      (body && typeof body.detail === "string" && body.detail) ||
+      `The server answered ${response.status} ${response.statusText}`.trim();
+    return new ApiError(response.status, detail, body?.code || "error", body?.errors || null);
+  }
+}
+
+export function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function send(url, { method = "GET", body, signal, accept = "application/json" } = {}) {
+  const headers = { Accept: accept };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      signal,
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw ApiError.network();
+  }
+  if (!response.ok) throw await ApiError.fromResponse(response);
+  return response;
+}
+
+async function json(url, options) {
+  const response = await send(url, options);
+  return response.status === 204 ? null : response.json();
+}
+
+/** Endpoints under /api/<userId>/, for the signed-in user. */
+export class Api {
+  constructor(userId) {
+    this.base = `/api/${encodeURIComponent(userId)}`;
+  }
+
+  // --- conversations ----------------------------------------------------------------------
+  listConversations(pageUrl = null) {
+    return json(pageUrl || `${this.base}/conversations/`);
+  }
+  getConversation(id) {
+    return json(`${this.base}/conversations/${id}/`);
+  }
+  renameConversation(id, title) {
+    return json(`${this.base}/conversations/${id}/`, { method: "PATCH", body: { title } });
+  }
+  deleteConversation(id) {
+    return json(`${this.base}/conversations/${id}/`, { method: "DELETE" });
+  }
+
+  // --- tasks ------------------------------------------------------------------------------
+  listTasks(status = "all", pageUrl = null) {
+    return json(pageUrl || `${this.base}/tasks/?status=${encodeURIComponent(status)}`);
+  }
+  createTask(title, description = "") {
+    return json(`${this.base}/tasks/`, { method: "POST", body: { title, description } });
+  }
+  updateTask(id, changes) {
+    return json(`${this.base}/tasks/${id}/`, { method: "PATCH", body: changes });
+  }
+  deleteTask(id) {
+    return json(`${this.base}/tasks/${id}/`, { method: "DELETE" });
+  }
+
+  // --- chat -------------------------------------------------------------------------------
+  /**
+   * POST the message and return an async iterator over the reply's events.
+   * Throws ApiError for answers refused before the stream starts (4xx JSON) or no network;
+   * aborting `signal` ends the fetch and the iteration with an AbortError.
+   */
+  async streamChat({ message, conversationId, signal }) {
+    const response = await send(`${this.base}/chat/stream`, {
+      method: "POST",
+      body: { message, conversation_id: conversationId ?? null },
+      signal,
+      accept: "text/event-stream",
+    });
+    const type = response.headers.get("Content-Type") || "";
+    if (!type.startsWith("text/event-stream")) {
+      throw new ApiError(response.status, "The server did not answer with an event stream.", "protocol");
+    }
+    return readServerSentEvents(response.body);
+  }
+}

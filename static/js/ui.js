@@ -1,0 +1,88 @@
+// Small DOM helpers. Text always goes in through textContent / text nodes, never innerHTML:
+// the one place that produces HTML is markdown.js, and it escapes first.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/**
+ * h("button", { class: "btn", type: "button", onClick: fn, dataset: {id: 3} }, "Label", child)
+ * Attributes are set with setAttribute; `text` sets textContent; on* props add listeners.
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") element.className = value;
+    else if (key === "text") element.textContent = value;
+    else if (key === "dataset") Object.assign(element.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") {
+      element.addEventListener(key.slice(2).toLowerCase(), value);
+    } else element.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** An icon from the page's SVG sprite (templates/partials/icons.html). */
+export function icon(name, className = "icon") {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("class", className);
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const use = document.createElementNS(SVG_NS, "use");
+  use.setAttribute("href", `#i-${name}`);
+  svg.append(use);
+  return svg;
+}
+
+/** Say something to screen-reader users through the page's polite status region. */
+export function announce(message) {
+  const region = document.getElementById("announcer");
+  if (!region) return;
+  region.textContent = "";
+  // A fresh text node after a tick makes repeated identical messages announce again.
+  window.setTimeout(() => {
+    region.textContent = message;
+  }, 50);
+}
+
+/** Ask before something destructive, with the page's <dialog>. Resolves true on confirm. */
+export function confirmDialog({ title, message, confirmLabel = "Delete" }) {
+  const dialog = document.getElementById("confirm-dialog");
+  dialog.querySelector("#confirm-title").textContent = title;
+  dialog.querySelector("#confirm-message").textContent = message;
+  dialog.querySelector("#confirm-ok").textContent = confirmLabel;
+  const opener = document.activeElement;
+  return new Promise((resolve) => {
+    dialog.returnValue = "cancel";
+    dialog.addEventListener(
+      "close",
+      () => {
+        resolve(dialog.returnValue === "confirm");
+        if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+      },
+      { once: true },
+    );
+    dialog.showModal();
+    dialog.querySelector("#confirm-cancel").focus();
+  });
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "just now", "5 min", "3 h", "Tue", "12 Mar": short enough for a sidebar row. */
+export function shortTime(iso, now = Date.now()) {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return "";
+  const age = now - time;
+  if (age < MINUTE) return "just now";
+  if (age < HOUR) return `${Math.floor(age / MINUTE)} min`;
+  if (age < DAY) return `${Math.floor(age / HOUR)} h`;
+  const date = new Date(time);
+  if (age < 7 * DAY) return date.toLocaleDateString(undefined, { weekday: "short" });
+  return date.toLocaleDateString(undefined, { day: "numeric", month: "short" });
+}
