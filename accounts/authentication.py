@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import exceptions
+from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.permissions import is_path_user
@@ -61,3 +62,13 @@ def authenticate_for_user(request: HttpRequest, user_id: int):
     if not is_path_user(user, user_id):
         return WRONG_USER
     return user
+
+
+class CsrfCodedSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication, reporting a CSRF failure with the API's `csrf_failed` code."""
+
+    def enforce_csrf(self, request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc.detail), code="csrf_failed") from None

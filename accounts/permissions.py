@@ -1,8 +1,14 @@
 """Who may reach a per-user endpoint (/api/<user_id>/...): that user, and nobody else."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from rest_framework.permissions import BasePermission
-from rest_framework.request import Request
-from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # importing DRF's views here would be circular via the auth settings
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 def is_path_user(user, user_id: int) -> bool:

@@ -12,14 +12,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from chat.conversations import ConversationNotFound
 from chat.history import history_input_items
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
 
 TITLE_WORDS_LENGTH = 60
-
-
-class ConversationNotFound(Exception):
-    """No conversation with that id belongs to this user."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,12 @@ def turn_start(
             conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
             history: list[Message] = []
         else:
-            conversation = Conversation.objects.filter(pk=conversation_id, owner=user).first()
+            # Locked, so a concurrent delete either finishes first (404 here) or waits for us.
+            conversation = (
+                Conversation.objects.select_for_update()
+                .filter(pk=conversation_id, owner=user)
+                .first()
+            )
             if conversation is None:
                 raise ConversationNotFound(conversation_id)
             history = _recent_messages(conversation.pk, history_limit)

@@ -15,7 +15,8 @@ from chat.events import EventType
 from chat.relay import sse_frames
 from chat.run import run_turn
 from chat.transcript import TranscriptRecorder
-from chat.turns import ConversationNotFound, Turn, turn_start
+from chat.conversations import ConversationNotFound
+from chat.turns import Turn, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
 

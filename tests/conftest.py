@@ -12,6 +12,12 @@ from tests.servers import LiveAsgiServer
 PASSWORD = "a-long-test-password-42"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness is half a second per user; tests do not measure it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str = "alice", **fields):

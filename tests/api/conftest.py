@@ -10,12 +10,6 @@ from todos.models import Task
 from todos.services import task_create
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """PBKDF2's deliberate slowness is half a second per user; these tests do not measure it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def assert_error(response, status: int, code: str, fields: set[str] | None = None) -> dict:
     """The response is the API's one error shape: {"detail", "code", "errors"?}."""
     assert response.status_code == status, response.content

@@ -118,7 +118,7 @@ def test_session_writes_need_the_csrf_token(
     url = path.format(**ids)
 
     refused = getattr(session_api, method)(url, payload, format="json")
-    body = assert_error(refused, 403, "permission_denied")
+    body = assert_error(refused, 403, "csrf_failed")
     assert body["detail"].startswith("CSRF Failed")
 
     token = secrets.token_hex(16)
@@ -135,7 +135,7 @@ def test_session_write_with_a_wrong_csrf_token_is_403(session_api, user):
         format="json",
         HTTP_X_CSRFTOKEN=secrets.token_hex(16),
     )
-    assert_error(response, 403, "permission_denied")
+    assert_error(response, 403, "csrf_failed")
     assert not Task.objects.exists()
 
 

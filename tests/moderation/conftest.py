@@ -1,9 +1,14 @@
 """Moderation fixtures: a moderator (staff in the `moderators` group), a superuser, transcripts."""
 
+from importlib import import_module
+
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from chat.models import Conversation, Message
+
+_migration = import_module("chat.migrations.0002_moderators_group")
+GROUP_NAME, PERMISSIONS = _migration.GROUP_NAME, _migration.PERMISSIONS
 
 CONVERSATIONS = "/admin/chat/conversation/"
 
@@ -12,16 +17,22 @@ def change_url(conversation: Conversation) -> str:
     return f"{CONVERSATIONS}{conversation.pk}/change/"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # These tests log in with force_login: the real hasher's cost buys nothing here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def moderators_group() -> Group:
+    """The group the data migration made; rebuilt the same way if a transactional test's
+    flush emptied the table (flush re-creates permissions, not groups)."""
+    group, created = Group.objects.get_or_create(name=GROUP_NAME)
+    if created:
+        for app_label, codename in PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
 
 
 @pytest.fixture
 def moderator(make_user):
     user = make_user("mod", is_staff=True)
-    user.groups.add(Group.objects.get(name="moderators"))
+    user.groups.add(moderators_group())
     return user
 
 

@@ -1,0 +1,379 @@
+"""The chat page in a real browser against a live server and the offline model."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from chat.models import Conversation, Message
+from todos.models import Task
+from todos.services import task_create
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=window.__xss=1>"
+
+
+def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, user, paced):
+    ui.sign_in(user.username)
+    expect(ui.page.get_by_role("heading", name="What needs doing?")).to_be_visible()
+
+    ui.send("add buy milk")
+    expect(ui.composer).to_be_disabled()
+    expect(ui.page.get_by_role("button", name="Stop")).to_be_visible()
+    expect(ui.user_messages.last).to_have_text("You: add buy milk")
+    expect(ui.replies.last.locator(".thinking")).to_be_visible()
+
+    # The tool call shows as a chip, with a check once its result arrives.
+    chip = ui.replies.last.locator(".tool-chip")
+    expect(chip).to_contain_text("add_task")
+    expect(chip).to_contain_text("buy milk")
+    expect(chip).to_have_class(re.compile(r"\bis-ok\b"))
+    # ...and the task panel refreshes with the assistant's change.
+    expect(ui.pending_tasks).to_have_text(["buy milk"])
+
+    # The reply grows token by token, with a typing cursor, before it ends.
+    first = ui.streaming_text_longer_than(0)
+    expect(ui.page.locator(".is-streaming .cursor")).to_be_visible()
+    second = ui.streaming_text_longer_than(len(first))
+    assert len(second) > len(first) > 0
+    assert second.startswith(first)
+
+    reply = ui.wait_reply_done()
+    expect(reply.locator(".message__body")).to_have_text('Added "buy milk" (task #1).')
+    expect(reply.locator(".cursor")).to_have_count(0)
+    expect(ui.composer).to_be_focused()
+
+    conversation_id = ui.conversation_id_in_url()
+    conversation = Conversation.objects.get(pk=conversation_id, owner=user)
+    expect(ui.conversations).to_have_count(1)
+    expect(ui.conversation("add buy milk")).to_have_class(re.compile(r"\bis-active\b"))
+
+    ui.reload()
+    assert ui.conversation_id_in_url() == conversation.pk
+    expect(ui.page.locator("#chat-title")).to_have_text("add buy milk")
+    expect(ui.user_messages).to_have_text(["You: add buy milk"])
+    stored = ui.replies.last
+    expect(stored.locator(".message__body")).to_have_text('Added "buy milk" (task #1).')
+    expect(stored.locator(".tool-chip.is-ok")).to_contain_text("add_task")
+    expect(stored.locator(".tool-chip.is-ok")).to_contain_text("buy milk")
+    expect(ui.pending_tasks).to_have_text(["buy milk"])
+
+    # A second conversation: listed first, and the URL follows it.
+    ui.page.get_by_role("button", name="New chat").click()
+    assert ui.page.url == f"{ui.base_url}/"
+    expect(ui.messages.locator("li")).to_have_count(0)
+    ui.chat("list my tasks")
+    expect(ui.replies.last.locator(".tool-chip")).to_contain_text("list_tasks")
+    expect(ui.replies.last.locator(".message__body li")).to_have_text(["#1 buy milk"])
+    assert ui.conversation_id_in_url() != conversation.pk
+    expect(ui.page.locator(".conversation__title")).to_have_text(["list my tasks", "add buy milk"])
+
+    # Back to the first one from the sidebar, and with the browser's back button.
+    ui.conversation("add buy milk").locator("a").click()
+    expect(ui.user_messages).to_have_text(["You: add buy milk"])
+    assert ui.conversation_id_in_url() == conversation.pk
+    ui.page.go_back()
+    expect(ui.user_messages).to_have_text(["You: list my tasks"])
+
+
+def test_html_from_the_user_or_the_model_renders_as_text_and_runs_nothing(ui, user):
+    ui.sign_in(user.username)
+    reply = ui.chat(f"add {XSS}")
+
+    expect(ui.user_messages.last).to_have_text(f"You: add {XSS}")
+    expect(reply.locator(".tool-chip")).to_contain_text(XSS)
+    expect(reply.locator(".message__body")).to_contain_text(XSS)
+    expect(ui.pending_tasks).to_have_text([XSS])
+    ui.reload()
+    expect(ui.user_messages.last).to_have_text(f"You: add {XSS}")
+    expect(ui.replies.last.locator(".message__body")).to_contain_text(XSS)
+    expect(ui.conversations.first).to_contain_text(XSS)
+
+    assert ui.page.locator("#app img").count() == 0
+    assert ui.page.evaluate("() => typeof window.__xss") == "undefined"
+
+
+def test_markdown_renderer_allows_only_its_own_markup(ui, user):
+    """renderMarkdown on hostile input: only known tags, only safe attributes and links."""
+    ui.sign_in(user.username)
+    report = ui.page.evaluate(
+        """async (inputs) => {
+            const { renderMarkdown } = await import("/static/js/markdown.js");
+            const allowed = new Set(["P", "BR", "STRONG", "EM", "DEL", "CODE", "PRE", "A", "UL",
+                "OL", "LI", "BLOCKQUOTE", "H3", "H4", "H5", "H6", "HR", "DIV", "TABLE", "THEAD",
+                "TBODY", "TR", "TH", "TD"]);
+            const problems = [];
+            for (const input of inputs) {
+                const template = document.createElement("template");
+                template.innerHTML = renderMarkdown(input);
+                for (const element of template.content.querySelectorAll("*")) {
+                    if (!allowed.has(element.tagName)) problems.push(`${input}: <${element.tagName}>`);
+                    for (const { name, value } of element.attributes) {
+                        const ok = (name === "href" && /^(https?:|mailto:)/i.test(value))
+                            || ["class", "target", "rel", "start"].includes(name);
+                        if (!ok) problems.push(`${input}: ${element.tagName}[${name}=${value}]`);
+                    }
+                }
+            }
+            const sample = renderMarkdown("**Tasks**\\n- #1 `milk`\\n- [docs](https://example.com)");
+            return { problems, sample };
+        }""",
+        [
+            XSS,
+            "<script>window.__xss=1</script>",
+            "[click](javascript:window.__xss=1)",
+            "[click](JaVaScRiPt:alert(1))",
+            '[x](https://a.b/" onmouseover="alert(1))',
+            "[x](https://`a\" onclick=`)",
+            '<a href="javascript:alert(1)">x</a>',
+            "```\n</code></pre><img src=x onerror=alert(1)>\n```",
+            "`<svg onload=alert(1)>`",
+            "| a | <b>b</b> |\n|---|---|\n| <i>1</i> | 2 |",
+            "> <iframe src=//evil>",
+            "**<style>*{}</style>**",
+            "- <details open ontoggle=alert(1)>",
+            "1. x\n   <math><mi xlink:href=javascript:alert(1)>",
+            "\u0000" + "0\u0000",
+        ],
+    )
+    assert report["problems"] == []
+    assert report["sample"] == (
+        "<p><strong>Tasks</strong></p><ul><li>#1 <code>milk</code></li>"
+        '<li><a href="https://example.com" target="_blank" rel="noopener noreferrer nofollow">'
+        "docs</a></li></ul>"
+    )
+
+
+def test_stop_ends_a_long_reply_and_reenables_the_composer(ui, user, settings):
+    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
+    settings.OFFLINE_MODEL_TOKEN_MS = 150  # "help" is ~70 tokens: 10 s if nobody stops it
+    ui.sign_in(user.username)
+    ui.send("help")
+    partial = ui.streaming_text_longer_than(10)
+    ui.page.get_by_role("button", name="Stop").click()
+
+    reply = ui.wait_reply_done(timeout=3_000)
+    expect(reply.locator(".message__note--stopped")).to_have_text("Stopped")
+    expect(ui.page.get_by_role("button", name="Stop")).to_be_hidden()
+    expect(ui.composer).to_be_enabled()
+    expect(ui.composer).to_be_focused()
+    stopped_text = reply.locator(".message__body").text_content()
+    assert stopped_text.startswith(partial) and len(stopped_text) < 200
+    ui.page.wait_for_timeout(400)
+    assert reply.locator(".message__body").text_content() == stopped_text, "nothing after Stop"
+
+    # The composer works again at once.
+    ui.composer.fill("thanks")
+    expect(ui.page.get_by_role("button", name="Send message")).to_be_enabled()
+
+    # The server saved what was written as interrupted; the reloaded page says so.
+    conversation_id = ui.conversation_id_in_url()
+
+    def saved_status():
+        reply_row = Message.objects.filter(conversation_id=conversation_id, role="assistant").get()
+        return reply_row.status
+
+    for _ in range(50):
+        if saved_status() != Message.Status.STREAMING:
+            break
+        ui.page.wait_for_timeout(100)
+    assert saved_status() == Message.Status.INTERRUPTED
+    ui.reload()
+    expect(ui.replies.last.locator(".message__note--stopped")).to_have_text("Stopped")
+
+
+def test_rename_and_delete_conversations_from_the_sidebar(ui, user):
+    groceries = Conversation.objects.create(owner=user, title="Groceries")
+    Message.objects.create(conversation=groceries, role="user", content="add eggs")
+    work = Conversation.objects.create(owner=user, title="Work")
+    ui.sign_in(user.username)
+    expect(ui.page.locator(".conversation__title")).to_have_text(["Work", "Groceries"])
+
+    # Rename: Enter saves.
+    ui.conversation("Groceries").hover()
+    ui.page.get_by_role("button", name="Rename “Groceries”").click()
+    title = ui.page.get_by_role("textbox", name="Conversation title")
+    expect(title).to_be_focused()
+    title.fill("Weekly shop")
+    title.press("Enter")
+    expect(ui.conversation("Weekly shop")).to_have_count(1)
+    groceries.refresh_from_db()
+    assert groceries.title == "Weekly shop"
+    # Escape cancels.
+    ui.page.get_by_role("button", name="Rename “Work”").click()
+    ui.page.get_by_role("textbox", name="Conversation title").fill("Nope")
+    ui.page.keyboard.press("Escape")
+    expect(ui.page.locator(".conversation__title")).to_have_text(["Work", "Weekly shop"])
+
+    # Delete asks first; Cancel keeps it.
+    ui.conversation("Weekly shop").locator("a").click()
+    expect(ui.user_messages).to_have_text(["You: add eggs"])
+    ui.page.get_by_role("button", name="Delete “Weekly shop”").click()
+    dialog = ui.page.get_by_role("dialog", name="Delete this conversation?")
+    expect(dialog).to_contain_text("“Weekly shop” and all its messages will be deleted.")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert Conversation.objects.filter(pk=groceries.pk).exists()
+
+    ui.page.get_by_role("button", name="Delete “Weekly shop”").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(ui.page.locator(".conversation__title")).to_have_text(["Work"])
+    assert not Conversation.objects.filter(pk=groceries.pk).exists()
+    # It was open: the page moved to a new chat.
+    expect(ui.page).to_have_url(f"{ui.base_url}/")
+    expect(ui.page.get_by_role("heading", name="What needs doing?")).to_be_visible()
+    assert Conversation.objects.filter(pk=work.pk).exists()
+
+
+def test_task_panel_checks_off_deletes_and_adds_tasks(ui, user):
+    milk = task_create(owner=user, title="buy milk")
+    old = task_create(owner=user, title="old task")
+    ui.sign_in(user.username)
+    expect(ui.pending_tasks).to_have_text(["old task", "buy milk"])
+    expect(ui.page.locator("#tasks-pending-count")).to_have_text("2")
+
+    ui.page.get_by_role("checkbox", name="buy milk").check()
+    expect(ui.completed_tasks).to_have_text(["buy milk"])
+    expect(ui.pending_tasks).to_have_text(["old task"])
+    expect(ui.page.locator("#tasks-pending-count")).to_have_text("1")
+    milk.refresh_from_db()
+    assert milk.completed
+
+    ui.page.get_by_role("button", name="Delete task “old task”").click()
+    expect(ui.pending_tasks).to_have_count(0)
+    expect(ui.page.get_by_text("All clear.")).to_be_visible()
+    assert not Task.objects.filter(pk=old.pk).exists()
+
+    ui.page.get_by_role("textbox", name="New task").fill("call mom")
+    ui.page.get_by_role("textbox", name="New task").press("Enter")
+    expect(ui.pending_tasks).to_have_text(["call mom"])
+    assert Task.objects.filter(owner=user, title="call mom").exists()
+
+    # The assistant sees the panel's changes, and the panel sees the assistant's.
+    ui.chat("complete call mom")
+    expect(ui.completed_tasks).to_have_text(["call mom", "buy milk"])
+
+
+def _sse(*events) -> str:
+    return "".join(f"data: {json.dumps(event)}\n\n" for event in events)
+
+
+def test_errors_show_inline_with_retry(ui, user):
+    ui.sign_in(user.username)
+    attempts = []
+
+    def refuse_then_pass(route):
+        attempts.append(route.request.post_data_json)
+        if len(attempts) == 1:
+            route.fulfill(
+                status=503,
+                json={"detail": "The model is taking a break.", "code": "model_unavailable"},
+            )
+        elif len(attempts) == 2:
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    ui.page.route("**/chat/stream", refuse_then_pass)
+
+    # A refusal before the stream: its detail, inline, with Retry.
+    ui.send("add buy milk")
+    error = ui.replies.last.get_by_role("alert")
+    expect(error).to_contain_text("The model is taking a break.")
+    expect(ui.composer).to_be_enabled()
+
+    # Retry, and the network fails: said so, with Retry again.
+    error.get_by_role("button", name="Retry").click()
+    error = ui.replies.last.get_by_role("alert")
+    expect(error).to_contain_text("Couldn't reach Taskstream")
+    expect(ui.user_messages).to_have_count(1)  # nothing was stored, so no duplicate
+
+    error.get_by_role("button", name="Retry").click()
+    reply = ui.wait_reply_done()
+    expect(reply.locator(".message__body")).to_have_text('Added "buy milk" (task #1).')
+    expect(ui.user_messages).to_have_count(1)
+    expect(ui.page.get_by_role("alert")).to_have_count(0)
+    assert [a["message"] for a in attempts] == ["add buy milk"] * 3
+    ui.page.unroute("**/chat/stream")
+
+    # An `error` event mid-stream: its message, with Retry.
+    conversation_id = ui.conversation_id_in_url()
+    ui.page.route(
+        "**/chat/stream",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="text/event-stream",
+            body=_sse(
+                {"type": "start", "seq": 0, "conversation_id": conversation_id,
+                 "run_id": "r", "user_message_id": 99},
+                {"type": "thinking", "seq": 1},
+                {"type": "text", "seq": 2, "content": "Let me "},
+                {"type": "error", "seq": 3, "code": "model_timeout",
+                 "message": "The model took too long to answer."},
+            ),
+        ),
+    )
+    ui.send("list my tasks")
+    reply = ui.replies.last
+    expect(reply.get_by_role("alert")).to_contain_text("The model took too long to answer.")
+    expect(reply.get_by_role("alert").get_by_role("button", name="Retry")).to_be_visible()
+    expect(reply.locator(".message__body")).to_have_text("Let me")
+    expect(ui.composer).to_be_enabled()
+
+    # A stream that just ends: never a silent hang.
+    ui.page.unroute("**/chat/stream")
+    ui.page.route(
+        "**/chat/stream",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="text/event-stream",
+            body=_sse({"type": "start", "seq": 0, "conversation_id": conversation_id,
+                       "run_id": "r", "user_message_id": 100}),
+        ),
+    )
+    ui.send("list my tasks")
+    expect(ui.replies.last.get_by_role("alert")).to_contain_text(
+        "The connection closed before the reply finished."
+    )
+
+
+def test_signed_out_session_asks_to_sign_in_again(ui, user):
+    ui.sign_in(user.username)
+    ui.page.context.clear_cookies()
+    ui.send("add buy milk")
+    error = ui.replies.last.get_by_role("alert")
+    expect(error).to_contain_text("Your session has ended")
+    expect(error.get_by_role("link", name="Sign in again")).to_have_attribute(
+        "href", "/accounts/login/?next=%2F"
+    )
+
+
+def test_phone_layout_collapses_the_sidebar_into_a_drawer(make_page, live_server_url, user):
+    from tests.browser.chat_ui import ChatUI
+
+    ui = ChatUI(make_page(viewport={"width": 360, "height": 740}), live_server_url)
+    Conversation.objects.create(owner=user, title="Groceries")
+    ui.sign_in(user.username)
+    sidebar = ui.page.get_by_role("navigation", name="Conversations")
+    expect(sidebar).to_be_hidden()
+    toggle = ui.page.get_by_role("button", name="Show conversations")
+    toggle.click()
+    expect(sidebar).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    ui.page.keyboard.press("Escape")
+    expect(sidebar).to_be_hidden()
+    expect(toggle).to_be_focused()
+
+    toggle.click()
+    ui.conversation("Groceries").locator("a").click()
+    expect(sidebar).to_be_hidden()
+    expect(ui.page).to_have_url(re.compile(r"/c/\d+/$"))
+
+    tasks = ui.page.get_by_role("complementary", name="Tasks")
+    expect(tasks).to_be_hidden()
+    ui.page.get_by_role("button", name="Tasks").click()
+    expect(tasks).to_be_visible()
+    # Nothing sticks out sideways at 360 px.
+    assert ui.page.evaluate("() => document.documentElement.scrollWidth") <= 360
