@@ -11,11 +11,11 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.authentication import AuthFailure, authenticate_for_user
 from chat.agent import model_choice
 from chat.chat_request import InvalidChatRequest, parse_chat_request
+from chat.conversations import ConversationNotFound
 from chat.events import EventType
 from chat.relay import sse_frames
 from chat.run import run_turn
 from chat.transcript import TranscriptRecorder
-from chat.conversations import ConversationNotFound
 from chat.turns import Turn, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
