@@ -43,7 +43,9 @@ export class ApiError extends Error {
 
 export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
+  if (match) return decodeURIComponent(match[1]);
+  // CSRF_COOKIE_HTTPONLY hides the cookie from scripts: use the token the page was rendered with.
+  return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
 }
 
 async function send(url, { method = "GET", body, signal, accept = "application/json" } = {}) {

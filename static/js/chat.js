@@ -41,7 +41,10 @@ class Drawers {
       button.addEventListener("click", () => this.close());
     }
     document.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && this.open && !document.querySelector("dialog[open]")) this.close();
+      if (event.key === "Escape" && this.open && !document.querySelector("dialog[open]")) {
+        event.preventDefault();
+        this.close();
+      }
     });
   }
 
@@ -58,13 +61,15 @@ class Drawers {
 
   close({ restoreFocus = true } = {}) {
     if (!this.open) return;
-    const id = this.open;
-    document.getElementById(id).classList.remove("is-open");
-    this.toggles[id].setAttribute("aria-expanded", "false");
+    const drawer = document.getElementById(this.open);
+    const toggle = this.toggles[this.open];
+    drawer.classList.remove("is-open");
+    toggle.setAttribute("aria-expanded", "false");
     this.scrim.hidden = true;
     this.open = null;
-    const toggle = this.toggles[id];
     if (restoreFocus && toggle.offsetParent !== null) toggle.focus();
+    // Focus must not stay inside a drawer that is now hidden (a conversation was opened).
+    else if (drawer.contains(document.activeElement)) this.focusAfterClose?.();
   }
 }
 
@@ -88,6 +93,7 @@ class ChatPage {
     this.stick = true; // keep the newest line in view unless the user scrolled up
 
     this.drawers = new Drawers();
+    this.drawers.focusAfterClose = () => this.transcript.focus();
     this.sidebar = new ConversationList({
       api: this.api,
       urlFor,
@@ -119,10 +125,9 @@ class ChatPage {
     });
     this.input.addEventListener("input", () => this.updateComposer());
     this.stopButton.addEventListener("click", () => this.stop());
-    document.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && !event.defaultPrevented && this.run && !this.drawers.open && !document.querySelector("dialog[open]")) {
-        this.stop();
-      }
+    // Escape in the composer (where focus sits while a reply streams: the Stop button) stops it.
+    this.form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.run) this.stop();
     });
     document.getElementById("new-chat").addEventListener("click", () => this.newChat({ history: "push" }));
     for (const button of document.querySelectorAll("[data-suggestion]")) {

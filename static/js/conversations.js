@@ -20,6 +20,7 @@ export class ConversationList {
     this.nextUrl = null;
     this.activeId = null;
     this.streamingId = null;
+    this.editingId = null;
     this.loaded = false;
     this.refreshing = null;
     this.more.addEventListener("click", () => this.loadMore());
@@ -97,6 +98,11 @@ export class ConversationList {
   }
 
   render() {
+    if (this.editingId !== null) {
+      this.stale = true; // a refresh landed mid-rename: redraw once the rename is over
+      return;
+    }
+    this.stale = false;
     const focusedId = this.list.contains(document.activeElement)
       ? document.activeElement.closest(".conversation")?.dataset.id
       : null;
@@ -177,9 +183,11 @@ export class ConversationList {
       "aria-label": "Conversation title",
     });
     let finished = false;
+    this.editingId = id;
     const finish = async (save) => {
       if (finished) return;
       finished = true;
+      this.editingId = null;
       const title = input.value.trim();
       if (!save || !title || title === conversation.title) {
         this.render();

@@ -60,7 +60,9 @@ class ChatUI:
         self.composer.press("Enter")
 
     def wait_reply_done(self, timeout: float = 15_000) -> Locator:
-        expect(self.page.locator(".message--assistant.is-streaming")).to_have_count(0, timeout=timeout)
+        expect(self.page.locator(".message--assistant.is-streaming")).to_have_count(
+            0, timeout=timeout
+        )
         expect(self.composer).to_be_enabled()
         return self.replies.last
 
@@ -85,7 +87,9 @@ class ChatUI:
         return self.page.locator("#conversation-list .conversation")
 
     def conversation(self, title: str) -> Locator:
-        return self.conversations.filter(has=self.page.locator(".conversation__title", has_text=title))
+        return self.conversations.filter(
+            has=self.page.locator(".conversation__title", has_text=title)
+        )
 
     @property
     def pending_tasks(self) -> Locator:

@@ -2,48 +2,42 @@
 uvicorn server. A missing browser fails the run loudly: these tests are never skipped."""
 
 import os
-from pathlib import Path
 
 import pytest
 
 from tests.browser.chat_ui import ChatUI
+from tests.browser.chromium import ChromiumMissing, launch_chromium
 
-# Playwright's sync API runs an event loop in this thread; Django would then refuse the
-# tests' own ORM calls (creating users and tasks) as "async unsafe". They are not async.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
-def launch_chromium(playwright):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: `apt-get install chromium` "
-            "(or set CHROMIUM_PATH). Browser tests are never skipped.",
-            pytrace=False,
-        )
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module.
+
+    Playwright's sync API keeps an event loop running in the test's thread, so Django would
+    refuse the tests' own synchronous ORM calls (creating users, checking rows) as "async
+    unsafe". They are not async: allow them while this module's browser is open, only.
+    """
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=10_000)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            try:
+                browser = launch_chromium(playwright)
+            except ChromiumMissing as missing:
+                pytest.fail(str(missing), pytrace=False)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
@@ -72,6 +66,6 @@ def ui(make_page, live_server_url) -> ChatUI:
 @pytest.fixture
 def paced(settings):
     """The offline model writes at a human pace, so the reply can be seen growing."""
-    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 250
-    settings.OFFLINE_MODEL_TOKEN_MS = 60
+    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 300
+    settings.OFFLINE_MODEL_TOKEN_MS = 120
     return settings

@@ -13,6 +13,8 @@ from todos.services import task_create
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=window.__xss=1>"
+# Task ids keep counting across tests (the database is flushed, not recreated).
+ADDED_MILK = re.compile(r'^Added "buy milk" \(task #\d+\)\.$')
 
 
 def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, user, paced):
@@ -23,25 +25,29 @@ def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, u
     expect(ui.composer).to_be_disabled()
     expect(ui.page.get_by_role("button", name="Stop")).to_be_visible()
     expect(ui.user_messages.last).to_have_text("You: add buy milk")
-    expect(ui.replies.last.locator(".thinking")).to_be_visible()
 
-    # The tool call shows as a chip, with a check once its result arrives.
+    # The tool call shows as a chip as it happens...
     chip = ui.replies.last.locator(".tool-chip")
     expect(chip).to_contain_text("add_task")
-    expect(chip).to_contain_text("buy milk")
-    expect(chip).to_have_class(re.compile(r"\bis-ok\b"))
-    # ...and the task panel refreshes with the assistant's change.
-    expect(ui.pending_tasks).to_have_text(["buy milk"])
-
-    # The reply grows token by token, with a typing cursor, before it ends.
+    # ...the model thinks again (an indicator before its first token)...
+    ui.page.wait_for_function(
+        "() => document.querySelector('.is-streaming .thinking:not([hidden])')", polling="raf"
+    )
+    # ...and the reply grows token by token, with a typing cursor, before it ends.
     first = ui.streaming_text_longer_than(0)
     expect(ui.page.locator(".is-streaming .cursor")).to_be_visible()
+    expect(ui.page.locator(".is-streaming .message__body")).to_have_attribute("aria-live", "polite")
     second = ui.streaming_text_longer_than(len(first))
     assert len(second) > len(first) > 0
     assert second.startswith(first)
 
+    # The chip has its check, and the task panel refreshed with the assistant's change.
+    expect(chip).to_contain_text("buy milk")
+    expect(chip).to_have_class(re.compile(r"\bis-ok\b"))
+    expect(ui.pending_tasks).to_have_text(["buy milk"])
+
     reply = ui.wait_reply_done()
-    expect(reply.locator(".message__body")).to_have_text('Added "buy milk" (task #1).')
+    expect(reply.locator(".message__body")).to_have_text(ADDED_MILK)
     expect(reply.locator(".cursor")).to_have_count(0)
     expect(ui.composer).to_be_focused()
 
@@ -55,7 +61,7 @@ def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, u
     expect(ui.page.locator("#chat-title")).to_have_text("add buy milk")
     expect(ui.user_messages).to_have_text(["You: add buy milk"])
     stored = ui.replies.last
-    expect(stored.locator(".message__body")).to_have_text('Added "buy milk" (task #1).')
+    expect(stored.locator(".message__body")).to_have_text(ADDED_MILK)
     expect(stored.locator(".tool-chip.is-ok")).to_contain_text("add_task")
     expect(stored.locator(".tool-chip.is-ok")).to_contain_text("buy milk")
     expect(ui.pending_tasks).to_have_text(["buy milk"])
@@ -66,7 +72,9 @@ def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, u
     expect(ui.messages.locator("li")).to_have_count(0)
     ui.chat("list my tasks")
     expect(ui.replies.last.locator(".tool-chip")).to_contain_text("list_tasks")
-    expect(ui.replies.last.locator(".message__body li")).to_have_text(["#1 buy milk"])
+    expect(ui.replies.last.locator(".message__body li")).to_have_text(
+        [re.compile(r"^#\d+ buy milk$")]
+    )
     assert ui.conversation_id_in_url() != conversation.pk
     expect(ui.page.locator(".conversation__title")).to_have_text(["list my tasks", "add buy milk"])
 
@@ -109,7 +117,9 @@ def test_markdown_renderer_allows_only_its_own_markup(ui, user):
                 const template = document.createElement("template");
                 template.innerHTML = renderMarkdown(input);
                 for (const element of template.content.querySelectorAll("*")) {
-                    if (!allowed.has(element.tagName)) problems.push(`${input}: <${element.tagName}>`);
+                    if (!allowed.has(element.tagName)) {
+                        problems.push(`${input}: <${element.tagName}>`);
+                    }
                     for (const { name, value } of element.attributes) {
                         const ok = (name === "href" && /^(https?:|mailto:)/i.test(value))
                             || ["class", "target", "rel", "start"].includes(name);
@@ -126,7 +136,7 @@ def test_markdown_renderer_allows_only_its_own_markup(ui, user):
             "[click](javascript:window.__xss=1)",
             "[click](JaVaScRiPt:alert(1))",
             '[x](https://a.b/" onmouseover="alert(1))',
-            "[x](https://`a\" onclick=`)",
+            '[x](https://`a" onclick=`)',
             '<a href="javascript:alert(1)">x</a>',
             "```\n</code></pre><img src=x onerror=alert(1)>\n```",
             "`<svg onload=alert(1)>`",
@@ -184,6 +194,20 @@ def test_stop_ends_a_long_reply_and_reenables_the_composer(ui, user, settings):
     expect(ui.replies.last.locator(".message__note--stopped")).to_have_text("Stopped")
 
 
+def test_enter_sends_and_shift_enter_adds_a_line(ui, user):
+    ui.sign_in(user.username)
+    expect(ui.page.get_by_role("button", name="Send message")).to_be_disabled()
+    ui.composer.press_sequentially("add eggs")
+    ui.composer.press("Shift+Enter")
+    ui.composer.press_sequentially("and bread")
+    expect(ui.composer).to_have_value("add eggs\nand bread")
+    expect(ui.user_messages).to_have_count(0)
+    ui.composer.press("Enter")
+    ui.wait_reply_done()
+    expect(ui.user_messages).to_have_text(["You: add eggs\nand bread"])
+    expect(ui.composer).to_have_value("")
+
+
 def test_rename_and_delete_conversations_from_the_sidebar(ui, user):
     groceries = Conversation.objects.create(owner=user, title="Groceries")
     Message.objects.create(conversation=groceries, role="user", content="add eggs")
@@ -202,6 +226,7 @@ def test_rename_and_delete_conversations_from_the_sidebar(ui, user):
     groceries.refresh_from_db()
     assert groceries.title == "Weekly shop"
     # Escape cancels.
+    ui.conversation("Work").hover()
     ui.page.get_by_role("button", name="Rename “Work”").click()
     ui.page.get_by_role("textbox", name="Conversation title").fill("Nope")
     ui.page.keyboard.press("Escape")
@@ -210,6 +235,7 @@ def test_rename_and_delete_conversations_from_the_sidebar(ui, user):
     # Delete asks first; Cancel keeps it.
     ui.conversation("Weekly shop").locator("a").click()
     expect(ui.user_messages).to_have_text(["You: add eggs"])
+    ui.page.get_by_role("button", name="Delete “Weekly shop”").focus()  # keyboard users see it too
     ui.page.get_by_role("button", name="Delete “Weekly shop”").click()
     dialog = ui.page.get_by_role("dialog", name="Delete this conversation?")
     expect(dialog).to_contain_text("“Weekly shop” and all its messages will be deleted.")
@@ -234,14 +260,17 @@ def test_task_panel_checks_off_deletes_and_adds_tasks(ui, user):
     expect(ui.pending_tasks).to_have_text(["old task", "buy milk"])
     expect(ui.page.locator("#tasks-pending-count")).to_have_text("2")
 
-    ui.page.get_by_role("checkbox", name="buy milk").check()
+    # The panel moves a task at once (optimistically); the database follows with the response.
+    with ui.page.expect_response(lambda r: r.request.method == "PATCH"):
+        ui.page.get_by_role("checkbox", name="buy milk").check()
     expect(ui.completed_tasks).to_have_text(["buy milk"])
     expect(ui.pending_tasks).to_have_text(["old task"])
     expect(ui.page.locator("#tasks-pending-count")).to_have_text("1")
     milk.refresh_from_db()
     assert milk.completed
 
-    ui.page.get_by_role("button", name="Delete task “old task”").click()
+    with ui.page.expect_response(lambda r: r.request.method == "DELETE"):
+        ui.page.get_by_role("button", name="Delete task “old task”").click()
     expect(ui.pending_tasks).to_have_count(0)
     expect(ui.page.get_by_text("All clear.")).to_be_visible()
     assert not Task.objects.filter(pk=old.pk).exists()
@@ -258,6 +287,16 @@ def test_task_panel_checks_off_deletes_and_adds_tasks(ui, user):
 
 def _sse(*events) -> str:
     return "".join(f"data: {json.dumps(event)}\n\n" for event in events)
+
+
+def _start(conversation_id: int) -> dict:
+    return {
+        "type": "start",
+        "seq": 0,
+        "conversation_id": conversation_id,
+        "run_id": "r1",
+        "user_message_id": 99,
+    }
 
 
 def test_errors_show_inline_with_retry(ui, user):
@@ -292,7 +331,7 @@ def test_errors_show_inline_with_retry(ui, user):
 
     error.get_by_role("button", name="Retry").click()
     reply = ui.wait_reply_done()
-    expect(reply.locator(".message__body")).to_have_text('Added "buy milk" (task #1).')
+    expect(reply.locator(".message__body")).to_have_text(ADDED_MILK)
     expect(ui.user_messages).to_have_count(1)
     expect(ui.page.get_by_role("alert")).to_have_count(0)
     assert [a["message"] for a in attempts] == ["add buy milk"] * 3
@@ -306,12 +345,15 @@ def test_errors_show_inline_with_retry(ui, user):
             status=200,
             content_type="text/event-stream",
             body=_sse(
-                {"type": "start", "seq": 0, "conversation_id": conversation_id,
-                 "run_id": "r", "user_message_id": 99},
+                _start(conversation_id),
                 {"type": "thinking", "seq": 1},
                 {"type": "text", "seq": 2, "content": "Let me "},
-                {"type": "error", "seq": 3, "code": "model_timeout",
-                 "message": "The model took too long to answer."},
+                {
+                    "type": "error",
+                    "seq": 3,
+                    "code": "model_timeout",
+                    "message": "The model took too long to answer.",
+                },
             ),
         ),
     )
@@ -329,8 +371,7 @@ def test_errors_show_inline_with_retry(ui, user):
         lambda route: route.fulfill(
             status=200,
             content_type="text/event-stream",
-            body=_sse({"type": "start", "seq": 0, "conversation_id": conversation_id,
-                       "run_id": "r", "user_message_id": 100}),
+            body=_sse(_start(conversation_id)),
         ),
     )
     ui.send("list my tasks")
@@ -373,7 +414,7 @@ def test_phone_layout_collapses_the_sidebar_into_a_drawer(make_page, live_server
 
     tasks = ui.page.get_by_role("complementary", name="Tasks")
     expect(tasks).to_be_hidden()
-    ui.page.get_by_role("button", name="Tasks").click()
+    ui.page.get_by_role("button", name="Show tasks").click()
     expect(tasks).to_be_visible()
     # Nothing sticks out sideways at 360 px.
     assert ui.page.evaluate("() => document.documentElement.scrollWidth") <= 360
