@@ -32,4 +32,5 @@ class Command(BaseCommand):
             reload=use_reloader,
             reload_dirs=[str(settings.BASE_DIR)] if use_reloader else None,
             log_level="info",
+            lifespan="off",
         )
