@@ -1,6 +1,6 @@
 // The sidebar: the user's conversations, newest first, with rename and delete.
 
-import { announce, confirmDialog, h, icon, shortTime } from "./ui.js";
+import { announce, coalesced, confirmDialog, h, icon, shortTime } from "./ui.js";
 
 export function displayTitle(conversation) {
   return (conversation.title || "").trim() || "New conversation";
@@ -22,34 +22,24 @@ export class ConversationList {
     this.streamingId = null;
     this.editingId = null;
     this.loaded = false;
-    this.refreshing = null;
+    this.loadFirstPage = coalesced(async () => {
+      const page = await this.api.listConversations();
+      this.conversations = page.results;
+      this.nextUrl = page.next;
+    });
     this.more.addEventListener("click", () => this.loadMore());
   }
 
   /** Reload the first page (after a reply, a rename elsewhere...). Concurrent calls share one. */
   refresh() {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshAgain = false;
-          const page = await this.api.listConversations();
-          this.conversations = page.results;
-          this.nextUrl = page.next;
-        } while (this.refreshAgain);
+    return this.loadFirstPage().then(
+      () => {
         this.loaded = true;
         this.showError("");
         this.render();
-      } catch (error) {
-        this.showError(`Couldn't load your conversations: ${error.message}`);
-      } finally {
-        this.refreshing = null;
-      }
-    })();
-    return this.refreshing;
+      },
+      (error) => this.showError(`Couldn't load your conversations: ${error.message}`),
+    );
   }
 
   async loadMore() {

@@ -1,7 +1,7 @@
 // The task panel: pending and completed tasks from the REST API; check off, delete, add.
 // The chat refreshes it whenever a tool result arrives, so the assistant's changes show up live.
 
-import { announce, h, icon } from "./ui.js";
+import { announce, coalesced, h, icon } from "./ui.js";
 
 const MAX_PAGES = 10; // 10 × API_PAGE_SIZE tasks is more than a panel should ever show
 
@@ -25,7 +25,16 @@ export class TaskPanel {
       event.preventDefault();
       this.add();
     });
-    this.refreshing = null;
+    this.loadAll = coalesced(async () => {
+      const tasks = [];
+      let page = await this.api.listTasks("all");
+      tasks.push(...page.results);
+      for (let count = 1; page.next && count < MAX_PAGES; count += 1) {
+        page = await this.api.listTasks("all", page.next);
+        tasks.push(...page.results);
+      }
+      this.tasks = tasks;
+    });
     this.timer = 0;
   }
 
@@ -36,34 +45,16 @@ export class TaskPanel {
     this.timer = setTimeout(() => this.refresh(), 120);
   }
 
+  /** Reload every task. Concurrent calls share one. */
   refresh() {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshAgain = false;
-          const tasks = [];
-          let page = await this.api.listTasks("all");
-          tasks.push(...page.results);
-          for (let count = 1; page.next && count < MAX_PAGES; count += 1) {
-            page = await this.api.listTasks("all", page.next);
-            tasks.push(...page.results);
-          }
-          this.tasks = tasks;
-        } while (this.refreshAgain);
+    return this.loadAll().then(
+      () => {
         this.loaded = true;
         this.showError("");
         this.render();
-      } catch (error) {
-        this.showError(`Couldn't load your tasks: ${error.message}`);
-      } finally {
-        this.refreshing = null;
-      }
-    })();
-    return this.refreshing;
+      },
+      (error) => this.showError(`Couldn't load your tasks: ${error.message}`),
+    );
   }
 
   showError(message) {

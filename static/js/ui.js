@@ -86,3 +86,29 @@ export function shortTime(iso, now = Date.now()) {
   if (age < 7 * DAY) return date.toLocaleDateString(undefined, { weekday: "short" });
   return date.toLocaleDateString(undefined, { day: "numeric", month: "short" });
 }
+
+/**
+ * Wrap an async loader so overlapping calls share one run; a call made while it runs makes it
+ * run once more afterwards, so the result is never older than the latest call.
+ */
+export function coalesced(load) {
+  let running = null;
+  let again = false;
+  return function run() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await load();
+        } while (again);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+}
