@@ -1,10 +1,9 @@
-from django.urls import path
-
 from chat.apis import ConversationDetailApi, ConversationListApi
+from config.routing import optional_slash
 
 urlpatterns = [
-    path("conversations/", ConversationListApi.as_view(), name="conversation-list"),
-    path(
+    *optional_slash("conversations/", ConversationListApi.as_view(), name="conversation-list"),
+    *optional_slash(
         "conversations/<int:conversation_id>/",
         ConversationDetailApi.as_view(),
         name="conversation-detail",

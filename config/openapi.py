@@ -232,3 +232,9 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
     )
     result["paths"] = dict(sorted(paths.items()))
     return result
+
+
+def drop_slashless_aliases(endpoints: list[tuple]) -> list[tuple]:
+    """Preprocessing hook: document each API route once, in its canonical trailing-slash form
+    (config.routing.optional_slash also serves it without the slash)."""
+    return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]

@@ -170,6 +170,7 @@ SPECTACULAR_SETTINGS = {
         "MessageRoleEnum": "chat.models.Message.Role",
         "MessageStatusEnum": "chat.models.Message.Status",
     },
+    "PREPROCESSING_HOOKS": ["config.openapi.drop_slashless_aliases"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.add_chat_endpoints",

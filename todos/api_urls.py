@@ -1,8 +1,7 @@
-from django.urls import path
-
+from config.routing import optional_slash
 from todos.apis import TaskDetailApi, TaskListApi
 
 urlpatterns = [
-    path("tasks/", TaskListApi.as_view(), name="task-list"),
-    path("tasks/<int:task_id>/", TaskDetailApi.as_view(), name="task-detail"),
+    *optional_slash("tasks/", TaskListApi.as_view(), name="task-list"),
+    *optional_slash("tasks/<int:task_id>/", TaskDetailApi.as_view(), name="task-detail"),
 ]

@@ -304,3 +304,12 @@ def test_missing_task_is_404(api, user, method):
 def test_task_id_beyond_bigint_is_404(api, user):
     response = api.get(f"/api/{user.id}/tasks/{2**70}/")
     assert_error(response, 404, "not_found")
+
+
+def test_the_trailing_slash_is_optional_with_no_redirect(api, user):
+    created = api.post(f"/api/{user.id}/tasks", {"title": "No slash"}, format="json")
+    assert created.status_code == 201
+    task_id = created.json()["id"]
+    patched = api.patch(f"/api/{user.id}/tasks/{task_id}", {"completed": True}, format="json")
+    assert patched.status_code == 200 and patched.json()["completed"] is True
+    assert api.get(f"/api/{user.id}/conversations").status_code == 200
