@@ -1,10 +1,10 @@
-from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.apis import MeApi, RegisterApi
 from config.openapi import error_responses
+from config.routing import optional_slash
 
 # simplejwt's own views, with their 400/401 answers (in the API's error shape) documented.
 TokenObtainApi = extend_schema_view(
@@ -21,8 +21,8 @@ TokenRefreshApi = extend_schema_view(
 )(TokenRefreshView)
 
 urlpatterns = [
-    path("token/", TokenObtainApi.as_view(), name="token-obtain"),
-    path("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
-    path("register/", RegisterApi.as_view(), name="register"),
-    path("me/", MeApi.as_view(), name="me"),
+    *optional_slash("token/", TokenObtainApi.as_view(), name="token-obtain"),
+    *optional_slash("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
+    *optional_slash("register/", RegisterApi.as_view(), name="register"),
+    *optional_slash("me/", MeApi.as_view(), name="me"),
 ]

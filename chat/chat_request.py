@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from config.text import unstorable_character_problem
+
 MAX_ID = 2**63 - 1  # the largest primary key a database column holds
 
 
@@ -15,22 +17,39 @@ class ChatRequest:
 
 
 class InvalidChatRequest(Exception):
-    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None):
+    """A 4xx for the client: `status`, `code` and `detail` in the API's error shape."""
+
+    def __init__(
+        self,
+        detail: str,
+        errors: dict[str, list[str]] | None = None,
+        *,
+        code: str = "invalid",
+        status: int = 400,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.code = code
+        self.status = status
 
 
 def _field_error(field: str, message: str) -> InvalidChatRequest:
     return InvalidChatRequest(f"Invalid input: {field}.", {field: [message]})
 
 
-def parse_chat_request(body: bytes) -> ChatRequest:
+def parse_chat_request(body: bytes, content_type: str) -> ChatRequest:
     """The request, or InvalidChatRequest naming what is wrong."""
+    if content_type != "application/json":
+        raise InvalidChatRequest(
+            f'Unsupported media type "{content_type}": send application/json.',
+            code="unsupported_media_type",
+            status=415,
+        )
     try:
         payload = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidChatRequest("The request body must be JSON.") from None
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
+        raise InvalidChatRequest("The request body must be JSON.", code="parse_error") from None
     if not isinstance(payload, dict):
         raise InvalidChatRequest("The request body must be a JSON object.")
 
@@ -41,6 +60,8 @@ def parse_chat_request(body: bytes) -> ChatRequest:
         raise _field_error("message", "A message must be a string.")
     if not message.strip():
         raise _field_error("message", "A message cannot be empty.")
+    if problem := unstorable_character_problem(message):
+        raise _field_error("message", problem)
     limit = settings.CHAT_MAX_MESSAGE_CHARS
     if len(message) > limit:
         raise _field_error(

@@ -7,6 +7,18 @@ from django.core.checks import Warning, register
 
 from chat.model_provider import AGENT_APIS
 
+# Numeric settings and the smallest value that makes sense.
+NUMERIC_MINIMUMS = {
+    "AGENT_REQUEST_TIMEOUT_S": 0.1,
+    "AGENT_MAX_RETRIES": 0,
+    "AGENT_MAX_TURNS": 1,
+    "CHAT_MAX_MESSAGE_CHARS": 1,
+    "CHAT_HISTORY_MAX_MESSAGES": 0,
+    "CHAT_KEEPALIVE_S": 1,
+    "CHAT_RUN_TIMEOUT_S": 1,
+    "DB_THREADS": 1,
+}
+
 
 def _base_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
@@ -59,6 +71,12 @@ def check_model_configuration(app_configs=None, **kwargs) -> list[Warning]:
                 id="chat.W005",
             )
         )
-    if settings.AGENT_REQUEST_TIMEOUT_S <= 0:
-        warnings.append(Warning("AGENT_REQUEST_TIMEOUT_S must be positive.", id="chat.W006"))
+    for name, minimum in NUMERIC_MINIMUMS.items():
+        if getattr(settings, name) < minimum:
+            warnings.append(
+                Warning(
+                    f"{name} must be at least {minimum}, not {getattr(settings, name)}.",
+                    id="chat.W006",
+                )
+            )
     return warnings

@@ -4,13 +4,17 @@ Every read is scoped to an owner, so another user's conversation does not exist.
 turn itself (creating conversations and messages) lives with the stream, not here.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
 
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
+from config.text import clean_text
 
 PREVIEW_MAX_CHARS = 120
 
@@ -70,20 +74,25 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
 
 
 def conversation_has_active_run(*, conversation: Conversation) -> bool:
-    """True while an assistant reply is still streaming into this conversation."""
+    """True while an assistant reply is still streaming into this conversation.
+
+    A run never lasts longer than CHAT_RUN_TIMEOUT_S, so an older `streaming` reply was left
+    by a process that died mid-run: it does not keep the conversation locked.
+    """
+    started_after = timezone.now() - timedelta(seconds=settings.CHAT_RUN_TIMEOUT_S)
     return conversation.messages.filter(
-        role=Message.Role.ASSISTANT, status=Message.Status.STREAMING
+        role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, created_at__gte=started_after
     ).exists()
 
 
 def clean_conversation_title(title: object) -> str:
     """A stripped title of 1 to TITLE_MAX_LENGTH characters, or a ValidationError on `title`."""
-    if not isinstance(title, str) or not title.strip():
-        raise ValidationError({"title": ["A conversation title cannot be empty."]})
-    title = title.strip()
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError({"title": [f"A title has at most {TITLE_MAX_LENGTH} characters."]})
-    return title
+    return clean_text(
+        title,
+        field="title",
+        max_length=TITLE_MAX_LENGTH,
+        required="A conversation title cannot be empty.",
+    )
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:

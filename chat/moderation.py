@@ -7,11 +7,12 @@ conversation's History page) keeps every flag and unflag, with who and when.
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from chat.models import Conversation
+from config.text import clean_text
 
 FLAG_PERMISSION = "chat.flag_conversation"
 FLAG_REASON_MAX_LENGTH = 500
@@ -24,14 +25,12 @@ def can_flag(user: AbstractBaseUser) -> bool:
 
 def clean_flag_reason(reason: object) -> str:
     """A stripped reason of 1 to 500 characters, or a ValidationError on `reason`."""
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError({"reason": ["Say why this conversation is flagged."]})
-    reason = reason.strip()
-    if len(reason) > FLAG_REASON_MAX_LENGTH:
-        raise ValidationError(
-            {"reason": [f"A reason has at most {FLAG_REASON_MAX_LENGTH} characters."]}
-        )
-    return reason
+    return clean_text(
+        reason,
+        field="reason",
+        max_length=FLAG_REASON_MAX_LENGTH,
+        required="Say why this conversation is flagged.",
+    )
 
 
 def conversation_flag(

@@ -51,11 +51,12 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
                 max_turns=settings.AGENT_MAX_TURNS,
                 run_config=run_config(),
             )
-            async for sdk_event in result.stream_events():
-                event = translate(sdk_event, sequence, transcript)
-                if event is not None:
-                    transcript.record(event)
-                    yield event
+            async with asyncio.timeout(settings.CHAT_RUN_TIMEOUT_S):
+                async for sdk_event in result.stream_events():
+                    event = translate(sdk_event, sequence, transcript)
+                    if event is not None:
+                        transcript.record(event)
+                        yield event
             if transcript.is_empty:
                 # Some compatible servers answer a broken stream with nothing rather than an error.
                 raise EmptyModelAnswer()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from chat.conversations import ConversationNotFound
 from chat.history import history_input_items
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
+from config.text import without_nul
 
 TITLE_WORDS_LENGTH = 60
 
@@ -116,8 +117,8 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
     with transaction.atomic():
         Message.objects.filter(pk=turn.assistant_message_id).update(
             status=outcome.status,
-            content=outcome.content,
-            tool_calls=outcome.tool_calls,
+            content=without_nul(outcome.content),
+            tool_calls=without_nul(outcome.tool_calls),
             input_tokens=outcome.input_tokens,
             output_tokens=outcome.output_tokens,
             time_to_first_token_ms=outcome.time_to_first_token_ms,

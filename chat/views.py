@@ -34,9 +34,9 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
     if isinstance(user, AuthFailure):
         return error_response(user.status, user.detail, user.code)
     try:
-        chat_request = parse_chat_request(request.body)
+        chat_request = parse_chat_request(request.body, request.content_type)
     except InvalidChatRequest as invalid:
-        return error_response(400, invalid.detail, "invalid", invalid.errors)
+        return error_response(invalid.status, invalid.detail, invalid.code, invalid.errors)
     try:
         return turn_start(
             user=user,
@@ -74,7 +74,10 @@ async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
                 "conversation_id": turn.conversation_id,
                 "message_id": turn.assistant_message_id,
             }
-            return JsonResponse(body, status=504 if code == "model_timeout" else 502)
+            response = JsonResponse(body, status=504 if code == "model_timeout" else 502)
+            # The run logged this failure once already; spare django.request a second line.
+            response._has_been_logged = True
+            return response
     return JsonResponse(
         {
             "conversation_id": turn.conversation_id,

@@ -142,7 +142,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -203,6 +203,8 @@ OFFLINE_MODEL_TOKEN_MS = env_float("OFFLINE_MODEL_TOKEN_MS", 25.0)
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
 CHAT_HISTORY_MAX_MESSAGES = env_int("CHAT_HISTORY_MAX_MESSAGES", 50)
 CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 15.0)
+# The longest a run may take; an older reply still marked `streaming` was cut off by a crash.
+CHAT_RUN_TIMEOUT_S = env_float("CHAT_RUN_TIMEOUT_S", 600.0)
 
 # --- Internationalization, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -226,7 +228,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"drop_sdk_model_failures": {"()": "config.log_filters.DropSdkModelFailures"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "openai": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
+        "openai.agents": {"filters": ["drop_sdk_model_failures"]},
+    },
 }

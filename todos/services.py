@@ -1,33 +1,21 @@
 """Task writes: the one place task rules live. The REST API, agent tools and admin call these."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from config.text import clean_text
 from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
 
 def clean_title(title: object) -> str:
     """A stripped title of 1 to 200 characters, or a ValidationError on `title`."""
-    if not isinstance(title, str) or not title.strip():
-        raise ValidationError({"title": ["A task needs a title."]})
-    title = title.strip()
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError({"title": [f"A title has at most {TITLE_MAX_LENGTH} characters."]})
-    return title
+    return clean_text(
+        title, field="title", max_length=TITLE_MAX_LENGTH, required="A task needs a title."
+    )
 
 
 def clean_description(description: object) -> str:
-    if description is None:
-        return ""
-    if not isinstance(description, str):
-        raise ValidationError({"description": ["A description must be text."]})
-    description = description.strip()
-    if len(description) > DESCRIPTION_MAX_LENGTH:
-        raise ValidationError(
-            {"description": [f"A description has at most {DESCRIPTION_MAX_LENGTH} characters."]}
-        )
-    return description
+    return clean_text(description, field="description", max_length=DESCRIPTION_MAX_LENGTH)
 
 
 def task_create(*, owner: AbstractBaseUser, title: str, description: str = "") -> Task:

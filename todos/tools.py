@@ -46,7 +46,12 @@ def _failure(message: str) -> str:
 
 
 def _validation_message(error: ValidationError) -> str:
-    return " ".join(error.messages)
+    """ "title: At most 200 characters." — the model needs to know which argument to fix."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return " ".join(
+        f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+    )
 
 
 def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:

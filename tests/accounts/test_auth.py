@@ -101,3 +101,12 @@ def test_unknown_api_path_is_json_404(anon_api):
     response = anon_api.get("/api/nothing-here/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_auth_paths_work_without_the_trailing_slash(anon_api, user):
+    response = anon_api.post(
+        "/api/auth/token", {"username": "alice", "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 200
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    assert anon_api.get("/api/auth/me").json()["username"] == "alice"

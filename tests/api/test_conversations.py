@@ -232,12 +232,22 @@ def test_delete_removes_the_conversation_and_its_messages(api, user, make_conver
     assert_error(api.get(conversation_url(user, conversation)), 404, "not_found")
 
 
-def test_delete_while_a_reply_is_streaming_is_409(api, user, make_conversation):
+def test_delete_while_a_reply_is_streaming_is_409(api, user, make_conversation, settings):
+    settings.CHAT_RUN_TIMEOUT_S = 3 * 3600  # the fixture's messages are an hour old
     conversation = make_conversation(user, messages=[(USER, "hi"), (ASSISTANT, "hel", STREAMING)])
     response = api.delete(conversation_url(user, conversation))
     body = assert_error(response, 409, "run_active")
     assert "streaming" in body["detail"]
     assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+def test_a_reply_streaming_for_longer_than_any_run_can_does_not_block_delete(
+    api, user, make_conversation, settings
+):
+    # A process that died mid-run leaves its reply "streaming"; a run never lasts this long.
+    settings.CHAT_RUN_TIMEOUT_S = 600
+    conversation = make_conversation(user, messages=[(USER, "hi"), (ASSISTANT, "hel", STREAMING)])
+    assert api.delete(conversation_url(user, conversation)).status_code == 204
 
 
 @pytest.mark.parametrize(

@@ -80,3 +80,9 @@ def test_options_describes_the_endpoint(api, user, path):
 def test_options_on_task_list_describes_the_post_body(api, user):
     actions = api.options(f"/api/{user.id}/tasks/").json()["actions"]
     assert set(actions["POST"]) == {"title", "description"}
+
+
+def test_json_nested_too_deeply_is_400(api, user):
+    body = '{"title": "x", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = api.generic("POST", f"/api/{user.id}/tasks/", body, content_type="application/json")
+    assert_error(response, 400, "parse_error")

@@ -1,5 +1,7 @@
 """POST /api/<user_id>/chat: the same turn as the stream, answered as one JSON document."""
 
+import logging
+
 import httpx
 import openai
 import pytest
@@ -48,7 +50,7 @@ def test_a_follow_up_with_the_conversation_id(client, user):
     assert Task.objects.get(owner=user).completed
 
 
-def test_a_model_failure_is_a_502_with_the_error_shape(client, user, scripted_model):
+def test_a_model_failure_is_a_502_with_the_error_shape(client, user, scripted_model, caplog):
     request = httpx.Request("POST", "https://api.example.com/v1/responses")
     scripted_model(
         ModelStep.raise_error(
@@ -67,6 +69,7 @@ def test_a_model_failure_is_a_502_with_the_error_shape(client, user, scripted_mo
     body = response.json()
     assert body["code"] == "model_rate_limited" and body["detail"]
     assert Message.objects.get(pk=body["message_id"]).status == "error"
+    assert [r.name for r in caplog.records if r.levelno >= logging.WARNING] == ["chat.runs"]
 
 
 def test_bad_input_is_400(client, user):

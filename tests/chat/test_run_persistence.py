@@ -13,6 +13,7 @@ from chat.models import Conversation, Message
 from chat.run import run_turn
 from chat.turns import turn_start
 from tests.conftest import bearer
+from tests.sse import stream_chat
 from todos.models import Task
 
 
@@ -191,3 +192,14 @@ def test_a_turns_query_count_does_not_grow_with_history(user, scripted_model, qu
         collect(turn)
         counts.append(len(query_log) - before)
     assert counts[0] == counts[1] > 0, counts
+
+
+def test_a_run_longer_than_the_run_timeout_ends_with_an_error(live_server_url, user, settings):
+    settings.OFFLINE_MODEL_TOKEN_MS = 200
+    settings.CHAT_RUN_TIMEOUT_S = 0.5
+    result = stream_chat(
+        live_server_url, user.id, {"message": "help"}, {"Authorization": bearer(user)}
+    )
+    assert result.types[-1] == "error" and result.events[-1]["code"] == "model_timeout"
+    reply = Message.objects.get(role="assistant")
+    assert reply.status == "error" and reply.content == result.text != ""

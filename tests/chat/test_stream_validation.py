@@ -1,5 +1,7 @@
 """Everything the stream endpoint rejects before streaming: clear 4xx JSON, nothing stored."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -9,23 +11,28 @@ from tests.conftest import PASSWORD, bearer
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def post(client: Client, user_id: int, body, **headers):
-    data = body if isinstance(body, str | bytes) else __import__("json").dumps(body)
-    return client.post(
-        f"/api/{user_id}/chat/stream", data, content_type="application/json", **headers
-    )
+def post(client: Client, user_id: int, body, content_type="application/json", **headers):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(f"/api/{user_id}/chat/stream", data, content_type=content_type, **headers)
+
+
+DEEPLY_NESTED = '{"message": "hi", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
 
 
 @pytest.mark.parametrize(
     "body, field",
     [
-        ("{not json", None),
+        ("{not json", "parse_error"),
+        (DEEPLY_NESTED, "parse_error"),
+        (b"\xff\xfe", "parse_error"),
         ("[1, 2]", None),
         ({}, "message"),
         ({"message": ""}, "message"),
         ({"message": "   \n\t "}, "message"),
         ({"message": 42}, "message"),
         ({"message": "x" * 4001}, "message"),
+        ({"message": "add \ud800"}, "message"),
+        ({"message": "add a\x00b"}, "message"),
         ({"message": "hi", "conversation_id": "12"}, "conversation_id"),
         ({"message": "hi", "conversation_id": 1.5}, "conversation_id"),
         ({"message": "hi", "conversation_id": True}, "conversation_id"),
@@ -37,10 +44,27 @@ def test_bad_input_is_a_400_naming_the_problem(client, user, body, field):
     response = post(client, user.id, body, HTTP_AUTHORIZATION=bearer(user))
     assert response.status_code == 400
     error = response.json()
-    assert error["code"] == "invalid" and error["detail"]
-    if field:
-        assert field in error["errors"]
+    assert error["detail"]
+    if field == "parse_error":
+        assert error["code"] == "parse_error"
+    else:
+        assert error["code"] == "invalid"
+        if field:
+            assert field in error["errors"]
     assert not Message.objects.exists() and not Conversation.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_415(client, user):
+    response = post(
+        client,
+        user.id,
+        '{"message": "hi"}',
+        content_type="text/plain",
+        HTTP_AUTHORIZATION=bearer(user),
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Message.objects.exists()
 
 
 def test_message_limit_is_a_setting(client, user, settings):

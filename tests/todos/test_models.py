@@ -15,7 +15,7 @@ def test_title_is_stripped(user):
     assert task_create(owner=user, title="  buy milk \n").title == "buy milk"
 
 
-@pytest.mark.parametrize("title", ["", "   ", None, "x" * 201])
+@pytest.mark.parametrize("title", ["", "   ", None, 42, "x" * 201, "a\x00b", "a\ud800b"])
 def test_bad_titles_are_rejected(user, title):
     with pytest.raises(ValidationError) as error:
         task_create(owner=user, title=title)
@@ -63,3 +63,10 @@ def test_status_filter(user):
     assert list(task_list(owner=user, status="pending")) == [todo]
     assert list(task_list(owner=user, status="completed")) == [done]
     assert list(task_list(owner=user, status="all")) == [todo, done]
+
+
+@pytest.mark.parametrize("description", ["a\x00b", "a\udfffb", ["not", "text"]])
+def test_bad_descriptions_are_rejected(user, description):
+    with pytest.raises(ValidationError) as error:
+        task_create(owner=user, title="ok", description=description)
+    assert "description" in error.value.message_dict

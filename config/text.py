@@ -1,0 +1,50 @@
+"""Clean user-supplied text: one rule set for every text field the product stores.
+
+Beyond length, text must be storable everywhere we store it: PostgreSQL refuses NUL in text,
+and a lone UTF-16 surrogate (JSON allows "\\ud800") cannot be encoded at all.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_character_problem(text: str) -> str | None:
+    """Why `text` cannot be stored, or None."""
+    match = _UNSTORABLE.search(text)
+    if match is None:
+        return None
+    if match.group() == "\x00":
+        return "Null characters are not allowed."
+    return "Surrogate characters are not allowed."
+
+
+def clean_text(value: object, *, field: str, max_length: int, required: str | None = None) -> str:
+    """`value` stripped, storable and at most `max_length` characters, else a ValidationError
+    on `field`. `required` is the message for empty text; without it empty text is fine."""
+    if value is None and required is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({field: ["This must be text."]})
+    text = value.strip()
+    if not text and required:
+        raise ValidationError({field: [required]})
+    if problem := unstorable_character_problem(text):
+        raise ValidationError({field: [problem]})
+    if len(text) > max_length:
+        raise ValidationError({field: [f"At most {max_length} characters ({len(text)} given)."]})
+    return text
+
+
+def without_nul(value: object) -> object:
+    """`value` (text, or JSON-like lists and dicts of it) with NUL characters removed: model
+    output is stored as it came, except what PostgreSQL cannot hold."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    return value
