@@ -55,7 +55,8 @@ def todo_agent() -> Agent[TaskToolContext]:
 
 @cache
 def run_config() -> RunConfig:
-    return RunConfig(tracing_disabled=not settings.AGENT_TRACING, workflow_name="Taskstream chat")
+    # Tracing is switched on or off for the whole process in model_choice().
+    return RunConfig(workflow_name="Taskstream chat")
 
 
 @receiver(setting_changed)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Warning, register
 
-from chat.model_provider import AGENT_APIS
+from chat.model_provider import AGENT_APIS, uses_offline_model
 
 # Numeric settings and the smallest value that makes sense.
 NUMERIC_MINIMUMS = {
@@ -32,7 +32,7 @@ def _base_url_problem(url: str) -> str | None:
 @register()
 def check_model_configuration(app_configs=None, **kwargs) -> list[Warning]:
     warnings: list[Warning] = []
-    offline = settings.AGENT_MODEL == settings.OFFLINE_MODEL
+    offline = uses_offline_model()
     if settings.OPENAI_BASE_URL and (problem := _base_url_problem(settings.OPENAI_BASE_URL)):
         warnings.append(Warning(f"OPENAI_BASE_URL looks malformed: {problem}.", id="chat.W001"))
     if not settings.AGENT_MODEL:

@@ -52,13 +52,8 @@ class RunEvent:
     def to_sse(self) -> bytes:
         """One SSE frame. JSON never contains a raw newline, so one `data:` line suffices."""
         payload = json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
-        return f"data: {payload}\n\n".encode()
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "RunEvent":
-        event_type = EventType(raw["type"])
-        data = {name: raw[name] for name in EVENT_FIELDS[event_type]}
-        return cls(type=event_type, seq=int(raw["seq"]), data=data)
+        # "replace": a lone surrogate from a model must not break the stream.
+        return f"data: {payload}\n\n".encode(errors="replace")
 
 
 class EventSequence:

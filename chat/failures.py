@@ -51,13 +51,8 @@ def classify_failure(exc: BaseException) -> RunFailure:
         return RunFailure(
             "model_timeout", "The AI model took too long to answer. Please try again.", status
         )
-    if isinstance(exc, openai.InternalServerError | openai.APIConnectionError):
-        return RunFailure(
-            "model_unavailable",
-            "The AI model is unavailable right now. Please try again later.",
-            status,
-        )
-    if isinstance(exc, openai.APIStatusError) and status is not None and status >= 500:
+    server_failed = isinstance(exc, openai.APIStatusError) and status is not None and status >= 500
+    if server_failed or isinstance(exc, openai.APIConnectionError):
         return RunFailure(
             "model_unavailable",
             "The AI model is unavailable right now. Please try again later.",

@@ -21,9 +21,10 @@ from config.db_threads import run_db
 from todos.tools import TaskToolContext
 
 
-async def _save(turn: Turn, outcome: TurnOutcome) -> None:
-    # Shielded: a client leaving mid-save must not lose the transcript.
-    await asyncio.shield(run_db(turn_finish, turn=turn, outcome=outcome))
+def _start_save(turn: Turn, outcome: TurnOutcome) -> asyncio.Future:
+    """Save the turn's outcome on a database thread; the caller awaits it shielded, so a
+    client leaving mid-save never loses the transcript or makes it save twice."""
+    return asyncio.ensure_future(run_db(turn_finish, turn=turn, outcome=outcome))
 
 
 async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
@@ -41,7 +42,7 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
         user_message_id=turn.user_message_id,
     )
     result = None
-    saved = False
+    save: asyncio.Future | None = None  # the one save of this turn's outcome
     try:
         try:
             result = Runner.run_streamed(
@@ -63,25 +64,26 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
         except Exception as exc:
             failure = classify_failure(exc)
             log_failure(turn.run_id, failure, exc, secrets=(settings.OPENAI_API_KEY,))
-            await _save(turn, transcript.outcome(Message.Status.ERROR, error_code=failure.code))
-            saved = True
+            outcome = transcript.outcome(Message.Status.ERROR, error_code=failure.code)
+            save = _start_save(turn, outcome)
+            await asyncio.shield(save)
             yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
             return
         usage = result.context_wrapper.usage
-        await _save(
-            turn,
-            transcript.outcome(
-                Message.Status.COMPLETE,
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-            ),
+        outcome = transcript.outcome(
+            Message.Status.COMPLETE,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
         )
-        saved = True
+        save = _start_save(turn, outcome)
+        await asyncio.shield(save)
         yield sequence.make(
             EventType.DONE, message_id=turn.assistant_message_id, status=Message.Status.COMPLETE
         )
     finally:
-        if not saved:
+        if save is None:
             if result is not None:
                 result.cancel()
-            await _save(turn, transcript.outcome(Message.Status.INTERRUPTED))
+            save = _start_save(turn, transcript.outcome(Message.Status.INTERRUPTED))
+        # Cancelled while saving: the save goes on; wait for it (and surface its failure).
+        await asyncio.shield(save)

@@ -6,16 +6,18 @@ its tools do, never a write per token.
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from chat.conversations import ConversationNotFound
 from chat.history import history_input_items
-from chat.models import TITLE_MAX_LENGTH, Conversation, Message
-from config.text import without_nul
+from chat.models import Conversation, Message
+from config.text import storable
 
 TITLE_WORDS_LENGTH = 60
 
@@ -48,17 +50,27 @@ class TurnOutcome:
 
 
 def title_from_message(text: str) -> str:
-    """A short title from the first message: its first line, cut at a word boundary."""
-    first_line = " ".join(text.split())
-    if len(first_line) <= TITLE_WORDS_LENGTH:
-        return first_line[:TITLE_MAX_LENGTH]
-    cut = first_line[:TITLE_WORDS_LENGTH].rsplit(" ", 1)[0] or first_line[:TITLE_WORDS_LENGTH]
-    return f"{cut}…"
+    """A short title from the first message: its words on one line, cut at a word boundary."""
+    words = " ".join(text.split())
+    if len(words) <= TITLE_WORDS_LENGTH:
+        return words
+    return words[:TITLE_WORDS_LENGTH].rsplit(" ", 1)[0] + "…"
 
 
 def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
     recent = Message.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-id")
     return list(reversed(recent[:limit]))
+
+
+def _mark_abandoned_replies(conversation_id: int) -> None:
+    """Replies still `streaming` after the longest a run may take were cut off by a process
+    that died mid-run: say so, rather than showing them as being written forever."""
+    started_before = timezone.now() - timedelta(seconds=settings.CHAT_RUN_TIMEOUT_S)
+    Message.objects.filter(
+        conversation_id=conversation_id,
+        status=Message.Status.STREAMING,
+        created_at__lt=started_before,
+    ).update(status=Message.Status.INTERRUPTED)
 
 
 def turn_start(
@@ -86,6 +98,7 @@ def turn_start(
             )
             if conversation is None:
                 raise ConversationNotFound(conversation_id)
+            _mark_abandoned_replies(conversation.pk)
             history = _recent_messages(conversation.pk, history_limit)
             Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
         run_id = uuid.uuid4()
@@ -115,10 +128,13 @@ def turn_start(
 def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
     """Store the reply as it ended and move the conversation to the top of the list."""
     with transaction.atomic():
-        Message.objects.filter(pk=turn.assistant_message_id).update(
+        # Only a reply still `streaming` is written: the first outcome saved is the one kept.
+        Message.objects.filter(
+            pk=turn.assistant_message_id, status=Message.Status.STREAMING
+        ).update(
             status=outcome.status,
-            content=without_nul(outcome.content),
-            tool_calls=without_nul(outcome.tool_calls),
+            content=storable(outcome.content),
+            tool_calls=storable(outcome.tool_calls),
             input_tokens=outcome.input_tokens,
             output_tokens=outcome.output_tokens,
             time_to_first_token_ms=outcome.time_to_first_token_ms,

@@ -1,8 +1,11 @@
 """The chat endpoints: parse, authorize, open the turn (one database round trip), then run.
 
-Plain async views, not DRF: the stream path never leaves the event loop except for the two
-database round trips, and no sync middleware sits on it.
+Plain async views, not DRF: besides Django's own request handling, the stream path leaves the
+event loop only for its two database round trips (and what the tools do).
 """
+
+import asyncio
+from contextlib import aclosing
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -13,12 +16,15 @@ from chat.agent import model_choice
 from chat.chat_request import InvalidChatRequest, parse_chat_request
 from chat.conversations import ConversationNotFound
 from chat.events import EventType
-from chat.relay import sse_frames
+from chat.models import Message
+from chat.relay import SseRelay
 from chat.run import run_turn
 from chat.transcript import TranscriptRecorder
-from chat.turns import Turn, turn_start
+from chat.turns import Turn, TurnOutcome, turn_finish, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
+
+_closing_turns: set[asyncio.Future] = set()
 
 SSE_HEADERS = {
     "Cache-Control": "no-cache",
@@ -49,35 +55,51 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
         return error_response(404, "Conversation not found.", "not_found")
 
 
+async def _open(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
+    """`_open_turn` on a database thread. If the client leaves meanwhile, the thread still
+    commits the turn: its reply is then closed as `interrupted`, never left `streaming`."""
+    opening = asyncio.ensure_future(run_db(_open_turn, request, user_id))
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(_close_abandoned_turn)
+        raise
+
+
+def _close_abandoned_turn(opening: asyncio.Future) -> None:
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    turn = opening.result()
+    if isinstance(turn, Turn):
+        outcome = TurnOutcome(status=Message.Status.INTERRUPTED, content="", tool_calls=[])
+        closing = asyncio.ensure_future(run_db(turn_finish, turn=turn, outcome=outcome))
+        _closing_turns.add(closing)  # a reference, so the task is not collected mid-way
+        closing.add_done_callback(_closing_turns.discard)
+
+
 @csrf_exempt  # CSRF is checked for session-authenticated calls in authenticate_for_user
 async def chat_stream(request: HttpRequest, user_id: int) -> HttpResponse:
     """POST /api/<user_id>/chat/stream: the reply as Server-Sent Events."""
-    turn = await run_db(_open_turn, request, user_id)
+    turn = await _open(request, user_id)
     if isinstance(turn, HttpResponse):
         return turn
-    frames = sse_frames(run_turn(turn), keepalive_s=settings.CHAT_KEEPALIVE_S)
+    relay = SseRelay(run_turn(turn))
+    frames = relay.frames(keepalive_s=settings.CHAT_KEEPALIVE_S)
     return StreamingHttpResponse(frames, content_type="text/event-stream", headers=SSE_HEADERS)
 
 
 @csrf_exempt
 async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
     """POST /api/<user_id>/chat: the same turn, answered as one JSON document."""
-    turn = await run_db(_open_turn, request, user_id)
+    turn = await _open(request, user_id)
     if isinstance(turn, HttpResponse):
         return turn
     transcript = TranscriptRecorder()
-    async for event in run_turn(turn):
-        transcript.record(event)
-        if event.type is EventType.ERROR:
-            code = event.data["code"]
-            body = error_body(event.data["message"], code) | {
-                "conversation_id": turn.conversation_id,
-                "message_id": turn.assistant_message_id,
-            }
-            response = JsonResponse(body, status=504 if code == "model_timeout" else 502)
-            # The run logged this failure once already; spare django.request a second line.
-            response._has_been_logged = True
-            return response
+    async with aclosing(run_turn(turn)) as events:
+        async for event in events:
+            transcript.record(event)
+            if event.type is EventType.ERROR:
+                return _model_failure_response(turn, event.data["code"], event.data["message"])
     return JsonResponse(
         {
             "conversation_id": turn.conversation_id,
@@ -86,3 +108,15 @@ async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
             "tool_calls": transcript.tool_calls,
         }
     )
+
+
+def _model_failure_response(turn: Turn, code: str, message: str) -> JsonResponse:
+    body = error_body(message, code) | {
+        "conversation_id": turn.conversation_id,
+        "message_id": turn.assistant_message_id,
+    }
+    response = JsonResponse(body, status=504 if code == "model_timeout" else 502)
+    # The run logged this failure once already; spare django.request a second line
+    # (Django's own flag for a response it must not log again).
+    response._has_been_logged = True
+    return response

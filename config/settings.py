@@ -1,6 +1,6 @@
 """Taskstream settings: every value comes from an environment variable with an embedded default.
 
-A fresh clone runs with no configuration (SQLite, in-process broker, offline model);
+A fresh clone runs with no configuration (SQLite, local-memory cache, offline model);
 production sets DATABASE_URL, REDIS_URL and the model variables. See README's table.
 """
 

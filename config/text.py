@@ -9,6 +9,7 @@ import re
 from django.core.exceptions import ValidationError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def unstorable_character_problem(text: str) -> str | None:
@@ -38,13 +39,13 @@ def clean_text(value: object, *, field: str, max_length: int, required: str | No
     return text
 
 
-def without_nul(value: object) -> object:
-    """`value` (text, or JSON-like lists and dicts of it) with NUL characters removed: model
-    output is stored as it came, except what PostgreSQL cannot hold."""
+def storable(value: object) -> object:
+    """`value` (text, or JSON-like lists and dicts of it) as the database can hold it: model
+    output is kept as it came, less NUL characters, with lone surrogates replaced by U+FFFD."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
     if isinstance(value, list):
-        return [without_nul(item) for item in value]
+        return [storable(item) for item in value]
     if isinstance(value, dict):
-        return {key: without_nul(item) for key, item in value.items()}
+        return {key: storable(item) for key, item in value.items()}
     return value

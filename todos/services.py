@@ -31,15 +31,23 @@ def task_update(
     description: str | None = None,
     completed: bool | None = None,
 ) -> Task:
-    """Change the given fields; None leaves a field as it is."""
+    """Change the given fields; None leaves a field as it is.
+
+    Only the changed columns are written, so an edit from the task panel and one from the
+    assistant at the same moment never silently revert each other.
+    """
+    changed = ["updated_at"]
     if title is not None:
         task.title = clean_title(title)
+        changed.append("title")
     if description is not None:
         task.description = clean_description(description)
+        changed.append("description")
     if completed is not None and completed != task.completed:
         task.completed = completed
         task.completed_at = timezone.now() if completed else None
-    task.save()
+        changed += ["completed", "completed_at"]
+    task.save(update_fields=changed)
     return task
 
 

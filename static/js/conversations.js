@@ -88,11 +88,7 @@ export class ConversationList {
   }
 
   render() {
-    if (this.editingId !== null) {
-      this.stale = true; // a refresh landed mid-rename: redraw once the rename is over
-      return;
-    }
-    this.stale = false;
+    if (this.editingId !== null) return; // mid-rename: the rename's end redraws
     const focusedId = this.list.contains(document.activeElement)
       ? document.activeElement.closest(".conversation")?.dataset.id
       : null;

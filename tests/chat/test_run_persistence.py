@@ -1,6 +1,9 @@
 """What a run leaves in the transcript: after success, a model error, a client leaving; history."""
 
+import asyncio
+import threading
 import time
+from datetime import timedelta
 
 import httpx
 import openai
@@ -8,10 +11,12 @@ import pytest
 from agents.testing import ModelStep, assistant_message, function_call
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.utils import timezone
 
+from chat import run as run_module
 from chat.models import Conversation, Message
 from chat.run import run_turn
-from chat.turns import turn_start
+from chat.turns import turn_finish, turn_start
 from tests.conftest import bearer
 from tests.sse import stream_chat
 from todos.models import Task
@@ -27,11 +32,12 @@ def open_turn(user, text, conversation_id=None):
     )
 
 
-def collect(turn) -> list:
-    async def consume():
-        return [event.as_dict() async for event in run_turn(turn)]
+async def collect_async(turn) -> list:
+    return [event.as_dict() async for event in run_turn(turn)]
 
-    return async_to_sync(consume)()
+
+def collect(turn) -> list:
+    return async_to_sync(collect_async)(turn)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -203,3 +209,54 @@ def test_a_run_longer_than_the_run_timeout_ends_with_an_error(live_server_url, u
     assert result.types[-1] == "error" and result.events[-1]["code"] == "model_timeout"
     reply = Message.objects.get(role="assistant")
     assert reply.status == "error" and reply.content == result.text != ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_leaving_during_the_final_save_keeps_the_reply_complete(
+    user, scripted_model, monkeypatch
+):
+    scripted_model([assistant_message("Added buy milk.")])
+    turn = open_turn(user, "add buy milk")
+    saving = threading.Event()
+    saved_statuses = []
+
+    def slow_turn_finish(*, turn, outcome):
+        turn_finish(turn=turn, outcome=outcome)
+        saved_statuses.append(outcome.status)
+        saving.set()
+        time.sleep(0.3)  # still on the database thread when the client leaves
+
+    monkeypatch.setattr(run_module, "turn_finish", slow_turn_finish)
+
+    async def leave_during_save():
+        consumer = asyncio.create_task(collect_async(turn))
+        while not saving.is_set():
+            await asyncio.sleep(0.01)
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+
+    async_to_sync(leave_during_save)()
+    reply = Message.objects.get(pk=turn.assistant_message_id)
+    assert saved_statuses == ["complete"]
+    assert reply.status == "complete" and reply.content == "Added buy milk."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_abandoned_by_a_dead_process_is_closed_on_the_next_turn(user, settings):
+    settings.CHAT_RUN_TIMEOUT_S = 60
+    dead = open_turn(user, "add buy milk")  # its process died: nothing ever finishes it
+    Message.objects.filter(pk=dead.assistant_message_id).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    open_turn(user, "hello again", dead.conversation_id)
+    assert Message.objects.get(pk=dead.assistant_message_id).status == "interrupted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_model_output_the_database_cannot_hold_is_stored_cleaned(user, scripted_model):
+    scripted_model([assistant_message("half an emoji \ud83d and a NUL \x00 here")])
+    turn = open_turn(user, "hi")
+    events = collect(turn)
+    assert events[-1]["type"] == "done"
+    reply = Message.objects.get(pk=turn.assistant_message_id)
+    assert reply.content == "half an emoji \ufffd and a NUL  here"

@@ -38,7 +38,7 @@ def test_chat_page_renders_user_id_script_and_csrf_cookie(client, user):
     html = response.content.decode()
     assert f'data-user-id="{user.id}"' in html
     assert 'data-conversation-id=""' in html
-    assert 'data-max-message-chars="4000"' in html
+    assert 'maxlength="4000"' in html
     assert 'type="module" src="/static/js/chat.js"' in html
     assert "csrftoken" in response.cookies, "the script reads the CSRF token from the cookie"
     # Defence in depth for the transcript: no inline script could run.
