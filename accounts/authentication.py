@@ -5,7 +5,11 @@ Bearer JWT first; otherwise the Django session, which then also needs a valid CS
 """
 
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import exceptions
@@ -40,7 +44,16 @@ def _csrf_failure_reason(request: HttpRequest) -> str | None:
     return check.process_view(request, None, (), {})
 
 
-def authenticate_for_user(request: HttpRequest, user_id: int):
+def session_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
+    """The session's user, reading the session itself where no middleware did
+    (the chat endpoints are served without middleware: config/asgi.py)."""
+    if not hasattr(request, "session"):
+        engine = import_module(settings.SESSION_ENGINE)
+        request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+    return get_user(request)
+
+
+def authenticate_for_user(request: HttpRequest, user_id: int) -> AbstractBaseUser | AuthFailure:
     """Return the request's user if it may act as `user_id`, else an AuthFailure.
 
     Synchronous: it may read the user row, so call it from a thread under ASGI.
@@ -53,8 +66,8 @@ def authenticate_for_user(request: HttpRequest, user_id: int):
     if result is not None:
         user = result[0]
     else:
-        user = getattr(request, "user", None)
-        if not (user and user.is_authenticated):
+        user = session_user(request)
+        if not user.is_authenticated:
             return NOT_AUTHENTICATED
         reason = _csrf_failure_reason(request)
         if reason:

@@ -1,6 +1,13 @@
-"""ASGI entry point (uvicorn config.asgi:application)."""
+"""ASGI entry point (uvicorn config.asgi:application).
+
+The two chat endpoints go to a Django handler without the middleware stack: each of Django's
+middlewares runs its hooks through a thread under ASGI, and these views authenticate, check
+CSRF and read the session themselves (accounts/authentication.py). Everything else gets the
+full stack. With SERVE_STATIC, /static/ is served before either.
+"""
 
 import os
+import re
 
 from django.core.asgi import get_asgi_application
 
@@ -8,15 +15,27 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
 
+# /api/<user_id>/chat and /api/<user_id>/chat/stream, with or without the trailing slash.
+MIDDLEWARE_FREE_PATHS = re.compile(r"^/api/\d+/chat(/stream)?/?$")
+
 
 def build_application():
     from django.conf import settings
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
+    from config.handlers import MiddlewareFreeASGIHandler
+
+    chat_application = MiddlewareFreeASGIHandler()
+
+    async def application(scope, receive, send):
+        if scope["type"] == "http" and MIDDLEWARE_FREE_PATHS.match(scope["path"]):
+            return await chat_application(scope, receive, send)
+        return await django_application(scope, receive, send)
+
     if settings.SERVE_STATIC:
-        # Only /static/ paths are intercepted; everything else goes straight to Django.
-        return ASGIStaticFilesHandler(django_application)
-    return django_application
+        # Only /static/ paths are intercepted; everything else goes on as above.
+        return ASGIStaticFilesHandler(application)
+    return application
 
 
 application = build_application()

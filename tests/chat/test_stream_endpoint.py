@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from chat.models import Conversation, Message
-from tests.conftest import bearer
+from tests.conftest import PASSWORD, bearer
 from tests.sse import stream_chat
 from todos.models import Task
 
@@ -109,3 +109,25 @@ def test_a_follow_up_turn_continues_the_conversation(live_server_url, user, auth
     assert call["name"] == "delete_task"
     assert not Task.objects.filter(owner=user).exists()
     assert Message.objects.filter(conversation_id=conversation_id).count() == 4
+
+
+def test_session_auth_on_the_middleware_free_path(live_server_url, user):
+    """The chat endpoints are served without Django's middleware (config/asgi.py): they read
+    the session and check CSRF themselves, exactly as the web page uses them."""
+    with httpx.Client(base_url=live_server_url, timeout=30) as browser:
+        csrf = browser.get("/accounts/login/").cookies["csrftoken"]
+        signed_in = browser.post(
+            "/accounts/login/",
+            data={"username": user.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
+        )
+        assert signed_in.status_code == 302
+        url = f"/api/{user.id}/chat/stream"
+        refused = browser.post(url, json={"message": "hi"})
+        assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
+        token = browser.cookies["csrftoken"]
+        accepted = browser.post(url, json={"message": "hi"}, headers={"X-CSRFToken": token})
+        assert accepted.status_code == 200
+        assert accepted.text.rstrip().endswith('"status":"complete"}')
+        browser.cookies.clear()
+        anonymous = browser.post(url, json={"message": "hi"}, headers={"X-CSRFToken": token})
+        assert anonymous.status_code == 401
