@@ -54,8 +54,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
 ]
 
-# Every middleware here is async-capable, so the stream path never hops to a thread.
-# No GZip: it would buffer the event stream.
+# Under ASGI each of these hooks runs in a thread; the chat endpoints skip the stack entirely
+# (config/asgi.py). No GZip: it would buffer the event stream.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
