@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 from rest_framework.permissions import BasePermission
 
 if TYPE_CHECKING:  # importing DRF's views here would be circular via the auth settings
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
 
-def is_path_user(user, user_id: int) -> bool:
+def is_path_user(user: AbstractBaseUser | AnonymousUser | None, user_id: int) -> bool:
     """True when the authenticated `user` is the one the URL names."""
     return bool(user and user.is_authenticated and user.pk == user_id)
 

@@ -31,6 +31,7 @@ EVENT_FIELDS: dict[EventType, tuple[str, ...]] = {
     EventType.DONE: ("message_id", "status"),
     EventType.ERROR: ("code", "message"),
 }
+_FIELD_SETS = {event_type: frozenset(fields) for event_type, fields in EVENT_FIELDS.items()}
 TERMINAL_TYPES = frozenset({EventType.DONE, EventType.ERROR})
 
 SSE_KEEPALIVE = b": keepalive\n\n"
@@ -63,7 +64,7 @@ class EventSequence:
         self._next_seq = 0
 
     def make(self, event_type: EventType, **data: Any) -> RunEvent:
-        if tuple(data) != EVENT_FIELDS[event_type] and set(data) != set(EVENT_FIELDS[event_type]):
+        if data.keys() != _FIELD_SETS[event_type]:
             raise ValueError(f"{event_type} takes {EVENT_FIELDS[event_type]}, got {tuple(data)}")
         event = RunEvent(type=event_type, seq=self._next_seq, data=data)
         self._next_seq += 1

@@ -14,7 +14,7 @@ from chat.agent import run_config, todo_agent
 from chat.events import EventSequence, EventType, RunEvent
 from chat.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
-from chat.sdk_events import translate
+from chat.sdk_events import SdkEventTranslator
 from chat.transcript import TranscriptRecorder
 from chat.turns import Turn, TurnOutcome, turn_finish
 from config.db_threads import run_db
@@ -34,6 +34,7 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
     so far is saved as `interrupted`.
     """
     sequence = EventSequence()
+    translator = SdkEventTranslator(sequence)
     transcript = TranscriptRecorder()
     yield sequence.make(
         EventType.START,
@@ -54,7 +55,7 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
             )
             async with asyncio.timeout(settings.CHAT_RUN_TIMEOUT_S):
                 async for sdk_event in result.stream_events():
-                    event = translate(sdk_event, sequence, transcript)
+                    event = translator.translate(sdk_event)
                     if event is not None:
                         transcript.record(event)
                         yield event

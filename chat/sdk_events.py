@@ -6,7 +6,6 @@ from typing import Any
 from agents import RawResponsesStreamEvent, RunItemStreamEvent, StreamEvent
 
 from chat.events import EventSequence, EventType, RunEvent
-from chat.transcript import TranscriptRecorder
 
 TEXT_DELTA = "response.output_text.delta"
 RESPONSE_CREATED = "response.created"
@@ -31,33 +30,40 @@ def _arguments(raw: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"raw": raw}
 
 
-def translate(
-    sdk_event: StreamEvent, sequence: EventSequence, transcript: TranscriptRecorder
-) -> RunEvent | None:
-    """The run event for one SDK event, or None when clients need not hear of it."""
-    if isinstance(sdk_event, RawResponsesStreamEvent):
-        kind = sdk_event.data.type
-        if kind == TEXT_DELTA:
-            delta = sdk_event.data.delta
-            return sequence.make(EventType.TEXT, content=delta) if delta else None
-        if kind == RESPONSE_CREATED:
-            return sequence.make(EventType.THINKING)
-        return None
-    if isinstance(sdk_event, RunItemStreamEvent):
-        raw = sdk_event.item.raw_item
-        if sdk_event.name == "tool_called":
-            return sequence.make(
-                EventType.TOOL_CALL,
-                call_id=_field(raw, "call_id"),
-                name=_field(raw, "name"),
-                arguments=_arguments(_field(raw, "arguments")),
-            )
-        if sdk_event.name == "tool_output":
+class SdkEventTranslator:
+    """Translates one run's SDK events, numbering them in the run's sequence."""
+
+    def __init__(self, sequence: EventSequence) -> None:
+        self._sequence = sequence
+        self._tool_names: dict[str, str] = {}  # call_id → tool name, for the tool's result
+
+    def translate(self, sdk_event: StreamEvent) -> RunEvent | None:
+        """The run event for one SDK event, or None when clients need not hear of it."""
+        make = self._sequence.make
+        if isinstance(sdk_event, RawResponsesStreamEvent):
+            kind = sdk_event.data.type
+            if kind == TEXT_DELTA:
+                delta = sdk_event.data.delta
+                return make(EventType.TEXT, content=delta) if delta else None
+            if kind == RESPONSE_CREATED:
+                return make(EventType.THINKING)
+            return None
+        if isinstance(sdk_event, RunItemStreamEvent):
+            raw = sdk_event.item.raw_item
             call_id = _field(raw, "call_id")
-            return sequence.make(
-                EventType.TOOL_RESULT,
-                call_id=call_id,
-                name=transcript.tool_name(call_id),
-                output=parse_json_value(sdk_event.item.output),
-            )
-    return None
+            if sdk_event.name == "tool_called":
+                name = self._tool_names[call_id] = _field(raw, "name")
+                return make(
+                    EventType.TOOL_CALL,
+                    call_id=call_id,
+                    name=name,
+                    arguments=_arguments(_field(raw, "arguments")),
+                )
+            if sdk_event.name == "tool_output":
+                return make(
+                    EventType.TOOL_RESULT,
+                    call_id=call_id,
+                    name=self._tool_names.get(call_id, ""),
+                    output=parse_json_value(sdk_event.item.output),
+                )
+        return None

@@ -29,9 +29,6 @@ class TranscriptRecorder:
             )
             call["output"] = event.data["output"]
 
-    def tool_name(self, call_id: str) -> str:
-        return self._tool_calls.get(call_id, {}).get("name", "")
-
     @property
     def text(self) -> str:
         return "".join(self._text_parts)

@@ -8,6 +8,7 @@ full stack. With SERVE_STATIC, /static/ is served before either.
 
 import os
 import re
+from collections.abc import Callable
 
 from django.core.asgi import get_asgi_application
 
@@ -19,7 +20,7 @@ django_application = get_asgi_application()
 MIDDLEWARE_FREE_PATHS = re.compile(r"^/api/\d+/chat(/stream)?/?$")
 
 
-def build_application():
+def build_application() -> Callable:
     from django.conf import settings
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 

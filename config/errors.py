@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -87,7 +87,7 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def handler404(request: HttpRequest, exception: Exception | None = None):
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
         return error_response(status.HTTP_404_NOT_FOUND, "Not found.", "not_found")
     from django.views.defaults import page_not_found
@@ -95,7 +95,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None):
     return page_not_found(request, exception)
 
 
-def handler500(request: HttpRequest):
+def handler500(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return error_response(
             status.HTTP_500_INTERNAL_SERVER_ERROR, "Server error.", "server_error"
@@ -105,7 +105,7 @@ def handler500(request: HttpRequest):
     return server_error(request)
 
 
-def handler403(request: HttpRequest, exception: Exception | None = None):
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
         return error_response(status.HTTP_403_FORBIDDEN, "Forbidden.", "permission_denied")
     from django.views.defaults import permission_denied
@@ -113,7 +113,7 @@ def handler403(request: HttpRequest, exception: Exception | None = None):
     return permission_denied(request, exception)
 
 
-def handler400(request: HttpRequest, exception: Exception | None = None):
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
         return error_response(status.HTTP_400_BAD_REQUEST, "Bad request.", "bad_request")
     from django.views.defaults import bad_request
@@ -121,7 +121,7 @@ def handler400(request: HttpRequest, exception: Exception | None = None):
     return bad_request(request, exception)
 
 
-def csrf_failure(request: HttpRequest, reason: str = ""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if _is_api(request):
         return error_response(
             status.HTTP_403_FORBIDDEN, f"CSRF check failed: {reason}", "csrf_failed"

@@ -1,0 +1,42 @@
+"""The event protocol's one definition: numbering, fields, SSE encoding."""
+
+import json
+
+import pytest
+
+from chat.events import EventSequence, EventType
+
+
+def test_events_are_numbered_from_zero():
+    sequence = EventSequence()
+    events = [sequence.make(EventType.THINKING), sequence.make(EventType.TEXT, content="hi")]
+    assert [event.seq for event in events] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "event_type, data",
+    [
+        (EventType.TEXT, {}),
+        (EventType.TEXT, {"content": "x", "extra": 1}),
+        (EventType.DONE, {"message_id": 1}),
+    ],
+)
+def test_an_event_must_carry_exactly_its_fields(event_type, data):
+    with pytest.raises(ValueError, match=str(event_type)):
+        EventSequence().make(event_type, **data)
+
+
+def test_sse_frame_is_one_data_line():
+    event = EventSequence().make(EventType.TEXT, content='two\nlines and "quotes" ✓')
+    frame = event.to_sse()
+    assert frame.startswith(b"data: ") and frame.endswith(b"\n\n") and frame.count(b"\n") == 2
+    assert json.loads(frame[6:]) == {
+        "type": "text",
+        "seq": 0,
+        "content": 'two\nlines and "quotes" ✓',
+    }
+
+
+def test_a_lone_surrogate_does_not_break_the_stream():
+    frame = EventSequence().make(EventType.TEXT, content="half \ud83d").to_sse()
+    assert json.loads(frame[6:])["content"] == "half ?"
