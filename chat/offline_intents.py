@@ -2,7 +2,7 @@
 
 This module is pure (no I/O, no network, no SDK objects). It owns:
 
-* reading a Responses-style input list (dicts or pydantic items) into a `Conversation`:
+* reading a Responses-style input list (dicts or pydantic items) into an `InputConversation`:
   the last user message, this turn's tool calls with their parsed outputs, and earlier turns;
 * `parse_intent`: one user message -> an `Intent` (add / list / complete / delete / update /
   greet / thanks / ack / help / unknown);
@@ -111,7 +111,7 @@ class ToolResult:
 
 
 @dataclass
-class Turn:
+class InputTurn:
     """One user message and the items that followed it."""
 
     user_text: str
@@ -119,9 +119,9 @@ class Turn:
 
 
 @dataclass
-class Conversation:
-    current: Turn
-    earlier: list[Turn]
+class InputConversation:
+    current: InputTurn
+    earlier: list[InputTurn]
     results: list[ToolResult]
 
 
@@ -177,18 +177,18 @@ def _parse_arguments(raw: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def split_turns(input: str | Sequence[Any]) -> list[Turn]:
+def split_turns(input: str | Sequence[Any]) -> list[InputTurn]:
     """Group the input items into turns, each starting at a user message."""
     if isinstance(input, str):
-        return [Turn(user_text=input)]
-    turns: list[Turn] = []
+        return [InputTurn(user_text=input)]
+    turns: list[InputTurn] = []
     for raw in input:
         item = as_dict(raw)
         if _is_message(item, "user"):
-            turns.append(Turn(user_text=content_text(item.get("content"))))
+            turns.append(InputTurn(user_text=content_text(item.get("content"))))
         elif turns:
             turns[-1].items.append(item)
-    return turns or [Turn(user_text="")]
+    return turns or [InputTurn(user_text="")]
 
 
 def tool_results(items: Iterable[dict[str, Any]]) -> list[ToolResult]:
@@ -207,10 +207,12 @@ def tool_results(items: Iterable[dict[str, Any]]) -> list[ToolResult]:
     return ordered
 
 
-def read_conversation(input: str | Sequence[Any]) -> Conversation:
+def read_conversation(input: str | Sequence[Any]) -> InputConversation:
     turns = split_turns(input)
     current = turns[-1]
-    return Conversation(current=current, earlier=turns[:-1], results=tool_results(current.items))
+    return InputConversation(
+        current=current, earlier=turns[:-1], results=tool_results(current.items)
+    )
 
 
 # --- Parsing one user message ---------------------------------------------------------------
@@ -555,13 +557,13 @@ def _listed_task_ids(results: Iterable[ToolResult]) -> list[int]:
     return ids
 
 
-def _assistant_text(turn: Turn) -> str:
+def _assistant_text(turn: InputTurn) -> str:
     return "\n".join(
         content_text(item.get("content")) for item in turn.items if _is_message(item, "assistant")
     )
 
 
-def _turn_task_id(turn: Turn, kind: IntentKind) -> int | None:
+def _turn_task_id(turn: InputTurn, kind: IntentKind) -> int | None:
     """The one task an earlier turn was about, if it is clear which."""
     results = tool_results(turn.items)
     if single := _single_task_ids(results):
@@ -575,7 +577,7 @@ def _turn_task_id(turn: Turn, kind: IntentKind) -> int | None:
     return None
 
 
-def recent_task_id(earlier: Sequence[Turn]) -> int | None:
+def recent_task_id(earlier: Sequence[InputTurn]) -> int | None:
     """What "it" means: the task of the latest earlier turn that dealt with tasks."""
     for turn in reversed(earlier):
         kind = parse_intent(turn.user_text).kind
@@ -715,7 +717,7 @@ def _results_for(results: Sequence[ToolResult], name: str) -> list[ToolResult]:
     return [result for result in results if result.name == name and result.output is not None]
 
 
-def _plan_add(intent: Intent, convo: Conversation, tools: frozenset[str]) -> NextStep:
+def _plan_add(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     if added := _results_for(convo.results, ADD_TASK):
         return NextStep.reply(added_text(added))
     if not intent.tasks:
@@ -732,7 +734,7 @@ def _plan_add(intent: Intent, convo: Conversation, tools: frozenset[str]) -> Nex
     )
 
 
-def _plan_list(intent: Intent, convo: Conversation, tools: frozenset[str]) -> NextStep:
+def _plan_list(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     if listed := _results_for(convo.results, LIST_TASKS):
         return NextStep.reply(result_text(listed[-1]))
     if LIST_TASKS not in tools:
@@ -774,7 +776,7 @@ def _pick_from_listing(intent: Intent, listing: dict[str, Any]) -> NextStep:
     return NextStep.call(_action_call(intent, int(task["id"])))
 
 
-def _plan_action(intent: Intent, convo: Conversation, tools: frozenset[str]) -> NextStep:
+def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     """complete / delete / update: by id, by "it", or by title via list_tasks first."""
     tool = _ACTION_TOOLS[intent.kind]
     if done := _results_for(convo.results, tool):
@@ -802,7 +804,7 @@ def _plan_action(intent: Intent, convo: Conversation, tools: frozenset[str]) -> 
     return NextStep.call(ToolCall(LIST_TASKS, {"status": "all"}))
 
 
-def _plan_talk(intent: Intent, convo: Conversation, tools: frozenset[str]) -> NextStep:
+def _plan_talk(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     if finished := [result for result in convo.results if result.output is not None]:
         return NextStep.reply(summary_text(finished))
     texts = {"greet": GREETING_TEXT, "thanks": THANKS_TEXT, "ack": ACK_TEXT, "help": HELP_TEXT}
@@ -825,7 +827,7 @@ def _repeats_a_call(step: NextStep, results: Sequence[ToolResult]) -> bool:
     )
 
 
-def _answer_to_which(intent: Intent, convo: Conversation) -> Intent:
+def _answer_to_which(intent: Intent, convo: InputConversation) -> Intent:
     """A bare task number ("3", "task 3") answers our "which task?" from the previous turn."""
     if intent.kind != "unknown" or not convo.earlier:
         return intent
