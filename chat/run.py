@@ -21,7 +21,7 @@ from config.db_threads import run_db
 from todos.tools import TaskToolContext
 
 
-def _start_save(turn: Turn, outcome: TurnOutcome) -> asyncio.Future:
+def save_outcome(turn: Turn, outcome: TurnOutcome) -> asyncio.Future:
     """Save the turn's outcome on a database thread; the caller awaits it shielded, so a
     client leaving mid-save never loses the transcript or makes it save twice."""
     return asyncio.ensure_future(run_db(turn_finish, turn=turn, outcome=outcome))
@@ -66,7 +66,7 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
             failure = classify_failure(exc)
             log_failure(turn.run_id, failure, exc, secrets=(settings.OPENAI_API_KEY,))
             outcome = transcript.outcome(Message.Status.ERROR, error_code=failure.code)
-            save = _start_save(turn, outcome)
+            save = save_outcome(turn, outcome)
             await asyncio.shield(save)
             yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
             return
@@ -76,7 +76,7 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
         )
-        save = _start_save(turn, outcome)
+        save = save_outcome(turn, outcome)
         await asyncio.shield(save)
         yield sequence.make(
             EventType.DONE, message_id=turn.assistant_message_id, status=Message.Status.COMPLETE
@@ -85,6 +85,6 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
         if save is None:
             if result is not None:
                 result.cancel()
-            save = _start_save(turn, transcript.outcome(Message.Status.INTERRUPTED))
+            save = save_outcome(turn, transcript.outcome(Message.Status.INTERRUPTED))
         # Cancelled while saving: the save goes on; wait for it (and surface its failure).
         await asyncio.shield(save)

@@ -18,9 +18,9 @@ from chat.conversations import ConversationNotFound
 from chat.events import EventType
 from chat.models import Message
 from chat.relay import SseRelay
-from chat.run import run_turn
+from chat.run import run_turn, save_outcome
 from chat.transcript import TranscriptRecorder
-from chat.turns import Turn, TurnOutcome, turn_finish, turn_start
+from chat.turns import Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
 
@@ -72,7 +72,7 @@ def _close_abandoned_turn(opening: asyncio.Future) -> None:
     turn = opening.result()
     if isinstance(turn, Turn):
         outcome = TurnOutcome(status=Message.Status.INTERRUPTED, content="", tool_calls=[])
-        closing = asyncio.ensure_future(run_db(turn_finish, turn=turn, outcome=outcome))
+        closing = save_outcome(turn, outcome)
         _closing_turns.add(closing)  # a reference, so the task is not collected mid-way
         closing.add_done_callback(_closing_turns.discard)
 
