@@ -7,4 +7,4 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported for their side effects: the settings-changed receiver and system checks.
-        from chat import agent, checks  # noqa: F401
+        from chat.llm import agent, checks  # noqa: F401

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from chat.model_provider import uses_offline_model
+from chat.llm.provider import uses_offline_model
 
 
 @login_required

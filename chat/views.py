@@ -12,14 +12,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import AuthFailure, authenticate_for_user
-from chat.agent import model_choice
 from chat.chat_request import InvalidChatRequest, parse_chat_request
 from chat.conversations import ConversationNotFound
-from chat.events import EventType
+from chat.llm.agent import model_choice
 from chat.models import Message
-from chat.relay import SseRelay
-from chat.run import run_turn, save_outcome
-from chat.transcript import TranscriptRecorder
+from chat.runs.events import EventType
+from chat.runs.relay import SseRelay
+from chat.runs.run import run_turn, save_outcome
+from chat.runs.transcript import TranscriptRecorder
 from chat.turns import Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response

@@ -9,7 +9,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
-from chat.events import EVENT_FIELDS, EventSequence, EventType
+from chat.runs.events import EVENT_FIELDS, EventSequence, EventType
 
 ERROR_COMPONENT = "Error"
 ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -53,7 +53,7 @@ def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
 
 # --- The chat endpoints (chat/api_urls.py) --------------------------------------------------
 
-# What each event means; its fields come from chat.events, the protocol's one definition.
+# What each event means; its fields come from chat.runs.events, the protocol's one definition.
 EVENT_MEANINGS = {
     EventType.START: "The turn is stored and the run has begun.",
     EventType.THINKING: "The model is working on its next step.",

@@ -1,5 +1,5 @@
 """The OpenAPI schema: valid, served, and complete (every endpoint, the error shape, the
-chat stream's event protocol taken from chat.events)."""
+chat stream's event protocol taken from chat.runs.events)."""
 
 import re
 
@@ -8,7 +8,7 @@ import yaml
 from django.core.management import call_command
 from django.urls import URLResolver, get_resolver
 
-from chat.events import EVENT_FIELDS
+from chat.runs.events import EVENT_FIELDS
 
 pytestmark = pytest.mark.django_db
 

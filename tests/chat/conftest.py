@@ -4,8 +4,8 @@ import pytest
 from agents import ModelSettings
 from agents.testing import ScriptedModel
 
-from chat import agent
-from chat.model_provider import ModelChoice
+from chat.llm import agent
+from chat.llm.provider import ModelChoice
 
 
 @pytest.fixture

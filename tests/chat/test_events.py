@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from chat.events import EventSequence, EventType
+from chat.runs.events import EventSequence, EventType
 
 
 def test_events_are_numbered_from_zero():

@@ -14,9 +14,9 @@ from agents.model_settings import ModelSettings
 from agents.models.interface import ModelTracing
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
-from chat import offline_model
-from chat.offline_intents import NextStep, parse_intent, plan_next_step
-from chat.offline_model import OFFLINE_MODEL_NAME, OfflineModel, tokenize
+from chat.llm import offline_model
+from chat.llm.offline_intents import NextStep, parse_intent, plan_next_step
+from chat.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel, tokenize
 
 agents.set_tracing_disabled(True)
 

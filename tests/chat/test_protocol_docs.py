@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from chat.events import EVENT_FIELDS
+from chat.runs.events import EVENT_FIELDS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "STREAMING.md").read_text()
 

@@ -13,9 +13,9 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.utils import timezone
 
-from chat import run as run_module
 from chat.models import Conversation, Message
-from chat.run import run_turn
+from chat.runs import run as run_module
+from chat.runs.run import run_turn
 from chat.turns import turn_finish, turn_start
 from tests.conftest import bearer
 from tests.sse import stream_chat

@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from chat.checks import check_model_configuration
-from chat.model_provider import build_model_choice
+from chat.llm.checks import check_model_configuration
+from chat.llm.provider import build_model_choice
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_trace_export_is_off_unless_configured(settings):
     from agents.tracing import get_trace_provider
     from agents.tracing.traces import NoOpTrace
 
-    from chat import agent
+    from chat.llm import agent
 
     settings.AGENT_TRACING = False  # rebuilds the agent
     agent.model_choice()

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-from chat.events import SSE_KEEPALIVE, RunEvent
+from chat.runs.events import SSE_KEEPALIVE, RunEvent
 
 logger = logging.getLogger("chat.runs")
 

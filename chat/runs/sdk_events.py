@@ -5,7 +5,7 @@ from typing import Any
 
 from agents import RawResponsesStreamEvent, RunItemStreamEvent, StreamEvent
 
-from chat.events import EventSequence, EventType, RunEvent
+from chat.runs.events import EventSequence, EventType, RunEvent
 
 TEXT_DELTA = "response.output_text.delta"
 RESPONSE_CREATED = "response.created"

@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator
 from agents import Runner
 from django.conf import settings
 
-from chat.agent import run_config, todo_agent
-from chat.events import EventSequence, EventType, RunEvent
-from chat.failures import EmptyModelAnswer, classify_failure, log_failure
+from chat.llm.agent import run_config, todo_agent
+from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
-from chat.sdk_events import SdkEventTranslator
-from chat.transcript import TranscriptRecorder
+from chat.runs.events import EventSequence, EventType, RunEvent
+from chat.runs.sdk_events import SdkEventTranslator
+from chat.runs.transcript import TranscriptRecorder
 from chat.turns import Turn, TurnOutcome, turn_finish
 from config.db_threads import run_db
 from todos.tools import TaskToolContext

@@ -3,7 +3,7 @@
 import time
 from typing import Any
 
-from chat.events import EventType, RunEvent
+from chat.runs.events import EventType, RunEvent
 from chat.turns import TurnOutcome
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from chat.model_provider import ModelChoice, build_model_choice
+from chat.llm.provider import ModelChoice, build_model_choice
 from todos.tools import TASK_TOOLS, TaskToolContext
 
 INSTRUCTIONS = """\

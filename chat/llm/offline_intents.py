@@ -9,7 +9,7 @@ This module is pure (no I/O, no network, no SDK objects). It owns:
 * `plan_next_step`: conversation + offered tool names -> a `NextStep`, either tool calls to
   make now or the final reply text that reflects the tool results.
 
-The event-emitting `Model` lives in `chat/offline_model.py`.
+The event-emitting `Model` lives in `chat/llm/offline_model.py`.
 
 Conventions
 -----------

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Warning, register
 
-from chat.model_provider import AGENT_APIS, uses_offline_model
+from chat.llm.provider import AGENT_APIS, uses_offline_model
 
 # Numeric settings and the smallest value that makes sense.
 NUMERIC_MINIMUMS = {

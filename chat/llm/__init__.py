@@ -1,0 +1,1 @@
+"""The model side: the agent, which model it talks to, the built-in offline model, failures."""
