@@ -106,6 +106,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A per-process pool: "closing" a connection hands it back (needs CONN_MAX_AGE=0).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # One test database per test run, so two runs on one server never drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("DB_POOL_MAX_SIZE", 20),
