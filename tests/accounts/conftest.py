@@ -43,3 +43,7 @@ def refresh(refresh_token: str):
 @pytest.fixture
 def tokens(user) -> dict:
     return sign_in(APIClient(), user.username)
+
+
+# The REST API tests' data fixtures, made through the product's own code paths.
+from tests.api.conftest import make_conversation, make_task  # noqa: E402, F401
