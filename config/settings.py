@@ -172,7 +172,11 @@ SPECTACULAR_SETTINGS = {
     # Separate request and response components, so read-only and write-only fields are exact.
     "COMPONENT_SPLIT_REQUEST": True,
     "TAGS": [
-        {"name": "auth", "description": "Register, obtain and refresh JWTs, who am I."},
+        {
+            "name": "auth",
+            "description": "Register, obtain, refresh and revoke JWTs, change the password, "
+            "who am I, export or delete my account.",
+        },
         {"name": "chat", "description": "Talk to the assistant, streaming or not."},
         {"name": "conversations", "description": "Stored transcripts."},
         {"name": "tasks", "description": "The todo list the assistant manages."},
