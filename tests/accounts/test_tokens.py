@@ -152,6 +152,7 @@ BAD_CLAIMS = {
     "user_id is an object": {"user_id": {"id": 1}},
     "user_id is a float": {"user_id": 1.0},
     "user_id is huge": {"user_id": "9" * 40},
+    "user_id is beyond 64 bits": {"user_id": "9" * 19},
     "user_id is negative": {"user_id": "-1"},
     "no user_id": {"user_id": None},
     "user that does not exist": {"user_id": "987654"},
