@@ -20,6 +20,17 @@ from config.openapi import error_responses
 TAGS = ["auth"]
 
 
+def _change_schema(*, request, done: str, summary: str, description: str):
+    """The schema of a change to the caller's account: 204, or 400/401/403 (CSRF)."""
+    return extend_schema(
+        request=request,
+        responses={204: OpenApiResponse(description=done), **error_responses(400, 401, 403)},
+        tags=TAGS,
+        summary=summary,
+        description=description,
+    )
+
+
 @extend_schema_serializer(component_name="User")
 class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -58,13 +69,9 @@ class MeApi(APIView):
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)
 
-    @extend_schema(
+    @_change_schema(
         request=DeleteInputSerializer,
-        responses={
-            204: OpenApiResponse(description="The account and all its data are deleted."),
-            **error_responses(400, 401, 403),
-        },
-        tags=TAGS,
+        done="The account and all its data are deleted.",
         summary="Delete my account",
         description="Deletes the caller with all of their conversations, messages and tasks, "
         "in one transaction, after cancelling a run in progress. A wrong `password` is 400; "
@@ -107,13 +114,9 @@ class PasswordApi(APIView):
         old_password = serializers.CharField(write_only=True, trim_whitespace=False)
         new_password = serializers.CharField(write_only=True, trim_whitespace=False)
 
-    @extend_schema(
+    @_change_schema(
         request=InputSerializer,
-        responses={
-            204: OpenApiResponse(description="Changed; every other session and token ended."),
-            **error_responses(400, 401, 403),
-        },
-        tags=TAGS,
+        done="Changed; every other session and token ended.",
         summary="Change my password",
         description="Django's password validators apply (400 on `new_password`); a wrong "
         "`old_password` is 400 on that field. Every session and token of the user ends, except "

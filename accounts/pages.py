@@ -22,22 +22,19 @@ from accounts.services import (
 from accounts.sessions import session_keep_signed_in
 
 
-class SignUpForm(forms.Form):
-    username = forms.CharField(
-        max_length=150,
-        help_text="Letters, digits and @ . + - _ only.",
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-    password1 = forms.CharField(
-        label="Password",
+def _password_field(label: str, *, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
     )
-    password2 = forms.CharField(
-        label="Confirm password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+
+
+class NewPasswordForm(forms.Form):
+    """A new password typed twice."""
+
+    password1 = _password_field("Password", autocomplete="new-password")
+    password2 = _password_field("Confirm password", autocomplete="new-password")
 
     def clean(self):
         cleaned = super().clean()
@@ -45,6 +42,15 @@ class SignUpForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", "The two passwords don't match.")
         return cleaned
+
+
+class SignUpForm(NewPasswordForm):
+    username = forms.CharField(
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    field_order = ["username", "password1", "password2"]
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -69,37 +75,18 @@ def signup(request: HttpRequest) -> HttpResponse:
 # --- The Account page: change password, sign out everywhere, download my data, delete ----------
 
 
-class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(
-        label="Current password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password1 = forms.CharField(
-        label="New password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password2 = forms.CharField(
-        label="Confirm new password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+class PasswordChangeForm(NewPasswordForm):
+    old_password = _password_field("Current password", autocomplete="current-password")
+    field_order = ["old_password", "password1", "password2"]
 
-    def clean(self):
-        cleaned = super().clean()
-        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
-        if first and second and first != second:
-            self.add_error("new_password2", "The two passwords don't match.")
-        return cleaned
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "New password"
+        self.fields["password2"].label = "Confirm new password"
 
 
 class AccountDeleteForm(forms.Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = _password_field("Your password", autocomplete="current-password")
     confirm = forms.BooleanField(
         label="I understand that my account, all my conversations and all my tasks will be "
         "deleted for good.",
@@ -131,7 +118,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@sensitive_post_parameters("old_password", "password1", "password2")
 def account_password(request: HttpRequest) -> HttpResponse:
     """Change the password with `user_password_change`; this session stays signed in."""
     form = PasswordChangeForm(request.POST)
@@ -140,11 +127,11 @@ def account_password(request: HttpRequest) -> HttpResponse:
             user_password_change(
                 user=request.user,
                 old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password1"],
+                new_password=form.cleaned_data["password1"],
                 keep_session_key=request.session.session_key,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc, {"new_password": "new_password1"})
+            _add_service_errors(form, exc, {"new_password": "password1"})
         else:
             session_keep_signed_in(request, request.user)
             messages.success(request, "Your password is changed. Other devices are signed out.")

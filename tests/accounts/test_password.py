@@ -82,7 +82,7 @@ def test_the_account_page_changes_the_password_and_keeps_this_session(client, us
 
     response = client.post(
         "/accounts/account/password/",
-        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {"old_password": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
 
     assert response.status_code == 302 and response["Location"] == "/accounts/account/"
@@ -97,15 +97,15 @@ def test_the_account_page_changes_the_password_and_keeps_this_session(client, us
     "form, error",
     [
         (
-            {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+            {"old_password": "wrong", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
             "Your old password is not correct.",
         ),
         (
-            {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"},
+            {"old_password": PASSWORD, "password1": "short", "password2": "short"},
             "This password is too short.",
         ),
         (
-            {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": "other"},
+            {"old_password": PASSWORD, "password1": NEW_PASSWORD, "password2": "other"},
             "The two passwords don&#x27;t match.",
         ),
     ],

@@ -6,9 +6,11 @@ from datetime import timedelta
 import jwt
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.tokens import AccessToken, RefreshToken
 from tests.accounts.conftest import (
@@ -263,3 +265,15 @@ def test_the_chat_endpoints_refuse_revoked_and_orphaned_tokens(make_user, path):
             path.format(user=user_id), {"message": "hi"}, format="json"
         )
         assert_error(response, 401, "token_not_valid")
+
+
+def test_flushexpiredtokens_purges_expired_blacklist_rows_only(user, tokens):
+    refresh(tokens["refresh"])  # the spent one is blacklisted; its successor is outstanding
+    assert BlacklistedToken.objects.count() == 1 and OutstandingToken.objects.count() == 2
+    spent = BlacklistedToken.objects.get().token
+    OutstandingToken.objects.filter(pk=spent.pk).update(expires_at=timezone.now())
+
+    call_command("flushexpiredtokens")
+
+    assert not BlacklistedToken.objects.exists()
+    assert OutstandingToken.objects.count() == 1
