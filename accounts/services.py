@@ -1,7 +1,10 @@
 """Account writes: register, change the password, sign out everywhere, delete the account."""
 
+import asyncio
+import time
 from uuid import UUID
 
+from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
@@ -12,9 +15,13 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from accounts.sessions import sessions_end
 from accounts.tokens import tokens_revoke_all
 from chat.models import Conversation, Message
+from chat.runs.brokers import run_broker
 from todos.models import Task
 
 USERNAME_TAKEN = "A user with that username already exists."
+# How long deleting an account waits for its cancelled runs to end.
+RUN_CANCEL_WAIT_S = 5.0
+RUN_CANCEL_POLL_S = 0.05
 
 
 def username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
@@ -114,8 +121,21 @@ def user_delete(*, user: AbstractBaseUser) -> None:
 
 
 def runs_cancel(*, run_ids: list[UUID]) -> None:
-    """Cancel these runs before their owner is deleted.
+    """Cancel these runs wherever they execute (the run broker), and wait until they have
+    ended, at most RUN_CANCEL_WAIT_S: a tool of theirs then writes nothing after the deletion.
+    A run that outlasts the wait ends on its own; its final save finds no row."""
+    if run_ids:
+        async_to_sync(_runs_cancel_and_wait)([str(run_id) for run_id in run_ids])
 
-    HOOK for the run broker (issue 15): until runs can be cancelled by id, a run still
-    streaming when its owner is deleted ends on its own; its final save finds no row.
-    """
+
+async def _runs_cancel_and_wait(run_ids: list[str]) -> None:
+    broker = run_broker()
+    for run_id in run_ids:
+        await broker.cancel(run_id)
+    deadline = time.monotonic() + RUN_CANCEL_WAIT_S
+    while time.monotonic() < deadline:
+        alive = [run_id for run_id in run_ids if await broker.is_alive(run_id)]
+        if not alive:
+            return
+        run_ids = alive
+        await asyncio.sleep(RUN_CANCEL_POLL_S)
