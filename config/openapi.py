@@ -16,7 +16,7 @@ ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: bad JSON, a bad query parameter, or fields that failed (`errors`).",
-    401: "No credentials, or a token that is invalid or expired.",
+    401: "No credentials, or a token that is invalid, expired or revoked.",
     403: "The URL's user id is not the caller's, or a session request lacks its CSRF token.",
     404: "No such object for this user (another user's ids are reported as missing too), "
     "or a page past the end.",

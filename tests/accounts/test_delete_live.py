@@ -25,7 +25,10 @@ def slow_model(settings):
 
 
 def test_deleting_the_account_cancels_its_run_in_progress_first(
-    live_server_url, user, broker, slow_model  # noqa: F811
+    live_server_url,
+    user,
+    broker,  # noqa: F811  (the fixture imported above)
+    slow_model,
 ):
     auth = {"Authorization": bearer(user)}
     status, frames, body = read_events(

@@ -240,20 +240,32 @@ def test_the_access_token_lifetime_is_the_setting(tokens):
 
 # The chat views authenticate on their own (accounts/authentication.py, no DRF, no middleware)
 # and read the database on their own threads, which see only committed rows.
+RUN = "5f0c9a9e-2b8e-4d61-9a63-0b7d2f8f1c42"
+CHAT_ENDPOINTS = [
+    ("post", "/api/{user}/chat"),
+    ("post", "/api/{user}/chat/stream"),
+    ("get", f"/api/{{user}}/chat/runs/{RUN}/events"),
+    ("post", f"/api/{{user}}/chat/runs/{RUN}/cancel"),
+]
+
+
+def _call(client, method: str, path: str, user_id: int):
+    return getattr(client, method)(path.format(user=user_id), {"message": "hi"}, format="json")
+
+
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("path", ["/api/{user}/chat", "/api/{user}/chat/stream"])
+@pytest.mark.parametrize("method, path", CHAT_ENDPOINTS)
 @pytest.mark.parametrize(
     "case", ["exp is a numeric string", "user_id is a word", "user_id is true", "no jti"]
 )
-def test_the_chat_endpoints_refuse_odd_claims_with_401(user, path, case):
+def test_the_chat_endpoints_refuse_odd_claims_with_401(user, method, path, case):
     client = bearer_client(_bad_token(user, case, "access"))
-    response = client.post(path.format(user=user.pk), {"message": "hi"}, format="json")
-    assert_error(response, 401, "token_not_valid")
+    assert_error(_call(client, method, path, user.pk), 401, "token_not_valid")
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("path", ["/api/{user}/chat", "/api/{user}/chat/stream"])
-def test_the_chat_endpoints_refuse_revoked_and_orphaned_tokens(make_user, path):
+@pytest.mark.parametrize("method, path", CHAT_ENDPOINTS)
+def test_the_chat_endpoints_refuse_revoked_and_orphaned_tokens(make_user, method, path):
     revoked, deleted = make_user("revoked"), make_user("deleted")
     revoked_access = sign_in(APIClient(), "revoked")["access"]
     bearer_client(revoked_access).post("/api/auth/logout/", {"all": True}, format="json")
@@ -261,9 +273,7 @@ def test_the_chat_endpoints_refuse_revoked_and_orphaned_tokens(make_user, path):
     deleted_id = deleted.pk
     deleted.delete()
     for user_id, access in [(revoked.pk, revoked_access), (deleted_id, deleted_access)]:
-        response = bearer_client(access).post(
-            path.format(user=user_id), {"message": "hi"}, format="json"
-        )
+        response = _call(bearer_client(access), method, path, user_id)
         assert_error(response, 401, "token_not_valid")
 
 
