@@ -159,6 +159,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     # Each refresh returns a new refresh token; the old one goes on the blacklist (401 after).
     "ROTATE_REFRESH_TOKENS": True,
+    # Signing in for tokens is signing in: the admin's "last login" counts API clients too.
+    "UPDATE_LAST_LOGIN": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
     "TOKEN_OBTAIN_SERIALIZER": "accounts.token_apis.TokenObtainSerializer",

@@ -214,3 +214,10 @@ def test_the_admin_refuses_renaming_to_a_case_variant(staff_client, user, other_
     assert "A user with that username already exists." in response.content.decode()
     other_user.refresh_from_db()
     assert other_user.username == "mallory"
+
+
+def test_an_api_sign_in_counts_as_the_last_login_the_admin_shows(user):
+    assert user.last_login is None
+    sign_in(APIClient(), "alice")
+    user.refresh_from_db()
+    assert user.last_login is not None
