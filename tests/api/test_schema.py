@@ -19,6 +19,7 @@ OPERATIONS = {
     ("/api/auth/me/", "get"),
     ("/api/{user_id}/chat", "post"),
     ("/api/{user_id}/chat/stream", "post"),
+    ("/api/{user_id}/chat/tool-calls/{call_id}/undo", "post"),
     ("/api/{user_id}/conversations/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "patch"),
