@@ -64,26 +64,26 @@ class ToolCallOutputSerializer(serializers.Serializer):
     )
 
     def _change(self, call: dict) -> TaskChange | None:
+        """The call's recorded task change (the view puts them in the context by call id)."""
         return self.context.get("changes", {}).get(call.get("call_id"))
+
+    def _undone(self, call: dict) -> TaskChange | None:
+        change = self._change(call)
+        return change if change is not None and change.undone_at is not None else None
 
     @extend_schema_field(serializers.BooleanField())
     def get_undoable(self, call: dict) -> bool:
-        change = self._change(call)
-        return change is not None and change.undone_at is None
+        return self._change(call) is not None and self._undone(call) is None
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_undone_at(self, call: dict) -> str | None:
-        change = self._change(call)
-        if change is None or change.undone_at is None:
-            return None
-        return serializers.DateTimeField().to_representation(change.undone_at)
+        undone = self._undone(call)
+        return serializers.DateTimeField().to_representation(undone.undone_at) if undone else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_undone_by(self, call: dict) -> str | None:
-        change = self._change(call)
-        if change is None or change.undone_at is None or change.undone_by is None:
-            return None
-        return change.undone_by.get_username()
+        undone = self._undone(call)
+        return undone.undone_by.get_username() if undone and undone.undone_by else None
 
 
 @extend_schema_serializer(component_name="Message")
