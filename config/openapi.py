@@ -339,5 +339,11 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
 
 def drop_slashless_aliases(endpoints: list[tuple]) -> list[tuple]:
     """Preprocessing hook: document each API route once, in its canonical trailing-slash form
-    (config.routing.optional_slash also serves it without the slash)."""
-    return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]
+    (config.routing.optional_slash also serves it without the slash); a route served only
+    without the slash is documented as it is."""
+    slashed = {endpoint[0] for endpoint in endpoints if endpoint[0].endswith("/")}
+    return [
+        endpoint
+        for endpoint in endpoints
+        if endpoint[0].endswith("/") or f"{endpoint[0]}/" not in slashed
+    ]

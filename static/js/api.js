@@ -109,6 +109,10 @@ export class Api {
   }
 
   // --- chat -------------------------------------------------------------------------------
+  undoToolCall(callId) {
+    return json(`${this.base}/chat/tool-calls/${encodeURIComponent(callId)}/undo`, { method: "POST" });
+  }
+
   /**
    * POST the message and return an async iterator over the reply's events.
    * Throws ApiError for answers refused before the stream starts (4xx JSON) or no network;
