@@ -6,10 +6,12 @@ are added by a postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
 
 from chat.runs.events import EVENT_FIELDS, EventSequence, EventType
+from config.security import API_DOCS_CONTENT_SECURITY_POLICY, CSP_HEADER
 
 ERROR_COMPONENT = "Error"
 ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -239,3 +241,14 @@ def drop_slashless_aliases(endpoints: list[tuple]) -> list[tuple]:
     """Preprocessing hook: document each API route once, in its canonical trailing-slash form
     (config.routing.optional_slash also serves it without the slash)."""
     return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served as a file (`?script`), so the page works
+    under a Content-Security-Policy without inline scripts."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response[CSP_HEADER] = API_DOCS_CONTENT_SECURITY_POLICY
+        return response
