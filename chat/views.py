@@ -23,6 +23,7 @@ from chat.runs.transcript import TranscriptRecorder
 from chat.turns import Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
+from config.ratelimit import chat_turn_refusal
 
 _closing_turns: set[asyncio.Future] = set()
 
@@ -39,6 +40,8 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
     user = authenticate_for_user(request, user_id)
     if isinstance(user, AuthFailure):
         return error_response(user.status, user.detail, user.code)
+    if (refusal := chat_turn_refusal(user)) is not None:
+        return refusal
     try:
         chat_request = parse_chat_request(request.body, request.content_type)
     except InvalidChatRequest as invalid:

@@ -24,6 +24,7 @@ ERROR_DESCRIPTIONS = {
     "or a page past the end.",
     409: "The object is busy: a reply is still streaming into this conversation.",
     415: "The body is not `application/json`.",
+    429: "Too many attempts (`rate_limited`); `Retry-After` says how many seconds to wait.",
     502: "The model failed; the body also has `conversation_id` and `message_id`.",
     504: "The model timed out; the body also has `conversation_id` and `message_id`.",
 }
@@ -219,7 +220,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
                 "text/event-stream": {"schema": {"type": "string"}, "example": _stream_example()}
             },
         },
-        error_codes=(400, 401, 403, 404, 415),
+        error_codes=(400, 401, 403, 404, 415, 429),
         security=security,
     )
     paths["/api/{user_id}/chat"] = _chat_operation(
@@ -230,7 +231,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
             "description": "The stored reply and the tools it called.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatReply"}}},
         },
-        error_codes=(400, 401, 403, 404, 415, 502, 504),
+        error_codes=(400, 401, 403, 404, 415, 429, 502, 504),
         security=security,
     )
     result["paths"] = dict(sorted(paths.items()))

@@ -14,7 +14,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_rate_limit,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 if not env_bool("DOTENV_DISABLED", False):
@@ -152,6 +160,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 20),
 }
+# Attempts per client address on sign-in, token, refresh and register (config/ratelimit.py).
+AUTH_RATE_LIMIT = env_rate_limit("AUTH_RATE_LIMIT", "10/min")
+# Proxies whose X-Forwarded-For is believed; empty: the socket's peer is the client.
+TRUSTED_PROXY_IPS = env_networks("TRUSTED_PROXY_IPS")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
@@ -209,6 +221,8 @@ CHAT_HISTORY_MAX_MESSAGES = env_int("CHAT_HISTORY_MAX_MESSAGES", 50)
 CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 15.0)
 # The longest a run may take; an older reply still marked `streaming` was cut off by a crash.
 CHAT_RUN_TIMEOUT_S = env_float("CHAT_RUN_TIMEOUT_S", 600.0)
+# Chat turns per user, on both chat endpoints (config/ratelimit.py).
+CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
 
 # --- Internationalization, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
