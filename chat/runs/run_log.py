@@ -11,7 +11,7 @@ from typing import Any
 
 from chat.turns import Turn, TurnOutcome
 
-logger = logging.getLogger("chat.runs")
+logger = logging.getLogger(__name__)
 
 
 def run_fields(turn: Turn, outcome: TurnOutcome) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from chat.models import Message
+from config.log_filters import HideQueryStrings
 from config.log_format import JsonFormatter
 from tests.conftest import bearer
 
@@ -34,7 +35,7 @@ def _chat(user, message: str, conversation_id: int | None = None) -> dict:
 
 
 def _run_lines(caplog) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "chat.runs" and r.msg.startswith("run finished")]
+    return [r for r in caplog.records if r.name == "chat.runs.run_log"]
 
 
 def test_one_line_per_run_with_its_figures(caplog, user):
@@ -117,7 +118,8 @@ def test_the_json_formatter_keeps_extra_fields_and_exceptions():
 LOGGING_SCRIPT = """
 import logging, django
 django.setup()
-logging.getLogger("chat.runs").info("run finished", extra={"run_id": "r1", "status": "complete"})
+run = {"run_id": "r1", "status": "complete"}
+logging.getLogger("chat.runs.run_log").info("run finished", extra=run)
 logging.getLogger("django.request").warning("Not Found: /x")
 access = ('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET", "/", "1.1", 200)
 logging.getLogger("uvicorn.access").info(*access)
@@ -139,13 +141,35 @@ def test_log_format_json_turns_every_line_into_json():
     result = _run_logging("json")
     assert result.returncode == 0, result.stderr
     documents = [json.loads(line) for line in result.stderr.splitlines()]
-    assert [d["logger"] for d in documents] == ["chat.runs", "django.request", "uvicorn.access"]
+    assert [d["logger"] for d in documents] == [
+        "chat.runs.run_log",
+        "django.request",
+        "uvicorn.access",
+    ]
     assert documents[0]["run_id"] == "r1" and documents[0]["status"] == "complete"
 
 
 def test_plain_is_the_default_and_other_formats_are_refused():
     plain = _run_logging("plain")
     assert plain.returncode == 0
-    assert " INFO chat.runs run finished" in plain.stderr.splitlines()[0]
+    assert " INFO chat.runs.run_log run finished" in plain.stderr.splitlines()[0]
     refused = _run_logging("xml")
     assert refused.returncode != 0 and "LOG_FORMAT must be plain or json" in refused.stderr
+
+
+def test_access_lines_leave_out_query_strings():
+    import config.asgi  # noqa: F401  (installs the filter, as uvicorn's import of it does)
+
+    access = logging.getLogger("uvicorn.access")
+    assert any(isinstance(f, HideQueryStrings) for f in access.filters)
+    record = access.makeRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/api/1/tasks/?search={SECRET_WORD}", "1.1", 200),
+        None,
+    )
+    assert all(f.filter(record) for f in access.filters)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /api/1/tasks/ HTTP/1.1" 200'
