@@ -342,3 +342,38 @@ def test_behind_a_trusted_proxy_the_rightmost_untrusted_address_is_the_client(rf
 def test_an_ipv6_proxy_network(rf, settings):
     settings.TRUSTED_PROXY_IPS = (ipaddress.ip_network("fd00::/8"),)
     assert client_address(_request(rf, "fd00::1", "2001:db8::5, fd00::2")) == "2001:db8::5"
+
+
+@pytest.mark.django_db
+def test_a_client_cannot_escape_the_limit_by_sending_x_forwarded_for(settings, user):
+    settings.AUTH_RATE_LIMIT = TWO_PER_MINUTE
+    settings.TRUSTED_PROXY_IPS = ()
+    _wait_for_a_fresh_window(60)
+    client = APIClient()
+    codes = [
+        client.post(
+            "/api/auth/token/",
+            {"username": "alice", "password": "wrong"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}",
+        ).status_code
+        for attempt in range(3)
+    ]
+    assert codes == [401, 401, 429]
+
+
+def test_the_stream_over_the_limit_on_a_real_server(settings, live_server_url, user):
+    """Through uvicorn and the middleware-free handler: 429 JSON, Retry-After, the headers."""
+    import httpx
+
+    settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=60)
+    _wait_for_a_fresh_window(60)
+    url = f"{live_server_url}/api/{user.id}/chat/stream"
+    with httpx.Client(headers={"Authorization": bearer(user)}, timeout=30) as client:
+        assert client.post(url, json={"message": "add tea"}).status_code == 200
+        refused = client.post(url, json={"message": "add cake"})
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["x-content-type-options"] == "nosniff"
+    assert not Message.objects.filter(content="add cake").exists()
