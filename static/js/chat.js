@@ -401,7 +401,8 @@ class ChatPage {
         signInUrl: `${config.loginUrl}?next=${next}`,
       });
     } else {
-      reply.showError({ message, onRetry: () => this.retry(run) });
+      const retryAfterS = error instanceof ApiError ? error.retryAfterS : 0;
+      reply.showError({ message, onRetry: () => this.retry(run), retryAfterS });
     }
     announce(`The reply failed: ${message}`);
   }
