@@ -33,6 +33,25 @@ BODIES = {
     "conversations/<conversation>/": {"title": "intruder"},
     "chat": {"message": "add intruder", "conversation_id": "<conversation>"},
     "chat/stream": {"message": "add intruder", "conversation_id": "<conversation>"},
+    "chat/stream-tools": {"message": "add intruder", "conversation_id": "<conversation>"},
+    "chat/runs/<run>/events": {},
+    "chat/runs/<run>/cancel": {},
+    "chat/tool-calls/<call>/undo": {},
+}
+# The plain chat views answer 405 to any other verb before looking at credentials.
+CHAT_VIEW_VERBS = {
+    "chat": "post",
+    "chat/stream": "post",
+    "chat/stream-tools": "post",
+    "chat/runs/<run>/events": "get",
+    "chat/runs/<run>/cancel": "post",
+}
+TURN_ROUTES = ("chat", "chat/stream", "chat/stream-tools")
+MISSING_IDS = {
+    "task": MISSING,
+    "conversation": MISSING,
+    "run": "00000000-0000-4000-8000-000000000000",
+    "call": "call_missing",
 }
 # Every route under /api/<user_id>/ (test_the_matrix_covers_every_route checks the list).
 ROUTES = list(BODIES)
@@ -54,6 +73,8 @@ def _per_user_routes() -> set[str]:
         route.removeprefix(base)
         .replace("<int:task_id>", "<task>")
         .replace("<int:conversation_id>", "<conversation>")
+        .replace("(?P<run_id>[0-9a-fA-F-]{36})", "<run>")
+        .replace("<str:call_id>", "<call>")
         for route in walk(get_resolver().url_patterns, "")
         if route.startswith(base)
     }
@@ -71,7 +92,18 @@ def alice(make_user, make_task, make_conversation):
     conversation = make_conversation(
         user, A_CONVERSATION_TITLE, [(Message.Role.USER, A_MESSAGE), (Message.Role.ASSISTANT, "ok")]
     )
-    return {"user": user, "task": task.id, "conversation": conversation.id}
+    # A run of hers (readable in the broker) and a tool call of hers (undoable).
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=bearer(user))
+    turn = client.post(f"/api/{user.id}/chat", {"message": "add alpha-errand"}, format="json")
+    assert turn.status_code == 200, turn.content
+    return {
+        "user": user,
+        "task": task.id,
+        "conversation": conversation.id,
+        "run": turn.json()["run_id"],
+        "call": turn.json()["tool_calls"][0]["call_id"],
+    }
 
 
 @pytest.fixture
@@ -86,14 +118,17 @@ def bob_client(make_user):
 def _alice_state(alice) -> tuple:
     task = Task.objects.get(pk=alice["task"])
     conversation = Conversation.objects.get(pk=alice["conversation"])
-    messages = list(conversation.messages.values_list("content", flat=True))
-    return (task.title, task.description, task.completed, conversation.title, messages)
+    messages = list(
+        Message.objects.filter(conversation__owner=alice["user"]).values_list("content", "status")
+    )
+    tasks = list(Task.objects.filter(owner=alice["user"]).values_list("title", "completed"))
+    return (task.title, task.description, task.completed, conversation.title, messages, tasks)
 
 
 def _call(client, verb: str, user_id: int, route: str, ids: dict):
-    path = f"/api/{user_id}/" + route.replace("<task>", str(ids["task"])).replace(
-        "<conversation>", str(ids["conversation"])
-    )
+    path = f"/api/{user_id}/" + route
+    for name in ("task", "conversation", "run", "call"):
+        path = path.replace(f"<{name}>", str(ids[name]))
     body = json.loads(
         json.dumps(BODIES[route]).replace('"<conversation>"', str(ids["conversation"]))
     )
@@ -127,10 +162,10 @@ def test_bob_with_alices_ids_is_told_they_do_not_exist(alice, bob_client, route,
     assert with_alices.status_code in (200, 404, 405), with_alices.content
     if with_alices.status_code == 200:
         assert verb == "options"  # a description of the endpoint, the same for any id
-    missing = _call(bob_client, verb, bob.id, route, {"task": MISSING, "conversation": MISSING})
+    missing = _call(bob_client, verb, bob.id, route, MISSING_IDS)
     assert _shape(with_alices) == _shape(missing)
     assert _alice_state(alice) == before
-    if route.startswith("chat") and verb == "post":
+    if route in TURN_ROUTES and verb == "post":
         assert with_alices.json()["code"] == "not_found"
         assert not Message.objects.filter(content="add intruder").exists(), "nothing stored"
 
@@ -141,7 +176,7 @@ def test_alices_user_id_in_the_path_is_403(alice, bob_client, route, verb):
     before = _alice_state(alice)
     response = _call(bob_client, verb, alice["user"].id, route, alice)
     _assert_reveals_nothing(response)
-    if route.startswith("chat") and verb != "post":
+    if route in CHAT_VIEW_VERBS and verb != CHAT_VIEW_VERBS[route]:
         # The chat views refuse other verbs before looking at anyone's credentials.
         assert response.status_code == 405
     elif verb == "head":
