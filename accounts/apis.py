@@ -16,15 +16,20 @@ from accounts.services import password_confirm, user_delete, user_password_chang
 from accounts.sessions import session_keep_signed_in
 from config.downloads import streaming_attachment
 from config.openapi import error_responses
+from config.ratelimit import AuthRateThrottle, RateLimited, auth_attempt_retry_after
 
 TAGS = ["auth"]
 
 
 def _change_schema(*, request, done: str, summary: str, description: str):
-    """The schema of a change to the caller's account: 204, or 400/401/403 (CSRF)."""
+    """The schema of a change to the caller's account, which checks their password: 204, or
+    400/401/403 (CSRF)/429 (AUTH_RATE_LIMIT)."""
     return extend_schema(
         request=request,
-        responses={204: OpenApiResponse(description=done), **error_responses(400, 401, 403)},
+        responses={
+            204: OpenApiResponse(description=done),
+            **error_responses(400, 401, 403, 429),
+        },
         tags=TAGS,
         summary=summary,
         description=description,
@@ -40,6 +45,7 @@ class UserOutputSerializer(serializers.Serializer):
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
 
     @extend_schema_serializer(component_name="Register")
     class InputSerializer(serializers.Serializer):
@@ -48,7 +54,7 @@ class RegisterApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: UserOutputSerializer, **error_responses(400)},
+        responses={201: UserOutputSerializer, **error_responses(400, 429)},
         tags=TAGS,
         description="Usernames are unique regardless of case: `DEMO` is refused (400 on "
         "`username`) when `demo` exists.",
@@ -78,6 +84,9 @@ class MeApi(APIView):
         "afterwards the account's tokens are 401.",
     )
     def delete(self, request: Request) -> Response:
+        # It checks the password: an attempt against AUTH_RATE_LIMIT, like signing in.
+        if (retry_after := auth_attempt_retry_after(request)) is not None:
+            raise RateLimited(retry_after)
         serializer = self.DeleteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password_confirm(user=request.user, password=serializer.validated_data["password"])
@@ -109,6 +118,8 @@ class MeExportApi(APIView):
 
 
 class PasswordApi(APIView):
+    throttle_classes = [AuthRateThrottle]  # it checks the old password
+
     @extend_schema_serializer(component_name="PasswordChange")
     class InputSerializer(serializers.Serializer):
         old_password = serializers.CharField(write_only=True, trim_whitespace=False)

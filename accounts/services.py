@@ -16,7 +16,7 @@ from accounts.sessions import sessions_end
 from accounts.tokens import tokens_revoke_all
 from chat.models import Conversation, Message
 from chat.runs.brokers import run_broker
-from todos.models import Task
+from todos.models import Task, TaskChange
 
 USERNAME_TAKEN = "A user with that username already exists."
 # How long deleting an account waits for its cancelled runs to end.
@@ -107,15 +107,16 @@ def runs_in_progress(*, user: AbstractBaseUser) -> list[UUID]:
 
 
 def user_delete(*, user: AbstractBaseUser) -> None:
-    """Delete `user` and everything stored about them (conversations, messages, tasks, tokens,
-    sessions) in one transaction, after cancelling their runs in progress. Self-deletion and
-    the admin both come here."""
+    """Delete `user` and everything stored about them (conversations, messages, tasks, task
+    changes, tokens, sessions) in one transaction, after cancelling their runs in progress.
+    Self-deletion and the admin both come here."""
     runs_cancel(run_ids=runs_in_progress(user=user))
     with transaction.atomic():
         sessions_end(user=user)
         OutstandingToken.objects.filter(user=user).delete()  # simplejwt keeps them (SET_NULL)
         Message.objects.filter(conversation__owner=user).delete()
         Conversation.objects.filter(owner=user).delete()
+        TaskChange.objects.filter(owner=user).delete()
         Task.objects.filter(owner=user).delete()
         user.delete()
 

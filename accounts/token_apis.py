@@ -14,6 +14,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from accounts.services import user_sign_out_everywhere
 from accounts.tokens import RefreshToken, refresh_token_spend, token_user
 from config.openapi import error_responses
+from config.ratelimit import AuthRateThrottle
 from todos.apis import StrictBooleanField
 
 TAGS = ["auth"]
@@ -49,16 +50,22 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class TokenObtainApi(TokenObtainPairView):
-    @extend_schema(tags=TAGS, responses={200: TokenPairSerializer, **error_responses(400, 401)})
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        tags=TAGS, responses={200: TokenPairSerializer, **error_responses(400, 401, 429)}
+    )
     def post(self, request: Request, *args, **kwargs) -> Response:
         return super().post(request, *args, **kwargs)
 
 
 class TokenRefreshApi(TokenRefreshView):
+    throttle_classes = [AuthRateThrottle]
+
     @extend_schema(
         tags=TAGS,
         request=TokenRefreshSerializer,
-        responses={200: TokenPairSerializer, **error_responses(400, 401)},
+        responses={200: TokenPairSerializer, **error_responses(400, 401, 429)},
         description="Rotating: the answer has a new refresh token, and the one sent is refused "
         "from now on (401).",
     )

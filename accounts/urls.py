@@ -2,6 +2,8 @@ from accounts.apis import MeApi, MeExportApi, PasswordApi, RegisterApi
 from accounts.token_apis import LogoutApi, TokenObtainApi, TokenRefreshApi
 from config.routing import optional_slash
 
+# Sign-in, token, refresh, register, password change and deletion count against
+# AUTH_RATE_LIMIT (config/ratelimit.py): each view says so itself.
 urlpatterns = [
     *optional_slash("token/", TokenObtainApi.as_view(), name="token-obtain"),
     *optional_slash("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),

@@ -12,7 +12,7 @@ from chat.models import Conversation, Message
 from tests.accounts.conftest import bearer_client, is_signed_in, refresh, session_client, sign_in
 from tests.api.conftest import assert_error
 from tests.conftest import PASSWORD
-from todos.models import Task
+from todos.models import Task, TaskChange
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,9 @@ def two_accounts(user, other_user, make_conversation, make_task):
     """alice and mallory, each with tasks, two conversations, tokens and a web session; one
     of mallory's conversations was flagged by alice (a moderator, say)."""
     for owner in (user, other_user):
-        make_task(owner, "one")
+        task = make_task(owner, "one")
         make_task(owner, "two")
+        TaskChange.objects.create(owner=owner, call_id="c1", kind="add", task_id=task.pk)
         for title in ("first", "second"):
             make_conversation(owner, title, [("user", "hi"), ("assistant", "hello")])
     Conversation.objects.filter(owner=other_user, title="first").update(
@@ -39,6 +40,7 @@ def two_accounts(user, other_user, make_conversation, make_task):
 def _rows(user_id: int) -> dict[str, int]:
     return {
         "tasks": Task.objects.filter(owner_id=user_id).count(),
+        "task_changes": TaskChange.objects.filter(owner_id=user_id).count(),
         "conversations": Conversation.objects.filter(owner_id=user_id).count(),
         "messages": Message.objects.filter(conversation__owner_id=user_id).count(),
         "tokens": OutstandingToken.objects.filter(user_id=user_id).count(),
@@ -56,6 +58,7 @@ def test_deleting_removes_exactly_this_users_rows(user, other_user, two_accounts
     theirs = _rows(other_user.pk)
     assert _rows(user.pk) == {
         "tasks": 2,
+        "task_changes": 1,
         "conversations": 2,
         "messages": 4,
         "tokens": 1,

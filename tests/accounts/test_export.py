@@ -13,6 +13,7 @@ from chat.models import Message
 from tests.accounts.conftest import bearer_client
 from tests.api.conftest import assert_error
 from tests.conftest import bearer
+from todos.models import TaskChange
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,12 @@ def alices_data(user, other_user, make_conversation, make_task):
             ("assistant", "", {"status": "error", "error_code": "model_timeout"}),
         ],
     )
+    TaskChange.objects.create(
+        owner=user, call_id="c1", kind="add", task_id=tasks[0].pk, after={"title": "buy milk"}
+    )
+    TaskChange.objects.create(
+        owner=other_user, call_id="m1", kind="add", task_id=999, after={"title": "mallory's"}
+    )
     make_task(other_user, "mallory's secret task")
     make_conversation(other_user, "mallory's chat", [("user", "mallory's secret message")])
     return {"tasks": tasks, "conversations": [first, second]}
@@ -70,11 +77,14 @@ def test_the_export_has_every_message_and_tool_call_and_only_this_users_data(
     assert response["Content-Disposition"].startswith('attachment; filename="taskstream-alice-')
     assert b"mallory" not in raw
     document = json.loads(raw)
-    assert set(document) == {"exported_at", "user", "tasks", "conversations"}
+    assert set(document) == {"exported_at", "user", "tasks", "task_changes", "conversations"}
     assert document["user"]["id"] == user.pk and document["user"]["username"] == "alice"
     assert "password" not in document["user"]
     assert [task["title"] for task in document["tasks"]] == ["buy milk", "call mum"]
     assert document["tasks"][1]["completed"] is True
+    (change,) = document["task_changes"]
+    assert change["call_id"] == "c1" and change["kind"] == "add"
+    assert change["before"] is None and change["after"] == {"title": "buy milk"}
 
     exported = {c["id"]: c for c in document["conversations"]}
     assert list(exported) == [c.pk for c in alices_data["conversations"]]
@@ -106,6 +116,7 @@ def test_another_user_exports_only_their_own(other_user, alices_data, client):
 def test_an_empty_account_exports_empty_lists(api):
     document = json.loads(_download(api)[1])
     assert document["tasks"] == [] and document["conversations"] == []
+    assert document["task_changes"] == []
 
 
 def test_unauthenticated_is_401(anon_api):
