@@ -33,7 +33,7 @@ def test_the_account_page_offers_its_four_actions(client, user):
     assert "Delete my account" in html
     # The confirmation names the consequence.
     assert "all my conversations and all my tasks will be deleted for good" in html
-    assert "script-src 'self'" in html
+    assert "script-src 'self';" in response["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize(

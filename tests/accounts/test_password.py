@@ -3,11 +3,14 @@ password checked, every other session and token ended, the caller's page still s
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from config.env import RateLimit
 from tests.accounts.conftest import bearer_client, is_signed_in, refresh, session_client, sign_in
 from tests.api.conftest import assert_error
 from tests.conftest import PASSWORD
+from tests.security.test_rate_limits import _wait_for_a_fresh_window
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +119,43 @@ def test_the_account_page_shows_what_is_wrong(client, user, form, error):
     assert response.status_code == 400
     assert error in response.content.decode()
     assert _password_is("alice", PASSWORD)
+
+
+# --- every password check counts against AUTH_RATE_LIMIT, as signing in does --------------
+
+
+@pytest.fixture
+def one_attempt_a_minute(settings):
+    cache.clear()  # the local-memory cache outlives a test: count from zero
+    settings.AUTH_RATE_LIMIT = RateLimit(count=1, period_s=60)
+    _wait_for_a_fresh_window(60)
+    yield
+    cache.clear()
+
+
+def test_guessing_the_old_password_is_rate_limited(user, tokens, one_attempt_a_minute):
+    client = bearer_client(tokens["access"])
+    assert_error(_change(client, old="guess-1"), 400, "invalid", {"old_password"})
+    refused = _change(client)  # even the right one, once past the limit
+    assert_error(refused, 429, "rate_limited")
+    assert int(refused["Retry-After"]) > 0
+    assert _password_is("alice", PASSWORD)
+
+
+def test_guessing_the_password_to_delete_the_account_is_rate_limited(
+    user, tokens, one_attempt_a_minute
+):
+    client = bearer_client(tokens["access"])
+    first = client.delete("/api/auth/me/", {"password": "guess-1"}, format="json")
+    assert_error(first, 400, "invalid", {"password"})
+    refused = client.delete("/api/auth/me/", {"password": PASSWORD}, format="json")
+    assert_error(refused, 429, "rate_limited")
+    assert get_user_model().objects.filter(pk=user.pk).exists()
+
+
+def test_the_account_page_forms_are_rate_limited_too(client, user, one_attempt_a_minute):
+    client.force_login(user)
+    client.post("/accounts/account/delete/", {"password": "guess", "confirm": "on"})
+    refused = client.post("/accounts/account/password/", {"old_password": PASSWORD})
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.content.decode()
