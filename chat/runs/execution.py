@@ -61,7 +61,7 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
         async with aclosing(run_turn(turn, run.stop)) as events:
             async for event in events:
                 broker.publish(run, event)
-    except BaseException:
+    except Exception:
         # run_turn turns every run failure into an `error` event: this is a bug or a failed
         # save. Listeners still get a terminal event rather than waiting for a lease to lapse.
         logger.exception("run %s failed", run.info.run_id)
