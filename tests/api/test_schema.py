@@ -148,3 +148,10 @@ def test_swagger_ui_is_served(anon_api):
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
     assert b"/api/schema/" in response.content
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/schema/"])
+def test_options_on_the_docs_answers_with_the_allowed_methods(anon_api, path):
+    response = anon_api.options(path)
+    assert response.status_code == 200
+    assert {"GET", "OPTIONS"} <= {method.strip() for method in response["Allow"].split(",")}
