@@ -41,6 +41,7 @@ from chat.moderation import (
     conversation_flag,
     conversation_unflag,
 )
+from config.admin_search import BoundedSearchMixin
 
 # How many selected conversations the flag page names before "and N more".
 FLAG_PREVIEW_LIMIT = 20
@@ -180,7 +181,7 @@ async def _pulled_in_thread(chunks):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = [
         "title_or_number",
         "owner",
@@ -438,7 +439,7 @@ def _export_filename(extension: str) -> str:
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ["conversation", "role", "status", "model_name", "error_code", "created_at"]
     list_filter = ["role", "status", "created_at"]
     search_fields = ["content"]
