@@ -18,6 +18,7 @@ from chat.conversations import (
     conversation_rename,
 )
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
+from chat.tool_calls import shown_tool_calls
 from config.openapi import error_responses
 
 TAGS = ["conversations"]
@@ -52,7 +53,7 @@ class MessageOutputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Message.Role.choices)
     content = serializers.CharField()
     status = serializers.ChoiceField(choices=Message.Status.choices)
-    tool_calls = ToolCallOutputSerializer(many=True)
+    tool_calls = serializers.SerializerMethodField()
     run_id = serializers.UUIDField(allow_null=True)
     model_name = serializers.CharField()
     input_tokens = serializers.IntegerField(allow_null=True)
@@ -61,6 +62,10 @@ class MessageOutputSerializer(serializers.Serializer):
     duration_ms = serializers.IntegerField(allow_null=True)
     error_code = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(ToolCallOutputSerializer(many=True))
+    def get_tool_calls(self, message: Message) -> list:
+        return ToolCallOutputSerializer(shown_tool_calls(message.tool_calls), many=True).data
 
 
 class ConversationListApi(GenericAPIView):
