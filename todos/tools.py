@@ -4,15 +4,17 @@ The user always comes from the run's server-side context (`TaskToolContext`), ne
 argument: no tool takes a user id, so whatever the model says it reaches only its user's tasks.
 Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": ...}` or
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
+A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_TASKS_MAX tasks.
 """
 
 import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
@@ -20,12 +22,23 @@ from config.db_threads import run_db
 from todos import selectors, services
 from todos.models import Task
 
+LIST_TASKS_MAX = 50
 
-@dataclass(frozen=True)
+
+@dataclass
 class TaskToolContext:
-    """What the server knows about a run; the model never sees or sets it."""
+    """What the server knows about a run (one per run); the model never sees or sets it."""
 
     user: AbstractBaseUser
+    max_tool_calls: int = field(default_factory=lambda: settings.AGENT_MAX_TOOL_CALLS)
+    tool_calls_made: int = 0
+
+    def allow_tool_call(self) -> bool:
+        """Count one more call of this run; False once the run has made `max_tool_calls`."""
+        if self.tool_calls_made >= self.max_tool_calls:
+            return False
+        self.tool_calls_made += 1
+        return True
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -63,6 +76,11 @@ def _task_tool(func: Callable) -> FunctionTool:
     """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
 
     async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        if not ctx.context.allow_tool_call():  # counted before any await: calls run concurrently
+            return _failure(
+                f"At most {ctx.context.max_tool_calls} tool calls per message; "
+                "send the rest in another message."
+            )
         try:
             return await run_db(func, ctx.context.user, *args, **kwargs)
         except selectors.TaskNotFound as exc:
@@ -102,13 +120,16 @@ def add_task(user: AbstractBaseUser, title: str, description: str = "") -> str:
 def list_tasks(
     user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all"
 ) -> str:
-    """List the user's tasks with their ids. Use it before guessing a task id.
+    """List the user's tasks with their ids (at most 50; "more" says how many are not shown).
+    Use it before guessing a task id.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
     """
-    tasks = [task_payload(task) for task in selectors.task_list(owner=user, status=status)]
-    return _ok("listed", status=status, tasks=tasks)
+    found = selectors.task_list(owner=user, status=status)
+    tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
+    more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
+    return _ok("listed", status=status, tasks=tasks, more=more)
 
 
 def complete_task(user: AbstractBaseUser, task_id: int) -> str:

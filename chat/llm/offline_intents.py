@@ -718,13 +718,15 @@ def listing_text(output: dict[str, Any]) -> str:
             "pending": "Nothing pending: you're all caught up!",
             "completed": "You haven't completed any tasks yet.",
         }.get(status, 'Your list is empty. Try "add buy milk" to get started.')
-    count = len(tasks)
+    more = output.get("more") if isinstance(output.get("more"), int) else 0
+    count = len(tasks) + more
     plural = "" if count == 1 else "s"
     header = {
         "pending": f"You have {count} pending task{plural}:",
         "completed": f"You've completed {count} task{plural}:",
     }.get(status, f"You have {count} task{plural}:")
-    return "\n".join([header, *(task_line(task) for task in tasks)])
+    rest = [f"…and {more} more."] if more > 0 else []
+    return "\n".join([header, *(task_line(task) for task in tasks), *rest])
 
 
 def result_text(result: ToolResult) -> str:
@@ -737,12 +739,20 @@ def result_text(result: ToolResult) -> str:
     return _action_text(output, result.arguments)
 
 
+def _succeeded(result: ToolResult) -> bool:
+    return bool((result.output or {}).get("ok"))
+
+
 def added_text(results: Sequence[ToolResult]) -> str:
-    added = [r.output["task"] for r in results if r.output and r.output.get("ok")]
-    failed = [r for r in results if not (r.output and r.output.get("ok"))]
-    if len(added) > 1 and not failed:
-        return "\n".join([f"Added {len(added)} tasks:", *(f"- {describe(t)}" for t in added)])
-    return " ".join(result_text(result) for result in results)
+    """The tasks added, then each distinct failure once (past the tool-call limit, many fail
+    alike)."""
+    succeeded = [result for result in results if _succeeded(result)]
+    failures = dict.fromkeys(result_text(result) for result in results if not _succeeded(result))
+    if len(succeeded) > 1:
+        added = (f"- {describe(result.output['task'])}" for result in succeeded if result.output)
+        listing = "\n".join([f"Added {len(succeeded)} tasks:", *added])
+        return "\n\n".join([listing, " ".join(failures)]) if failures else listing
+    return " ".join([*(result_text(result) for result in succeeded), *failures])
 
 
 def summary_text(results: Sequence[ToolResult]) -> str:
