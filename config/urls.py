@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from config.api_docs import ApiDocsView
+from config.openapi import ApiDocsView
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -19,6 +19,10 @@ OPERATIONS = {
     ("/api/auth/me/", "get"),
     ("/api/{user_id}/chat", "post"),
     ("/api/{user_id}/chat/stream", "post"),
+    ("/api/{user_id}/chat/stream-tools", "post"),
+    ("/api/{user_id}/chat/runs/{run_id}/events", "get"),
+    ("/api/{user_id}/chat/runs/{run_id}/cancel", "post"),
+    ("/api/{user_id}/chat/tool-calls/{call_id}/undo", "post"),
     ("/api/{user_id}/conversations/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "patch"),
@@ -54,7 +58,8 @@ def test_schema_covers_every_endpoint(schema):
 def _routes(patterns, prefix: str = ""):
     """Every URL the project serves, written as an OpenAPI path ("/api/{user_id}/chat")."""
     for pattern in patterns:
-        route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+        route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", str(pattern.pattern))
+        route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
         route = route.removeprefix("^").removesuffix("$").replace("/?", "")
         if isinstance(pattern, URLResolver):
             yield from _routes(pattern.url_patterns, prefix + route)
@@ -117,7 +122,7 @@ def test_stream_is_documented_as_event_stream_with_every_event(schema):
         for field in fields:
             assert f"`{field}`" in row
     assert "`type`" in description and "`seq`" in description
-    assert ok["text/event-stream"]["example"].startswith('data: {"type":"start","seq":0,')
+    assert ok["text/event-stream"]["example"].startswith('id: 0\ndata: {"type":"start","seq":0,')
     assert {"400", "401", "403", "404"} <= set(operation["responses"])
 
 
@@ -133,7 +138,14 @@ def test_chat_request_body(schema, settings):
     )
     assert body["properties"]["conversation_id"]["nullable"] is True
     reply = schema["components"]["schemas"]["ChatReply"]
-    assert set(reply["required"]) == {"conversation_id", "message_id", "response", "tool_calls"}
+    assert set(reply["required"]) == {
+        "conversation_id",
+        "message_id",
+        "run_id",
+        "status",
+        "response",
+        "tool_calls",
+    }
 
 
 def test_schema_is_served(anon_api):
@@ -147,7 +159,9 @@ def test_swagger_ui_is_served(anon_api):
     response = anon_api.get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
-    assert b"/api/schema/" in response.content
+    # Its start-up script is a file of its own (the page's CSP allows no inline script).
+    script = anon_api.get("/api/docs/", {"script": ""})
+    assert b"/api/schema/" in script.content
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/schema/"])
