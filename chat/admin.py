@@ -32,7 +32,9 @@ from chat.moderation import (
     conversation_flag,
     conversation_unflag,
 )
+from chat.tool_calls import tool_call_entries, tool_calls_problem
 from chat.undo import tool_call_changes
+from config.admin_search import BoundedSearchMixin
 from config.downloads import streaming_attachment
 from todos.models import TaskChange
 
@@ -137,7 +139,7 @@ def transcript_entry(
     """`changes`: the recorded task changes by call id (chat.undo.tool_call_changes)."""
     changes = changes or {}
     calls = []
-    for call in message.tool_calls or []:
+    for call in tool_call_entries(message.tool_calls):
         if isinstance(call, dict):
             change = changes.get(call.get("call_id"))
             calls.append(
@@ -155,7 +157,7 @@ def transcript_entry(
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = [
         "title_or_number",
         "owner",
@@ -414,8 +416,38 @@ def _export_filename(extension: str) -> str:
     return f"conversations-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
 
 
+class MessageAdminForm(forms.ModelForm):
+    """Refuses tool calls the API, the model's history and the transcript could not show."""
+
+    class Meta:
+        model = Message
+        fields = [
+            "conversation",
+            "role",
+            "content",
+            "status",
+            "tool_calls",
+            "run_id",
+            "model_name",
+            "input_tokens",
+            "output_tokens",
+            "time_to_first_token_ms",
+            "duration_ms",
+            "error_code",
+        ]
+
+    def clean_tool_calls(self) -> list:
+        value = self.cleaned_data.get("tool_calls")
+        if value is None:  # an emptied field
+            return []
+        if problem := tool_calls_problem(value):
+            raise ValidationError(problem)
+        return value
+
+
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    form = MessageAdminForm
     list_display = ["conversation", "role", "status", "model_name", "error_code", "created_at"]
     list_filter = ["role", "status", "created_at"]
     search_fields = ["content"]
