@@ -208,6 +208,14 @@ CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 15.0)
 # The longest a run may take; an older reply still marked `streaming` was cut off by a crash.
 CHAT_RUN_TIMEOUT_S = env_float("CHAT_RUN_TIMEOUT_S", 600.0)
 
+# --- Operations (ops/): metrics, graceful shutdown ---------------------------------------------
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Addresses or networks (10.0.0.0/8) that may scrape /metrics, matched against the peer address.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+# On SIGTERM, how long runs in flight may go on before they are ended as `interrupted`.
+SHUTDOWN_GRACE_S = env_float("SHUTDOWN_GRACE_S", 25.0)
+
 # --- Internationalization, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -223,6 +231,7 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 )
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
