@@ -5,6 +5,7 @@
 (the test database, so the workers see what the test writes) plus `env`; waits until each
 answers `/healthz`; and stops them at the end of the test (SIGTERM, then SIGKILL). Each
 worker's output goes to its own log file, readable with `worker.log()`.
+`module_uvicorn_workers` does the same for workers shared by a test module.
 
     def test_two_workers(uvicorn_workers, redis_url):
         a, b = uvicorn_workers(2, env={"REDIS_URL": redis_url})
@@ -16,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 120.0  # importing Django and the agent SDK is slow on a busy machine
 
 
 def free_port() -> int:
@@ -111,12 +111,9 @@ class Worker:
             self.kill()
 
 
-@pytest.fixture
-def worker_env(transactional_db, tmp_path) -> dict[str, str]:
-    """The environment every worker of this test starts with: this test run's settings, its
-    database, full-speed offline model, one Prometheus multiprocess directory."""
-    metrics_dir = tmp_path / "prometheus"
-    metrics_dir.mkdir()
+def worker_env(metrics_dir: Path) -> dict[str, str]:
+    """The environment every worker starts with: this test run's settings, its database,
+    the full-speed offline model, one Prometheus multiprocess directory for the group."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
     return env | {
         "DATABASE_URL": database_url(),
@@ -126,30 +123,53 @@ def worker_env(transactional_db, tmp_path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def uvicorn_workers(worker_env) -> Iterator[Callable[..., list[Worker]]]:
-    """A factory: `uvicorn_workers(count, env=None, args=None)` → started, healthy workers."""
-    started: list[Worker] = []
-    log_dir = Path(tempfile.mkdtemp(prefix="taskstream-workers-"))
+class WorkerGroup:
+    """Workers started together for one test (or module); stopped together at its end."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        (directory / "prometheus").mkdir()
+        self.env = worker_env(directory / "prometheus")
+        self.workers: list[Worker] = []
 
     def start(
-        count: int = 1, env: dict[str, str] | None = None, args: list[str] | None = None
+        self, count: int = 1, env: dict[str, str] | None = None, args: list[str] | None = None
     ) -> list[Worker]:
-        workers = [
+        """`count` started, healthy workers with the group's environment plus `env`."""
+        started = [
             Worker(
-                f"worker-{len(started) + index}",
+                f"worker-{len(self.workers) + index}",
                 free_port(),
-                worker_env | (env or {}),
+                self.env | (env or {}),
                 args or [],
-                log_dir,
+                self.directory,
             )
             for index in range(count)
         ]
-        started.extend(workers)
-        for worker in workers:
+        self.workers.extend(started)
+        for worker in started:
             worker.wait_healthy()
-        return workers
+        return started
 
-    yield start
-    for worker in started:
-        worker.stop()
+    def stop_all(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+@pytest.fixture
+def uvicorn_workers(transactional_db, tmp_path) -> Iterator[Callable[..., list[Worker]]]:
+    """`uvicorn_workers(count, env=None, args=None)` → workers that live for this test."""
+    group = WorkerGroup(tmp_path)
+    yield group.start
+    group.stop_all()
+
+
+@pytest.fixture(scope="module")
+def module_uvicorn_workers(
+    django_db_setup, tmp_path_factory
+) -> Iterator[Callable[..., list[Worker]]]:
+    """The same, for workers shared by a module's tests (starting one costs seconds). Its
+    tests still need `transactional_db`, so that what they write is committed."""
+    group = WorkerGroup(tmp_path_factory.mktemp("workers"))
+    yield group.start
+    group.stop_all()

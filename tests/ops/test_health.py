@@ -1,12 +1,9 @@
 """/healthz and /readyz, served in front of Django by a real uvicorn."""
 
-import logging
-
 import httpx
 import pytest
 from django.db import connection
 
-from ops.asgi import QuietProbes
 from tests.workers import free_port
 
 
@@ -60,24 +57,3 @@ def test_readyz_is_503_naming_unapplied_migrations(live_server_url, one_migratio
     body = response.json()
     assert body["failing"] == ["migrations"]
     assert body["checks"]["migrations"] == "unapplied: todos.0001_initial"
-
-
-def _access_record(path: str, status: int) -> logging.LogRecord:
-    return logging.LogRecord(
-        "uvicorn.access",
-        logging.INFO,
-        __file__,
-        1,
-        '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:5000", "GET", path, "1.1", status),
-        None,
-    )
-
-
-def test_successful_probes_stay_out_of_the_access_log():
-    quiet = QuietProbes()
-    assert not quiet.filter(_access_record("/readyz", 200))
-    assert not quiet.filter(_access_record("/healthz", 200))
-    assert not quiet.filter(_access_record("/metrics?x=1", 200))
-    assert quiet.filter(_access_record("/readyz", 503))
-    assert quiet.filter(_access_record("/api/auth/me/", 200))
