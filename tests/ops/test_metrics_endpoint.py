@@ -3,13 +3,7 @@
 import httpx
 import pytest
 
-
-def _sample(text: str, name: str) -> float:
-    """The value of one sample line `name value` of the Prometheus text format."""
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"no sample {name}")
+from tests.ops.prometheus import scrape, value
 
 
 def test_metrics_are_404_unless_enabled(live_server_url):
@@ -34,11 +28,8 @@ def test_metrics_speak_the_prometheus_text_format(live_server_url, metrics_on):
 
 def test_http_responses_are_counted_by_status_class(live_server_url, metrics_on):
     def count(status_class: str) -> float:
-        text = httpx.get(f"{live_server_url}/metrics").text
-        try:
-            return _sample(text, f'taskstream_http_responses_total{{class="{status_class}"}}')
-        except AssertionError:
-            return 0.0
+        samples = scrape(live_server_url)
+        return value(samples, "taskstream_http_responses_total", **{"class": status_class})
 
     before_4xx = count("4xx")
     # A middleware-free chat path and a DRF path, both unauthenticated.
