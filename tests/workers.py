@@ -1,15 +1,14 @@
-"""Real uvicorn worker processes for tests that need more than one (a pytest plugin).
+"""Real uvicorn worker processes for tests that need several workers, or to stop one (a pytest
+plugin: tests/conftest.py loads it).
 
-`uvicorn_workers(count, env={...})` starts `python -m uvicorn config.asgi:application` in
-`count` subprocesses on free ports, each with the test run's environment plus `worker_env`
-(the test database, so the workers see what the test writes) plus `env`; waits until each
-answers `/healthz`; and stops them at the end of the test (SIGTERM, then SIGKILL). Each
-worker's output goes to its own log file, readable with `worker.log()`.
-`module_uvicorn_workers` does the same for workers shared by a test module.
+Each worker is `python -m uvicorn config.asgi:application` on its own free port, with this
+test run's environment, the test database (the one pytest-django made, so the workers see
+what the test commits: use `transactional_db`), a Redis key prefix of its group's own, one
+Prometheus multiprocess directory per group, and the overrides given. Each worker's output goes
+to its own log file (`worker.output()`).
 
-    def test_two_workers(uvicorn_workers, redis_url):
-        a, b = uvicorn_workers(2, env={"REDIS_URL": redis_url})
-        httpx.get(f"{a.url}/readyz")
+    workers = start_workers(2, REDIS_URL=redis_url)        # plain: stop them yourself
+    a, b = uvicorn_workers(2, env={"REDIS_URL": redis_url})  # fixture: stopped after the test
 """
 
 import os
@@ -17,8 +16,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,7 +27,8 @@ import httpx
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-START_TIMEOUT_S = 120.0  # importing Django and the agent SDK is slow on a busy machine
+# Importing Django and the agent SDK takes seconds on a busy machine.
+START_TIMEOUT_S = 120.0
 
 
 def free_port() -> int:
@@ -36,129 +38,136 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def database_url() -> str:
-    """The URL of the database this test run uses (pytest-django's test database), for
-    processes that must share it. Call it inside a test that has database access."""
+def shared_database_url() -> str:
+    """A DATABASE_URL naming the database this test run uses (call inside a db test)."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{database['NAME']}"
-    credentials = quote(database["USER"], safe="")
-    if database["PASSWORD"]:
+    credentials = quote(database.get("USER") or "postgres", safe="")
+    if database.get("PASSWORD"):
         credentials += ":" + quote(database["PASSWORD"], safe="")
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    host = f"{database.get('HOST') or '127.0.0.1'}:{database.get('PORT') or 5432}"
     return f"postgres://{credentials}@{host}/{database['NAME']}"
 
 
-class Worker:
-    """One uvicorn process on 127.0.0.1:`port`."""
+def worker_env(**overrides: str) -> dict[str, str]:
+    """The environment of a worker: this test run's settings, the test database, overrides."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
+    return env | {
+        "DATABASE_URL": shared_database_url(),
+        "CHAT_RUN_REDIS_PREFIX": f"taskstream-test:{uuid.uuid4().hex}:",
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "INFO",
+        **overrides,
+    }
 
-    def __init__(self, name: str, port: int, env: dict[str, str], args: list[str], log_dir: Path):
-        self.name = name
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_path = log_dir / f"{name}.log"
+
+class Worker:
+    """One uvicorn process on 127.0.0.1. `stop()` sends SIGTERM (the graceful shutdown) and
+    waits, `kill()` SIGKILL; `terminate()` only sends SIGTERM."""
+
+    def __init__(
+        self, env: dict[str, str], args: Sequence[str] = (), log_dir: Path | None = None
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log_dir = log_dir or Path(tempfile.mkdtemp(prefix="taskstream-worker-"))
+        self.log_path = log_dir / f"worker-{self.port}.log"
         command = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
-        command += ["--host", "127.0.0.1", "--port", str(port), *args]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), *args]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
             )
 
     def __repr__(self) -> str:
-        return f"<Worker {self.name} :{self.port} pid={self.process.pid}>"
+        return f"<Worker :{self.port} pid={self.process.pid}>"
 
-    def log(self) -> str:
+    def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_healthy(self, timeout_s: float = START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout_s
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Until the worker answers /healthz."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self} exited with {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(f"{self} exited ({self.process.returncode}):\n{self.output()}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError(f"{self} did not answer /healthz within {timeout_s} s:\n{self.log()}")
+        raise RuntimeError(f"{self} did not answer /healthz within {timeout} s:\n{self.output()}")
 
     @property
     def running(self) -> bool:
         return self.process.poll() is None
 
     def terminate(self) -> None:
-        """SIGTERM: the graceful shutdown."""
         self.process.send_signal(signal.SIGTERM)
 
-    def kill(self) -> None:
-        """SIGKILL: the worker dies without a word."""
-        self.process.kill()
-        self.process.wait()
+    def wait(self, timeout: float) -> int:
+        return self.process.wait(timeout=timeout)
 
-    def wait(self, timeout_s: float) -> int:
-        return self.process.wait(timeout=timeout_s)
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        if not self.running:
-            return
-        self.terminate()
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Send `sig` and wait for the exit (SIGKILL if it takes longer than `timeout`)."""
+        if self.running:
+            self.process.send_signal(sig)
         try:
-            self.process.wait(timeout=timeout_s)
+            return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.kill()
+            self.process.kill()
+            return self.process.wait()
+
+    def kill(self) -> int:
+        return self.stop(signal.SIGKILL)
 
 
-def worker_env(metrics_dir: Path) -> dict[str, str]:
-    """The environment every worker starts with: this test run's settings, its database,
-    the full-speed offline model, one Prometheus multiprocess directory for the group."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
-    return env | {
-        "DATABASE_URL": database_url(),
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        "PYTHONUNBUFFERED": "1",
-        "LOG_LEVEL": "INFO",
-    }
+def start_workers(
+    count: int, *, args: Sequence[str] = (), log_dir: Path | None = None, **overrides: str
+) -> list[Worker]:
+    """`count` workers sharing one environment (and so one Redis prefix and one metrics
+    directory), each answering /healthz; if one fails to start, all are killed."""
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="taskstream-workers-"))
+    metrics_dir = log_dir / "prometheus"
+    metrics_dir.mkdir(exist_ok=True)
+    env = worker_env(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), **overrides)
+    workers = [Worker(env, args, log_dir) for _ in range(count)]
+    try:
+        for worker in workers:
+            worker.wait_ready()
+    except Exception:
+        for worker in workers:
+            worker.kill()
+        raise
+    return workers
 
 
 class WorkerGroup:
-    """Workers started together for one test (or module); stopped together at its end."""
+    """The workers a fixture started, stopped together at its end."""
 
-    def __init__(self, directory: Path):
-        self.directory = directory
-        (directory / "prometheus").mkdir()
-        self.env = worker_env(directory / "prometheus")
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
         self.workers: list[Worker] = []
 
     def start(
-        self, count: int = 1, env: dict[str, str] | None = None, args: list[str] | None = None
+        self, count: int = 1, env: dict[str, str] | None = None, args: Sequence[str] = ()
     ) -> list[Worker]:
-        """`count` started, healthy workers with the group's environment plus `env`."""
-        started = [
-            Worker(
-                f"worker-{len(self.workers) + index}",
-                free_port(),
-                self.env | (env or {}),
-                args or [],
-                self.directory,
-            )
-            for index in range(count)
-        ]
+        started = start_workers(count, args=args, log_dir=self.log_dir, **(env or {}))
         self.workers.extend(started)
-        for worker in started:
-            worker.wait_healthy()
         return started
 
     def stop_all(self) -> None:
         for worker in self.workers:
-            worker.stop()
+            worker.stop(timeout=10)
 
 
 @pytest.fixture
 def uvicorn_workers(transactional_db, tmp_path) -> Iterator[Callable[..., list[Worker]]]:
-    """`uvicorn_workers(count, env=None, args=None)` → workers that live for this test."""
+    """`uvicorn_workers(count, env=None, args=())` → workers stopped after this test."""
     group = WorkerGroup(tmp_path)
     yield group.start
     group.stop_all()
@@ -168,7 +177,7 @@ def uvicorn_workers(transactional_db, tmp_path) -> Iterator[Callable[..., list[W
 def module_uvicorn_workers(
     django_db_setup, tmp_path_factory
 ) -> Iterator[Callable[..., list[Worker]]]:
-    """The same, for workers shared by a module's tests (starting one costs seconds). Its
+    """The same for workers shared by a module's tests (starting one costs seconds); those
     tests still need `transactional_db`, so that what they write is committed."""
     group = WorkerGroup(tmp_path_factory.mktemp("workers"))
     yield group.start

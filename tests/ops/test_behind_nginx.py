@@ -92,7 +92,7 @@ def test_nginx_spreads_requests_over_both_workers(stack, user):
             == 200
         )
     for worker in workers:
-        assert "/api/auth/me/" in worker.log()
+        assert "/api/auth/me/" in worker.output()
 
 
 def test_nginx_does_not_publish_metrics(stack):

@@ -27,6 +27,6 @@ def test_readyz_names_redis_while_it_is_down(uvicorn_workers):
                 response = httpx.get(f"{url}/readyz")
                 assert response.status_code == 200
                 assert response.json()["checks"]["redis"] == "ok"
-            logs = "".join(worker.log() for worker in workers)
+            logs = "".join(worker.output() for worker in workers)
             assert 'GET /readyz HTTP/1.1" 503' in logs  # failures are logged ...
             assert 'GET /readyz HTTP/1.1" 200' not in logs  # ... successes are not
