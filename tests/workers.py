@@ -125,6 +125,10 @@ class Worker:
     def kill(self) -> int:
         return self.stop(signal.SIGKILL)
 
+    def close(self) -> None:
+        """Stop for good, without a drain (the log stays readable)."""
+        self.kill()
+
 
 def start_workers(
     count: int, *, args: Sequence[str] = (), log_dir: Path | None = None, **overrides: str
