@@ -143,10 +143,12 @@ def _follow(run_id: str, *, after: int = -1) -> EventBatches:
 
 
 def _event_stream(batches: EventBatches, run: LocalRun | None = None) -> StreamingHttpResponse:
+    """The stream of the run the request started (`run`): `data:`-only frames, as the seed's
+    clients read them; a resume (no `run`): `id:` lines too, for EventSource's Last-Event-ID."""
     on_client_left = None
     if run is not None and not settings.CHAT_CONTINUE_ON_DISCONNECT:
         on_client_left = run.stop.request_interrupt
-    frames = sse_frames(batches, on_client_left=on_client_left)
+    frames = sse_frames(batches, with_ids=run is None, on_client_left=on_client_left)
     return StreamingHttpResponse(frames, content_type="text/event-stream", headers=SSE_HEADERS)
 
 

@@ -13,10 +13,13 @@ from chat.runs.events import SSE_KEEPALIVE
 
 
 async def sse_frames(
-    batches: EventBatches, *, on_client_left: Callable[[], None] | None = None
+    batches: EventBatches,
+    *,
+    with_ids: bool,
+    on_client_left: Callable[[], None] | None = None,
 ) -> AsyncIterator[bytes]:
-    """Each batch of events as one write of `id:`/`data:` frames; an empty batch (the broker's
-    sign of silence) as a `: keepalive` comment."""
+    """Each batch of events as one write of frames (`id:`/`data:`, or `data:` only); an empty
+    batch (the broker's sign of silence) as a `: keepalive` comment."""
     ended = False
     try:
         async with aclosing(batches):
@@ -25,7 +28,7 @@ async def sse_frames(
                     yield SSE_KEEPALIVE
                     continue
                 ended = batch[-1].is_terminal
-                yield b"".join(event.to_sse() for event in batch)
+                yield b"".join(event.to_sse(with_id=with_ids) for event in batch)
     finally:
         if not ended and on_client_left is not None:
             on_client_left()
