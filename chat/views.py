@@ -30,6 +30,7 @@ from chat.runs.transcript import TranscriptRecorder
 from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
+from ops import shutdown
 
 _opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
 
@@ -115,7 +116,10 @@ def _run_active(in_progress: RunInProgress) -> HttpResponse:
 
 
 async def _start(request: HttpRequest, user_id: int) -> LocalRun | HttpResponse:
-    """Open the turn and start its run; 409 while the conversation has a live run."""
+    """Open the turn and start its run; 409 while the conversation has a live run, 503 while
+    this worker shuts down (nothing is stored: the proxy may try another worker)."""
+    if shutdown.draining():
+        return error_response(503, "This server is restarting; try again.", "shutting_down")
     opened = await _open(request, user_id)
     if isinstance(opened, RunInProgress):
         if not await _is_dead(opened):

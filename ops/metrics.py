@@ -13,6 +13,7 @@ reports its own values.
 import glob
 import os
 import re
+import time
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,6 +25,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from chat.runs.events import EventType, RunEvent
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -37,7 +40,7 @@ _runs_active = Gauge(
     "taskstream_runs_active", "Chat runs executing now.", multiprocess_mode="livesum"
 )
 _events_relayed = Counter(
-    "taskstream_events_relayed", "Run events written to clients (SSE frames and replays)."
+    "taskstream_events_relayed", "Run events written to SSE clients (streams and resumes)."
 )
 _time_to_first_token = Histogram(
     "taskstream_time_to_first_token_seconds",
@@ -96,6 +99,37 @@ def rate_limited(scope: str) -> None:
 
 def http_response(status: int) -> None:
     _http_responses.labels(**{"class": f"{status // 100}xx"}).inc()
+
+
+class RunMeter:
+    """One run's metrics, read from the events it publishes: `run_started` when made, then
+    `saw(event)` for each event (a type comparison; a tool call or error adds a count), and
+    `run_finished` with the status the terminal event names."""
+
+    __slots__ = ("_first_text_s", "_started", "_status")
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._first_text_s: float | None = None
+        self._status = "interrupted"  # no terminal event seen
+        run_started()
+
+    def saw(self, event: RunEvent) -> None:
+        if event.type is EventType.TEXT:
+            if self._first_text_s is None:
+                self._first_text_s = time.monotonic() - self._started
+        elif event.type is EventType.TOOL_CALL:
+            tool_called(event.data["name"])
+        elif event.type is EventType.DONE:
+            self._status = event.data["status"]
+        elif event.type is EventType.ERROR:
+            code = event.data["code"]
+            self._status = "interrupted" if code == "interrupted" else "error"
+            if code != "interrupted":
+                model_error(code)
+
+    def finished(self) -> None:
+        run_finished(self._status, time.monotonic() - self._started, self._first_text_s)
 
 
 # --- Exposition -----------------------------------------------------------------------------------

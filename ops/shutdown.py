@@ -20,7 +20,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from chat.runs.execution import LocalRun, local_runs
+
 logger = logging.getLogger("ops.shutdown")
+
+# How long ended runs may take to save their reply and publish their last event.
+END_TIMEOUT_S = 5.0
 
 _state = {"draining": False}
 _drains: set[asyncio.Task] = set()
@@ -72,12 +77,27 @@ async def drain(then: Callable[[], None]) -> None:
 
 
 def _count() -> int:
-    return 0
+    return len(local_runs())
 
 
 async def wait_for_local_runs(grace_s: float) -> None:
-    return None
+    """Until every run executing here has ended, or `grace_s` has passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_s
+    while (tasks := _tasks(local_runs())) and (left_s := deadline - loop.time()) > 0:
+        await asyncio.wait(tasks, timeout=left_s)
 
 
 async def end_local_runs() -> None:
-    return None
+    """End every run still executing here as `interrupted` and wait for their saves."""
+    runs = local_runs()
+    if not runs:
+        return
+    logger.warning("ending %d run(s) as interrupted", len(runs))
+    for run in runs:
+        run.stop.request_interrupt()
+    await asyncio.wait(_tasks(runs), timeout=END_TIMEOUT_S)
+
+
+def _tasks(runs: list[LocalRun]) -> set[asyncio.Task]:
+    return {run.task for run in runs if run.task is not None and not run.task.done()}

@@ -10,6 +10,7 @@ from contextlib import aclosing
 
 from chat.runs.brokers.base import EventBatches
 from chat.runs.events import SSE_KEEPALIVE
+from ops import metrics
 
 
 async def sse_frames(
@@ -28,6 +29,7 @@ async def sse_frames(
                     yield SSE_KEEPALIVE
                     continue
                 ended = batch[-1].is_terminal
+                metrics.events_relayed(len(batch))
                 yield b"".join(event.to_sse(with_id=with_ids) for event in batch)
     finally:
         if not ended and on_client_left is not None:
