@@ -68,16 +68,12 @@ def _start_drain(then: Callable[[], None]) -> None:
 
 async def drain(then: Callable[[], None]) -> None:
     grace_s = settings.SHUTDOWN_GRACE_S
-    logger.info("SIGTERM: draining, %s run(s) in flight, grace %.0f s", _count(), grace_s)
+    logger.info("SIGTERM: draining, %d run(s) in flight, grace %g s", len(local_runs()), grace_s)
     try:
         await wait_for_local_runs(grace_s)
         await end_local_runs()
     finally:
         then()
-
-
-def _count() -> int:
-    return len(local_runs())
 
 
 async def wait_for_local_runs(grace_s: float) -> None:
@@ -96,7 +92,8 @@ async def end_local_runs() -> None:
     logger.warning("ending %d run(s) as interrupted", len(runs))
     for run in runs:
         run.stop.request_interrupt()
-    await asyncio.wait(_tasks(runs), timeout=END_TIMEOUT_S)
+    if tasks := _tasks(runs):
+        await asyncio.wait(tasks, timeout=END_TIMEOUT_S)
 
 
 def _tasks(runs: list[LocalRun]) -> set[asyncio.Task]:
