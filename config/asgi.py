@@ -7,15 +7,20 @@ full stack. With SERVE_STATIC, /static/ is served before either. Outside all of 
 answers the health and metrics endpoints, counts responses and handles the lifespan.
 """
 
+import logging
 import os
 import re
 from collections.abc import Callable
 
 from django.core.asgi import get_asgi_application
 
+from config.log_filters import DropSuccessfulProbes, HideQueryStrings
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
+logging.getLogger("uvicorn.access").addFilter(HideQueryStrings())
+logging.getLogger("uvicorn.access").addFilter(DropSuccessfulProbes())
 
 # /api/<user_id>/chat, …/chat/stream(-tools), …/chat/runs/<run_id>/events and …/cancel,
 # with or without the trailing slash.

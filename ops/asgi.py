@@ -11,7 +11,6 @@ import asyncio
 import hmac
 import ipaddress
 import json
-import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -26,23 +25,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
-
-
-class QuietProbes(logging.Filter):
-    """Keep successful probes and scrapes (every few seconds, from every balancer and
-    Prometheus) out of uvicorn's access log; their failures stay in it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) == 5:
-            path, status = str(args[2]).split("?", 1)[0], args[4]
-            return not (path in PROBE_PATHS and isinstance(status, int) and status < 400)
-        return True
-
-
 def with_operations(app: ASGIApp) -> ASGIApp:
-    logging.getLogger("uvicorn.access").addFilter(QuietProbes())
     endpoints: dict[str, Callable[[Scope, Send], Awaitable[None]]] = {
         "/healthz": _healthz,
         "/readyz": _readyz,
@@ -110,11 +93,7 @@ def _client_allowed(scope: Scope) -> bool:
         address = ipaddress.ip_address(client[0])
     except ValueError:
         return False
-    return any(address in network for network in _allowed_networks())
-
-
-def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(item, strict=False) for item in settings.METRICS_ALLOWED_IPS]
+    return any(address in network for network in settings.METRICS_ALLOWED_IPS)
 
 
 def _token_accepted(scope: Scope) -> bool:

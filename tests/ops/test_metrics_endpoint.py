@@ -1,5 +1,7 @@
 """/metrics: off by default, then guarded by METRICS_TOKEN and METRICS_ALLOWED_IPS."""
 
+from ipaddress import ip_network
+
 import httpx
 import pytest
 
@@ -52,9 +54,9 @@ def test_a_token_is_required_when_set(live_server_url, metrics_on):
 
 
 def test_only_allowed_addresses_may_scrape(live_server_url, metrics_on):
-    metrics_on.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+    metrics_on.METRICS_ALLOWED_IPS = (ip_network("10.0.0.0/8"),)
     refused = httpx.get(f"{live_server_url}/metrics")
     assert refused.status_code == 403
     assert refused.json()["code"] == "permission_denied"
-    metrics_on.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "127.0.0.1"]
+    metrics_on.METRICS_ALLOWED_IPS = (ip_network("10.0.0.0/8"), ip_network("127.0.0.1"))
     assert httpx.get(f"{live_server_url}/metrics").status_code == 200
