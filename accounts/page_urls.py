@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.pages import signup
+from accounts.pages import SignOutView, signup
 
 urlpatterns = [
     path(
@@ -9,6 +9,6 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
+    path("logout/", SignOutView.as_view(), name="logout"),
     path("signup/", signup, name="signup"),
 ]

@@ -1,8 +1,10 @@
-"""Sign-up page. Sign in and sign out are Django's own views (accounts/page_urls.py)."""
+"""Sign-up and sign-out pages. Sign in is Django's own view (accounts/page_urls.py)."""
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -56,3 +58,16 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user)
             return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form})
+
+
+class SignOutView(auth_views.LogoutView):
+    """GET asks to confirm (a link or a typed URL never signs anyone out, and never answers
+    405); POST signs out and the sign-in page says so."""
+
+    template_name = "registration/signout.html"
+    http_method_names = ["get", "post", "options"]
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You've signed out.")
+        return response

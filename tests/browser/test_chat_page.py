@@ -22,13 +22,15 @@ def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, u
     expect(ui.page.get_by_role("heading", name="What needs doing?")).to_be_visible()
 
     ui.send("add buy milk")
-    expect(ui.composer).to_be_disabled()
+    # The composer keeps the focus (and can hold the next draft); Stop replaces Send.
+    expect(ui.composer).to_be_focused()
     expect(ui.page.get_by_role("button", name="Stop")).to_be_visible()
+    expect(ui.page.get_by_role("button", name="Send message")).to_be_hidden()
     expect(ui.user_messages.last).to_have_text("You: add buy milk")
 
-    # The tool call shows as a chip as it happens...
+    # The tool call shows as a chip as it happens, in words (the function name is its tooltip)...
     chip = ui.replies.last.locator(".tool-chip")
-    expect(chip).to_contain_text("add_task")
+    expect(chip).to_have_attribute("title", "add_task")
     # ...the model thinks again (an indicator before its first token)...
     ui.page.wait_for_function(
         "() => document.querySelector('.is-streaming .thinking:not([hidden])')", polling="raf"
@@ -42,6 +44,7 @@ def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, u
     assert second.startswith(first)
 
     # The chip has its check, and the task panel refreshed with the assistant's change.
+    expect(chip).to_contain_text("Added")
     expect(chip).to_contain_text("buy milk")
     expect(chip).to_have_class(re.compile(r"\bis-ok\b"))
     expect(ui.pending_tasks).to_have_text(["buy milk"])
@@ -62,7 +65,7 @@ def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, u
     expect(ui.user_messages).to_have_text(["You: add buy milk"])
     stored = ui.replies.last
     expect(stored.locator(".message__body")).to_have_text(ADDED_MILK)
-    expect(stored.locator(".tool-chip.is-ok")).to_contain_text("add_task")
+    expect(stored.locator(".tool-chip.is-ok")).to_contain_text("Added")
     expect(stored.locator(".tool-chip.is-ok")).to_contain_text("buy milk")
     expect(ui.pending_tasks).to_have_text(["buy milk"])
 
@@ -71,7 +74,7 @@ def test_a_chat_turn_streams_shows_tools_updates_tasks_and_survives_reload(ui, u
     assert ui.page.url == f"{ui.base_url}/"
     expect(ui.messages.locator("li")).to_have_count(0)
     ui.chat("list my tasks")
-    expect(ui.replies.last.locator(".tool-chip")).to_contain_text("list_tasks")
+    expect(ui.replies.last.locator(".tool-chip")).to_contain_text("Looked up tasks")
     expect(ui.replies.last.locator(".message__body li")).to_have_text(
         [re.compile(r"^#\d+ buy milk$")]
     )
