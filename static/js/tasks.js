@@ -219,9 +219,10 @@ export class TaskPanel {
       checkbox,
       h(
         "label",
-        { class: "task__label", for: id },
+        // dir=auto on the whole label: the number is neutral, so the title sets the direction.
+        { class: "task__label", for: id, dir: "auto" },
         h("span", { class: "task__number", text: `#${task.id}` }),
-        h("span", { class: "task__title", dir: "auto", text: task.title }),
+        h("span", { class: "task__title", text: task.title }),
         task.description ? h("span", { class: "task__description", dir: "auto", text: task.description }) : null,
       ),
       h(

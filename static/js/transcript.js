@@ -88,6 +88,7 @@ export class ToolChip {
       { class: "tool-chip is-running", title: name, dataset: { callId: callId || "", tool: name } },
       icon(TOOL_ICONS[name] || "tool", "icon tool-chip__icon"),
       this.action,
+      " ",
       this.subject,
       this.state,
       this.stateLabel,
@@ -125,12 +126,9 @@ export function userMessage(text, createdAt = null) {
   return h(
     "li",
     { class: "message message--user", title: timeLabel(createdAt) },
-    h(
-      "div",
-      { class: "message__bubble", dir: "auto" },
-      h("span", { class: "visually-hidden", text: "You: " }),
-      text,
-    ),
+    // The label sits outside the bubble: dir=auto takes the bubble's direction from its text.
+    h("span", { class: "visually-hidden", text: "You: " }),
+    h("div", { class: "message__bubble", dir: "auto" }, text),
   );
 }
 

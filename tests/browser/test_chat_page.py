@@ -1,12 +1,12 @@
 """The chat page in a real browser against a live server and the offline model."""
 
-import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from chat.models import Conversation, Message
+from tests.browser.fake_stream import sse, start_event
 from todos.models import Task
 from todos.services import task_create
 
@@ -288,20 +288,6 @@ def test_task_panel_checks_off_deletes_and_adds_tasks(ui, user):
     expect(ui.completed_tasks).to_have_text(["call mom", "buy milk"])
 
 
-def _sse(*events) -> str:
-    return "".join(f"data: {json.dumps(event)}\n\n" for event in events)
-
-
-def _start(conversation_id: int) -> dict:
-    return {
-        "type": "start",
-        "seq": 0,
-        "conversation_id": conversation_id,
-        "run_id": "r1",
-        "user_message_id": 99,
-    }
-
-
 def test_errors_show_inline_with_retry(ui, user):
     ui.sign_in(user.username)
     attempts = []
@@ -347,8 +333,8 @@ def test_errors_show_inline_with_retry(ui, user):
         lambda route: route.fulfill(
             status=200,
             content_type="text/event-stream",
-            body=_sse(
-                _start(conversation_id),
+            body=sse(
+                start_event(conversation_id),
                 {"type": "thinking", "seq": 1},
                 {"type": "text", "seq": 2, "content": "Let me "},
                 {
@@ -374,7 +360,7 @@ def test_errors_show_inline_with_retry(ui, user):
         lambda route: route.fulfill(
             status=200,
             content_type="text/event-stream",
-            body=_sse(_start(conversation_id)),
+            body=sse(start_event(conversation_id)),
         ),
     )
     ui.send("list my tasks")
@@ -388,7 +374,7 @@ def test_signed_out_session_asks_to_sign_in_again(ui, user):
     ui.page.context.clear_cookies()
     ui.send("add buy milk")
     error = ui.replies.last.get_by_role("alert")
-    expect(error).to_contain_text("Your session has ended")
+    expect(error).to_contain_text("Your session ended — sign in again")
     expect(error.get_by_role("link", name="Sign in again")).to_have_attribute(
         "href", "/accounts/login/?next=%2F"
     )
