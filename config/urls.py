@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
-    # Browsers ask for /favicon.ico on pages that name no icon (admin, API docs): point them at ours.
+    # Browsers ask for /favicon.ico on pages naming no icon (admin, API docs): send them ours.
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),

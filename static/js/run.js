@@ -91,9 +91,11 @@ export class Run {
         lost = streamEnded();
       } catch (error) {
         if (error.name === "AbortError" || error === lost) throw error;
+        // A body cut off mid-read fails with a TypeError: the connection was lost.
+        const dropped = error instanceof TypeError ? ApiError.network() : error;
         // Refused (4xx) or unreadable: following again would get the same answer.
-        if (!(error instanceof ApiError) || error.status !== 0 || !this.runId) throw error;
-        lost = error;
+        if (!(dropped instanceof ApiError) || dropped.status !== 0 || !this.runId) throw dropped;
+        lost = dropped;
       }
       if (!this.runId || failures >= RECONNECT_DELAYS_MS.length) throw lost;
       await pause(RECONNECT_DELAYS_MS[failures], this.controller.signal);

@@ -72,8 +72,9 @@ def watch_console(page) -> list[str]:
     )
     page.on(
         "response",
-        lambda response: response.status >= 400
-        and problems.append(f"{response.status}: {response.url}"),
+        lambda response: (
+            response.status >= 400 and problems.append(f"{response.status}: {response.url}")
+        ),
     )
     return problems
 

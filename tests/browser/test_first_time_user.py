@@ -22,7 +22,7 @@ ADDED_MILK = re.compile(r'^Added "buy milk" \(task #(\d+)\)\.$')
 
 @pytest.fixture
 def slow_help(settings):
-    """"help" is ~70 tokens: at 150 ms each the reply takes ~10 s unless someone stops it."""
+    """ "help" is ~70 tokens: at 150 ms each the reply takes ~10 s unless someone stops it."""
     settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
     settings.OFFLINE_MODEL_TOKEN_MS = 150
     return settings
@@ -151,10 +151,20 @@ def test_a_failed_tool_with_a_long_error_wraps(make_page, live_server_url, user,
             content_type="text/event-stream",
             body=sse(
                 start_event(conversation.id),
-                {"type": "tool_call", "seq": 1, "call_id": "c1", "name": "add_task",
-                 "arguments": {"title": "x" * 300}},
-                {"type": "tool_result", "seq": 2, "call_id": "c1", "name": "add_task",
-                 "output": {"ok": False, "error": error}},
+                {
+                    "type": "tool_call",
+                    "seq": 1,
+                    "call_id": "c1",
+                    "name": "add_task",
+                    "arguments": {"title": "x" * 300},
+                },
+                {
+                    "type": "tool_result",
+                    "seq": 2,
+                    "call_id": "c1",
+                    "name": "add_task",
+                    "output": {"ok": False, "error": error},
+                },
                 {"type": "text", "seq": 3, "content": "That title is too long to save."},
                 {"type": "done", "seq": 4, "message_id": 5, "status": "complete"},
             ),
@@ -231,7 +241,9 @@ def test_markdown_in_a_task_title_shows_as_text(ui, user):
     expect(body).to_contain_text("[link](https://evil.example) now")
     expect(body.locator("a")).to_have_count(0)
     ui.chat("what's left?")
-    expect(ui.replies.last.locator(".message__body")).to_contain_text("[link](https://evil.example)")
+    expect(ui.replies.last.locator(".message__body")).to_contain_text(
+        "[link](https://evil.example)"
+    )
     ui.reload()
     assert ui.page.locator("#messages .message__body a").count() == 0
     expect(ui.pending_tasks).to_have_text(["[link](https://evil.example) now"])
@@ -341,7 +353,8 @@ def test_right_to_left_text_is_laid_out_right_to_left(make_page, live_server_url
     row = ui.task_row("לקנות חלב")
     assert row.locator(".task__label").evaluate(direction) == "rtl"
     # Right to left: the number starts the line at the right edge, the title follows it leftwards.
-    number, title = row.locator(".task__number").bounding_box(), row.locator(".task__title").bounding_box()
+    number = row.locator(".task__number").bounding_box()
+    title = row.locator(".task__title").bounding_box()
     label = row.locator(".task__label").bounding_box()
     assert number["x"] + number["width"] >= label["x"] + label["width"] - 2
     assert title["x"] + title["width"] <= number["x"]
