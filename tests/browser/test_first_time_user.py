@@ -9,6 +9,7 @@ from chat.models import Conversation, Message
 from tests.browser.chat_ui import ChatUI
 from tests.browser.conftest import watch_console
 from tests.browser.fake_stream import sse, start_event
+from tests.conftest import PASSWORD
 from todos.models import Task
 from todos.services import task_create
 
@@ -378,3 +379,25 @@ def test_the_composer_waits_for_the_page_script(make_page, live_server_url, user
     ui.page.keyboard.press("Enter")
     ui.wait_reply_done()
     expect(ui.user_messages).to_have_text(["You: add buy milk"])
+
+
+def test_admin_conversation_list_fits_1366_pixels(make_page, live_server_url, make_user, user):
+    """17: every column of the conversation list shows beside its filters."""
+    make_user("root", is_staff=True, is_superuser=True)
+    for n in range(5):
+        Conversation.objects.create(owner=user, title=f"plan the week {n} " + "and more " * 20)
+    page = make_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{live_server_url}/admin/login/?next=/admin/chat/conversation/")
+    page.get_by_label("Username").fill("root")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(5)
+    fits = page.evaluate(
+        """() => {
+            const results = document.querySelector(".results");
+            return results.scrollWidth <= results.clientWidth
+                && document.documentElement.scrollWidth <= window.innerWidth;
+        }"""
+    )
+    assert fits, "the last column is cut off"
+    expect(page.locator("#result_list thead th").last).to_be_in_viewport()
