@@ -401,3 +401,65 @@ def test_admin_conversation_list_fits_1366_pixels(make_page, live_server_url, ma
     )
     assert fits, "the last column is cut off"
     expect(page.locator("#result_list thead th").last).to_be_in_viewport()
+
+
+def test_rename_undo_delete_and_clear_completed_in_the_panel(ui, user):
+    """Small things: inline rename (Enter saves, Escape cancels), Undo for a delete, Clear
+    completed after a confirmation."""
+    milk = task_create(owner=user, title="buy milk")
+    rent = task_create(owner=user, title="pay rent")
+    for title in ("done one", "done two"):
+        Task.objects.filter(pk=task_create(owner=user, title=title).pk).update(
+            completed=True, completed_at="2026-01-01T00:00:00Z"
+        )
+    ui.sign_in(user.username)
+    page = ui.page
+
+    page.get_by_role("button", name="Rename task “buy milk”").click()
+    box = page.get_by_role("textbox", name="New title for “buy milk”")
+    expect(box).to_be_focused()
+    box.fill("buy oat milk")
+    with page.expect_response(lambda r: r.request.method == "PATCH"):
+        box.press("Enter")
+    expect(ui.pending_tasks).to_have_text(["pay rent", "buy oat milk"])
+    milk.refresh_from_db()
+    assert milk.title == "buy oat milk"
+    page.get_by_role("button", name="Rename task “pay rent”").click()
+    page.get_by_role("textbox", name="New title for “pay rent”").fill("nope")
+    page.keyboard.press("Escape")
+    expect(ui.pending_tasks).to_have_text(["pay rent", "buy oat milk"])
+
+    # Delete is at once, with a few seconds to undo it.
+    page.get_by_role("button", name="Delete task “pay rent”").click()
+    expect(ui.pending_tasks).to_have_text(["buy oat milk"])
+    toast = page.locator("#toast")
+    expect(toast).to_contain_text("Deleted “pay rent”.")
+    toast.get_by_role("button", name="Undo").click()
+    expect(ui.pending_tasks).to_have_text(["pay rent", "buy oat milk"])
+    page.wait_for_timeout(5_500)
+    assert Task.objects.filter(pk=rent.pk).exists()
+
+    # Clear completed asks first.
+    expect(ui.completed_tasks).to_have_count(2)
+    page.get_by_role("button", name="Clear completed").click()
+    dialog = page.get_by_role("dialog", name="Clear completed tasks?")
+    expect(dialog).to_contain_text("All 2 completed tasks will be deleted.")
+    dialog.get_by_role("button", name="Clear completed").click()
+    expect(ui.completed_tasks).to_have_count(0)
+    assert list(Task.objects.filter(owner=user).values_list("title", flat=True)) == [
+        "pay rent",
+        "buy oat milk",
+    ]
+
+
+def test_messages_show_their_time_and_replies_can_be_copied(make_page, live_server_url, user):
+    page = make_page(permissions=["clipboard-read", "clipboard-write"])
+    ui = ChatUI(page, live_server_url)
+    ui.sign_in(user.username)
+    reply = ui.chat("add buy milk")
+    reply.get_by_role("button", name="Copy reply").click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert ADDED_MILK.match(copied)
+    ui.reload()
+    for message in (ui.user_messages.last, ui.replies.last):
+        assert re.search(r"\d{4}", message.get_attribute("title")), "a time on hover"
