@@ -16,3 +16,13 @@ def start_event(conversation_id: int) -> dict:
         "run_id": "r1",
         "user_message_id": 99,
     }
+
+
+def answer_chat_with(page, *events: dict) -> None:
+    """Every chat stream the page opens from now on answers `events`, whatever was sent."""
+    page.route(
+        "**/chat/stream",
+        lambda route: route.fulfill(
+            status=200, content_type="text/event-stream", body=sse(*events)
+        ),
+    )

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import Conversation, Message
-from tests.browser.fake_stream import sse, start_event
+from tests.browser.fake_stream import answer_chat_with, start_event
 from todos.models import Task
 from todos.services import task_create
 
@@ -290,23 +290,17 @@ def test_errors_show_inline_with_retry(ui, user):
 
     # An `error` event mid-stream: its message, with Retry.
     conversation_id = ui.conversation_id_in_url()
-    ui.page.route(
-        "**/chat/stream",
-        lambda route: route.fulfill(
-            status=200,
-            content_type="text/event-stream",
-            body=sse(
-                start_event(conversation_id),
-                {"type": "thinking", "seq": 1},
-                {"type": "text", "seq": 2, "content": "Let me "},
-                {
-                    "type": "error",
-                    "seq": 3,
-                    "code": "model_timeout",
-                    "message": "The model took too long to answer.",
-                },
-            ),
-        ),
+    answer_chat_with(
+        ui.page,
+        start_event(conversation_id),
+        {"type": "thinking", "seq": 1},
+        {"type": "text", "seq": 2, "content": "Let me "},
+        {
+            "type": "error",
+            "seq": 3,
+            "code": "model_timeout",
+            "message": "The model took too long to answer.",
+        },
     )
     ui.send("list my tasks")
     reply = ui.replies.last
@@ -317,14 +311,7 @@ def test_errors_show_inline_with_retry(ui, user):
 
     # A stream that just ends: never a silent hang.
     ui.page.unroute("**/chat/stream")
-    ui.page.route(
-        "**/chat/stream",
-        lambda route: route.fulfill(
-            status=200,
-            content_type="text/event-stream",
-            body=sse(start_event(conversation_id)),
-        ),
-    )
+    answer_chat_with(ui.page, start_event(conversation_id))
     ui.send("list my tasks")
     expect(ui.replies.last.get_by_role("alert")).to_contain_text(
         "The connection closed before the reply finished."

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from chat.models import Conversation, Message
 from tests.browser.chat_ui import ChatUI
 from tests.browser.conftest import watch_console
-from tests.browser.fake_stream import sse, start_event
+from tests.browser.fake_stream import answer_chat_with, start_event
 from tests.conftest import PASSWORD
 from todos.models import Task
 from todos.services import task_create
@@ -145,31 +145,25 @@ def test_a_failed_tool_with_a_long_error_wraps(make_page, live_server_url, user,
     conversation = Conversation.objects.create(owner=user, title="x")
     error = "Task titles can be up to 200 characters — " + "this one is far too long " * 12
     ui.sign_in(user.username)
-    ui.page.route(
-        "**/chat/stream",
-        lambda route: route.fulfill(
-            status=200,
-            content_type="text/event-stream",
-            body=sse(
-                start_event(conversation.id),
-                {
-                    "type": "tool_call",
-                    "seq": 1,
-                    "call_id": "c1",
-                    "name": "add_task",
-                    "arguments": {"title": "x" * 300},
-                },
-                {
-                    "type": "tool_result",
-                    "seq": 2,
-                    "call_id": "c1",
-                    "name": "add_task",
-                    "output": {"ok": False, "error": error},
-                },
-                {"type": "text", "seq": 3, "content": "That title is too long to save."},
-                {"type": "done", "seq": 4, "message_id": 5, "status": "complete"},
-            ),
-        ),
+    answer_chat_with(
+        ui.page,
+        start_event(conversation.id),
+        {
+            "type": "tool_call",
+            "seq": 1,
+            "call_id": "c1",
+            "name": "add_task",
+            "arguments": {"title": "x" * 300},
+        },
+        {
+            "type": "tool_result",
+            "seq": 2,
+            "call_id": "c1",
+            "name": "add_task",
+            "output": {"ok": False, "error": error},
+        },
+        {"type": "text", "seq": 3, "content": "That title is too long to save."},
+        {"type": "done", "seq": 4, "message_id": 5, "status": "complete"},
     )
     ui.send("add a very long task")
     chip = ui.replies.last.locator(".tool-chip.is-failed")
