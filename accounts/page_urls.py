@@ -1,14 +1,9 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.pages import SignOutView, signup
+from accounts.pages import SignInPage, SignOutView, signup
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", SignInPage.as_view(), name="login"),
     path("logout/", SignOutView.as_view(), name="logout"),
     path("signup/", signup, name="signup"),
 ]

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from config.openapi import ApiDocsView
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages naming no icon (admin, API docs): send them ours.
@@ -12,7 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/<int:user_id>/", include("chat.api_urls")),
     path("api/<int:user_id>/", include("chat.conversation_urls")),
     path("api/<int:user_id>/", include("todos.api_urls")),

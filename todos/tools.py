@@ -4,6 +4,8 @@ The user always comes from the run's server-side context (`TaskToolContext`), ne
 argument: no tool takes a user id, so whatever the model says it reaches only its user's tasks.
 Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": ...}` or
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
+A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
+shown to the model) and records the change under it for undo (todos.changes).
 """
 
 import inspect
@@ -13,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
+from agents.tool_context import ToolContext
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from config.db_threads import run_db
 from todos import selectors, services
-from todos.models import Task
+from todos.changes import recorded_change
+from todos.models import Task, TaskChange
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,11 @@ def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
 
 def _task_tool(func: Callable) -> FunctionTool:
     """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
+    records_changes = "call_id" in inspect.signature(func).parameters
 
-    async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+    async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        if records_changes:
+            kwargs["call_id"] = ctx.tool_call_id
         try:
             return await run_db(func, ctx.context.user, *args, **kwargs)
         except selectors.TaskNotFound as exc:
@@ -73,30 +80,34 @@ def _task_tool(func: Callable) -> FunctionTool:
     run.__name__ = func.__name__
     run.__doc__ = func.__doc__
     run.__signature__ = _tool_signature(func)  # type: ignore[attr-defined]
-    run.__annotations__ = {**func.__annotations__, "ctx": RunContextWrapper[TaskToolContext]}
+    run.__annotations__ = {**func.__annotations__, "ctx": ToolContext[TaskToolContext]}
     return function_tool(run, failure_error_function=tool_error)
 
 
 def _tool_signature(func: Callable) -> inspect.Signature:
-    """The model-facing signature: the context first, then the body's arguments without `user`."""
-    parameters = list(inspect.signature(func).parameters.values())[1:]
+    """The model-facing signature: the context first, then the body's arguments without `user`
+    and `call_id`."""
+    parameters = [
+        parameter
+        for parameter in list(inspect.signature(func).parameters.values())[1:]
+        if parameter.name != "call_id"
+    ]
     context = inspect.Parameter(
-        "ctx",
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        annotation=RunContextWrapper[TaskToolContext],
+        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext[TaskToolContext]
     )
     return inspect.Signature([context, *parameters], return_annotation=str)
 
 
-def add_task(user: AbstractBaseUser, title: str, description: str = "") -> str:
+def add_task(user: AbstractBaseUser, title: str, description: str = "", *, call_id: str) -> str:
     """Add a task to the user's todo list.
 
     Args:
         title: What needs doing, 1 to 200 characters.
         description: Optional details, up to 2000 characters.
     """
-    task = services.task_create(owner=user, title=title, description=description)
-    return _ok("added", task=task_payload(task))
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
+        change.task = services.task_create(owner=user, title=title, description=description)
+    return _ok("added", task=task_payload(change.task))
 
 
 def list_tasks(
@@ -111,17 +122,19 @@ def list_tasks(
     return _ok("listed", status=status, tasks=tasks)
 
 
-def complete_task(user: AbstractBaseUser, task_id: int) -> str:
+def complete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
     """Mark one of the user's tasks as done.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    task = services.task_complete(task=selectors.task_get(owner=user, task_id=task_id))
+    task = selectors.task_get(owner=user, task_id=task_id)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.COMPLETE, task=task):
+        services.task_complete(task=task)
     return _ok("completed", task=task_payload(task))
 
 
-def delete_task(user: AbstractBaseUser, task_id: int) -> str:
+def delete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
     """Delete one of the user's tasks for good.
 
     Args:
@@ -129,12 +142,18 @@ def delete_task(user: AbstractBaseUser, task_id: int) -> str:
     """
     task = selectors.task_get(owner=user, task_id=task_id)
     payload = task_payload(task)
-    services.task_delete(task=task)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.DELETE, task=task):
+        services.task_delete(task=task)
     return _ok("deleted", task=payload)
 
 
 def update_task(
-    user: AbstractBaseUser, task_id: int, title: str | None = None, description: str | None = None
+    user: AbstractBaseUser,
+    task_id: int,
+    title: str | None = None,
+    description: str | None = None,
+    *,
+    call_id: str,
 ) -> str:
     """Rename a task or change its description; leave a field null to keep it.
 
@@ -143,9 +162,9 @@ def update_task(
         title: The new title, or null to keep the current one.
         description: The new description, or null to keep the current one.
     """
-    task = services.task_update(
-        task=selectors.task_get(owner=user, task_id=task_id), title=title, description=description
-    )
+    task = selectors.task_get(owner=user, task_id=task_id)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.UPDATE, task=task):
+        services.task_update(task=task, title=title, description=description)
     return _ok("updated", task=task_payload(task))
 
 

@@ -9,6 +9,7 @@
 //   transcript.js    user messages, assistant replies (streaming or stored), tool chips
 //   conversations.js the sidebar list: open, rename, delete
 //   tasks.js         the task panel
+//   undo.js          the Undo control on the chips of task-changing tool calls
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
 import { Api, ApiError } from "./api.js";
@@ -19,6 +20,7 @@ import { TranscriptScroll } from "./scroll.js";
 import { TaskPanel } from "./tasks.js";
 import { AssistantMessage, userMessage } from "./transcript.js";
 import { SESSION_ENDED, announce, h, sessionEnded, signInUrl } from "./ui.js";
+import { ToolCallUndo } from "./undo.js";
 
 const root = document.getElementById("app");
 const config = {
@@ -116,6 +118,7 @@ class ChatPage {
         this.tasksCount.hidden = count === 0;
       },
     });
+    this.undo = new ToolCallUndo({ api: this.api, onUndone: () => this.tasks.scheduleRefresh() });
     this.bind();
   }
 
@@ -267,7 +270,9 @@ class ChatPage {
 
   storedMessage(message) {
     if (message.role === "user") return userMessage(message.content, message.created_at);
-    return AssistantMessage.fromStored(message).el;
+    const reply = AssistantMessage.fromStored(message);
+    for (const call of message.tool_calls || []) this.undo.attach(reply.chips.get(call.call_id), call);
+    return reply.el;
   }
 
   stop() {
@@ -359,6 +364,7 @@ class ChatPage {
         return false;
       case "tool_result":
         reply.toolResult(event);
+        this.undo.attach(reply.chips.get(event.call_id), event);
         if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.id ?? null);
         return false;
       case "done":
@@ -387,7 +393,8 @@ class ChatPage {
       return;
     }
     const message = error instanceof ApiError ? error.detail : "Something went wrong while reading the reply.";
-    reply.showError({ message, onRetry: turn.question ? () => this.retry(turn) : null });
+    const retryAfterS = error instanceof ApiError ? error.retryAfterS : 0;
+    reply.showError({ message, onRetry: turn.question ? () => this.retry(turn) : null, retryAfterS });
     announce(`The reply failed: ${message}`);
   }
 
