@@ -269,6 +269,8 @@ export class TaskPanel {
       Object.assign(task, await this.api.updateTask(task.id, { completed }));
       announce(completed ? `Completed “${task.title}”.` : `“${task.title}” is pending again.`);
       this.showError("");
+      // A refresh that started before the change may have put the old state back: reload.
+      this.scheduleRefresh();
     } catch (error) {
       move(before);
       this.showError(`Couldn't update “${task.title}”: ${error.message}`, error);
@@ -301,6 +303,7 @@ export class TaskPanel {
           Object.assign(task, await this.api.updateTask(task.id, { title }));
           announce(`Renamed to “${task.title}”.`);
           this.showError("");
+          this.scheduleRefresh();
         } catch (error) {
           this.showError(`Couldn't rename “${task.title}”: ${error.message}`, error);
         }
