@@ -51,8 +51,9 @@ class TaskSection {
     return this.tasks;
   }
 
+  /** By id: a refresh may have replaced the objects since `task` was shown. */
   remove(task) {
-    const index = this.tasks.indexOf(task);
+    const index = this.tasks.findIndex((shown) => shown.id === task.id);
     if (index === -1) return -1;
     this.tasks.splice(index, 1);
     this.count -= 1;
