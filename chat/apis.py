@@ -17,7 +17,6 @@ from accounts.permissions import IsPathUser
 from chat.conversations import (
     ConversationNotFound,
     ConversationRunActive,
-    conversation_active_run_id,
     conversation_delete,
     conversation_get,
     conversation_list,
@@ -25,6 +24,7 @@ from chat.conversations import (
     conversation_rename,
 )
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
+from chat.runs.execution import live_run
 from chat.undo import NothingToUndo, ToolCallNotFound, tool_call_changes, tool_call_undo
 from config.openapi import ErrorSerializer, error_responses
 from todos.apis import TaskOutputSerializer
@@ -149,8 +149,8 @@ class ConversationDetailApi(APIView):
 
         @extend_schema_field(serializers.UUIDField(allow_null=True))
         def get_active_run_id(self, conversation: Conversation) -> str | None:
-            run_id = conversation_active_run_id(conversation=conversation)
-            return None if run_id is None else str(run_id)
+            active = live_run(conversation=conversation)
+            return None if active is None else str(active.run_id)
 
         @extend_schema_field(MessageOutputSerializer(many=True))
         def get_messages(self, conversation: Conversation) -> list:

@@ -8,10 +8,11 @@ A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the c
 shown to the model) and records the change under it for undo (todos.changes).
 """
 
+import asyncio
 import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
@@ -30,6 +31,9 @@ class TaskToolContext:
     """What the server knows about a run; the model never sees or sets it."""
 
     user: AbstractBaseUser
+    # Calls whose run stopped while their database work was still going: call id → the
+    # work, whose result the transcript records once it is done (chat.runs.run).
+    unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -67,15 +71,24 @@ def _task_tool(func: Callable) -> FunctionTool:
     """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
     records_changes = "call_id" in inspect.signature(func).parameters
 
-    async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
-        if records_changes:
-            kwargs["call_id"] = ctx.tool_call_id
+    def body(user: AbstractBaseUser, *args: Any, **kwargs: Any) -> str:
         try:
-            return await run_db(func, ctx.context.user, *args, **kwargs)
+            return func(user, *args, **kwargs)
         except selectors.TaskNotFound as exc:
             return _failure(str(exc))
         except ValidationError as exc:
             return _failure(_validation_message(exc))
+
+    async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        if records_changes:
+            kwargs["call_id"] = ctx.tool_call_id
+        work = asyncio.ensure_future(run_db(body, ctx.context.user, *args, **kwargs))
+        try:
+            # The thread commits (or rolls back) its one transaction whatever happens here.
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            ctx.context.unfinished_calls[ctx.tool_call_id] = work
+            raise
 
     run.__name__ = func.__name__
     run.__doc__ = func.__doc__
