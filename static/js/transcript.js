@@ -49,7 +49,7 @@ export function toolAction(name, args = {}, output) {
 }
 
 /** The task a tool call is about, in a few words: its title, "task #3", or "3 pending". */
-export function toolSubject(name, args = {}, output = null) {
+export function toolSubject(args = {}, output = null) {
   if (output && output.ok === false) return output.error || "failed";
   if (output?.task?.title) return output.task.title;
   if (Array.isArray(output?.tasks)) {
@@ -100,7 +100,7 @@ export class ToolChip {
   setOutput(output) {
     this.output = output;
     this.action.textContent = toolAction(this.name, this.args, output);
-    this.subject.textContent = toolSubject(this.name, this.args, output || null);
+    this.subject.textContent = toolSubject(this.args, output || null);
     this.state.replaceChildren();
     this.el.classList.remove("is-running", "is-ok", "is-failed", "is-unknown");
     if (output === undefined) {
