@@ -25,6 +25,7 @@ from chat.conversations import (
 )
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
 from chat.runs.execution import live_run
+from chat.tool_calls import shown_tool_calls
 from chat.undo import NothingToUndo, ToolCallNotFound, tool_call_changes, tool_call_undo
 from config.openapi import ErrorSerializer, error_responses
 from todos.apis import TaskOutputSerializer
@@ -93,7 +94,7 @@ class MessageOutputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Message.Role.choices)
     content = serializers.CharField()
     status = serializers.ChoiceField(choices=Message.Status.choices)
-    tool_calls = ToolCallOutputSerializer(many=True)
+    tool_calls = serializers.SerializerMethodField()
     run_id = serializers.UUIDField(allow_null=True)
     model_name = serializers.CharField()
     input_tokens = serializers.IntegerField(allow_null=True)
@@ -102,6 +103,11 @@ class MessageOutputSerializer(serializers.Serializer):
     duration_ms = serializers.IntegerField(allow_null=True)
     error_code = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(ToolCallOutputSerializer(many=True))
+    def get_tool_calls(self, message: Message) -> list:
+        calls = shown_tool_calls(message.tool_calls)
+        return ToolCallOutputSerializer(calls, many=True, context=self.context).data
 
 
 class ConversationListApi(GenericAPIView):

@@ -6,6 +6,8 @@ are added by a postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views import View
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
@@ -27,8 +29,9 @@ ERROR_DESCRIPTIONS = {
     415: "The body is not `application/json`.",
     429: "Too many attempts (`rate_limited`); `Retry-After` says how many seconds to wait.",
     502: "The model failed; the body also has `conversation_id`, `message_id` and `run_id`.",
-    503: "The run was interrupted (its worker shut down or died); the body also has "
-    "`conversation_id`, `message_id` and `run_id`.",
+    503: "`shutting_down`: this worker is shutting down and stored nothing; try again (another "
+    "worker will answer). `interrupted` (the JSON endpoint): the run was interrupted (its "
+    "worker shut down or died); the body also has `conversation_id`, `message_id` and `run_id`.",
     504: "The model timed out; the body also has `conversation_id`, `message_id` and `run_id`.",
 }
 
@@ -279,7 +282,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
                 "text/event-stream": {"schema": {"type": "string"}, "example": _stream_example()}
             },
         },
-        error_codes=(400, 401, 403, 404, 409, 415, 429),
+        error_codes=(400, 401, 403, 404, 409, 415, 429, 503),
         security=security,
     )
     paths["/api/{user_id}/chat/stream-tools"] = _chat_operation(
@@ -288,7 +291,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
         description="Exactly `POST /api/{user_id}/chat/stream`, under the path the reference "
         "clients use.",
         ok=paths["/api/{user_id}/chat/stream"]["post"]["responses"]["200"],
-        error_codes=(400, 401, 403, 404, 409, 415, 429),
+        error_codes=(400, 401, 403, 404, 409, 415, 429, 503),
         security=security,
     )
     paths["/api/{user_id}/chat"] = _chat_operation(
@@ -354,10 +357,17 @@ def drop_slashless_aliases(endpoints: list[tuple]) -> list[tuple]:
 
 class ApiDocsView(SpectacularSwaggerSplitView):
     """Swagger UI with its start-up script served as a file (`?script`), so the page works
-    under a Content-Security-Policy without inline scripts."""
+    under a Content-Security-Policy without inline scripts.
+
+    OPTIONS is answered as Django's plain views do: DRF would render its metadata through the
+    page's HTML template renderer, which has no template for it (500 TemplateDoesNotExist).
+    """
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response[CSP_HEADER] = API_DOCS_CONTENT_SECURITY_POLICY
         return response
+
+    def options(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return View.options(self, request, *args, **kwargs)

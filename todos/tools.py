@@ -6,6 +6,7 @@ Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": 
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
 A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
 shown to the model) and records the change under it for undo (todos.changes).
+A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_TASKS_MAX tasks.
 """
 
 import asyncio
@@ -17,6 +18,7 @@ from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 from agents.tool_context import ToolContext
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
@@ -25,15 +27,26 @@ from todos import selectors, services
 from todos.changes import recorded_change
 from todos.models import Task, TaskChange
 
+LIST_TASKS_MAX = 50
 
-@dataclass(frozen=True)
+
+@dataclass
 class TaskToolContext:
-    """What the server knows about a run; the model never sees or sets it."""
+    """What the server knows about a run (one per run); the model never sees or sets it."""
 
     user: AbstractBaseUser
     # Calls whose run stopped while their database work was still going: call id → the
     # work, whose result the transcript records once it is done (chat.runs.run).
     unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    max_tool_calls: int = field(default_factory=lambda: settings.AGENT_MAX_TOOL_CALLS)
+    tool_calls_made: int = 0
+
+    def allow_tool_call(self) -> bool:
+        """Count one more call of this run; False once the run has made `max_tool_calls`."""
+        if self.tool_calls_made >= self.max_tool_calls:
+            return False
+        self.tool_calls_made += 1
+        return True
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -80,6 +93,11 @@ def _task_tool(func: Callable) -> FunctionTool:
             return _failure(_validation_message(exc))
 
     async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        if not ctx.context.allow_tool_call():  # counted before any await: calls run concurrently
+            return _failure(
+                f"At most {ctx.context.max_tool_calls} tool calls per message; "
+                "send the rest in another message."
+            )
         if records_changes:
             kwargs["call_id"] = ctx.tool_call_id
         work = asyncio.ensure_future(run_db(body, ctx.context.user, *args, **kwargs))
@@ -126,13 +144,16 @@ def add_task(user: AbstractBaseUser, title: str, description: str = "", *, call_
 def list_tasks(
     user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all"
 ) -> str:
-    """List the user's tasks with their ids. Use it before guessing a task id.
+    """List the user's tasks with their ids (at most 50; "more" says how many are not shown).
+    Use it before guessing a task id.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
     """
-    tasks = [task_payload(task) for task in selectors.task_list(owner=user, status=status)]
-    return _ok("listed", status=status, tasks=tasks)
+    found = selectors.task_list(owner=user, status=status)
+    tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
+    more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
+    return _ok("listed", status=status, tasks=tasks, more=more)
 
 
 def complete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
