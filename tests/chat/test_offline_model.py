@@ -5,6 +5,7 @@ Run without Django: `pytest tests/test_offline_model.py -p no:django`.
 
 import asyncio
 import json
+import re
 from typing import Any, Literal
 
 import agents
@@ -123,6 +124,8 @@ FIRST_STEP_CASES = [
     ("show me all my tasks", [("list_tasks", {"status": "all"})]),
     # complete, by id or by title (title -> list first)
     ("complete task 3", [("complete_task", {"task_id": 3})]),
+    ("complete task number 3", [("complete_task", {"task_id": 3})]),
+    ("delete task number 2", [("delete_task", {"task_id": 2})]),
     ("mark 3 as done", [("complete_task", {"task_id": 3})]),
     ("Please mark #12 as completed.", [("complete_task", {"task_id": 12})]),
     ("I finished buy milk", LIST_ALL),
@@ -178,6 +181,13 @@ def test_replies_without_tool_calls(message, expected):
     step = plan([user(message)])
     assert step.calls == ()
     assert expected in step.text
+
+
+def test_help_suggests_titles_not_task_numbers():
+    """Ids are global (a new user's first task may be #11): examples name tasks by title."""
+    text = plan([user("help")]).text
+    assert '"complete buy milk"' in text
+    assert not re.search(r"task \d", text)
 
 
 # --- Final replies after the tools returned -------------------------------------------------
@@ -256,6 +266,22 @@ AFTER_TOOLS_CASES = [
         ],
         "Sorry, that didn't work: Ensure this value has at most 200 characters.",
         id="validation-error",
+    ),
+    pytest.param(
+        [
+            user("add " + "x" * 300),
+            *tool_round(
+                "add_task",
+                {"title": "x" * 300},
+                {
+                    "ok": False,
+                    "error": "title: Task titles can be up to 200 characters — this one has 300.",
+                },
+                "c1",
+            ),
+        ],
+        "Sorry, that didn't work: Task titles can be up to 200 characters — this one has 300.",
+        id="title-too-long-in-words",
     ),
     pytest.param(
         [
