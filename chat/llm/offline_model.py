@@ -59,6 +59,7 @@ from openai.types.responses.response_usage import (
     OutputTokensDetails,
 )
 
+from chat.llm.offline_benchmark import benchmark_step
 from chat.llm.offline_intents import NextStep, as_dict, plan_next_step
 
 OFFLINE_MODEL_NAME = "taskstream-offline"
@@ -274,8 +275,9 @@ def _tool_names(tools: Sequence[Tool]) -> list[str]:
 class OfflineModel(Model):
     """A rule-based task assistant implementing the `agents` Model interface offline.
 
-    `first_token_ms` is waited before the first text delta and `token_ms` between text
-    deltas when streaming; `get_response` never waits.
+    When streaming, text delta k (0, 1, 2, …) is due `first_token_ms + k * token_ms` after the
+    call started, and the model sleeps until that deadline: fixed deadlines, so a busy event
+    loop delays a token without delaying every later one. `get_response` never waits.
     """
 
     def __init__(self, *, first_token_ms: float = 0, token_ms: float = 0) -> None:
@@ -285,7 +287,7 @@ class OfflineModel(Model):
     def _respond(
         self, input: str | list[TResponseInputItem], tools: list[Tool]
     ) -> tuple[list[TResponseOutputItem], Usage]:
-        step = plan_next_step(input, _tool_names(tools))
+        step = benchmark_step(input) or plan_next_step(input, _tool_names(tools))
         output = output_items(step)
         return output, estimate_usage(input, output)
 
@@ -320,17 +322,16 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         output, usage = self._respond(input, tools)
         response = _response(output, _response_usage(usage))
-        first_delta = True
+        deltas = 0
         for event in stream_events(response):
             if event is not None:
                 yield event
                 continue
-            await self._pause(self.first_token_ms if first_delta else self.token_ms)
-            first_delta = False
-
-    @staticmethod
-    async def _pause(milliseconds: float) -> None:
-        if milliseconds > 0:
-            await asyncio.sleep(milliseconds / 1000)
+            due = started + (self.first_token_ms + deltas * self.token_ms) / 1000
+            deltas += 1
+            if (wait := due - loop.time()) > 0:
+                await asyncio.sleep(wait)
