@@ -3,11 +3,11 @@
 With `benchmark <N>` at first F ms and T ms a token, text k is due F + k·T after the model call
 starts, and the model's own time is F + (N - 1)·T. The client cannot see the model call start,
 so:
-- first-text overhead = arrival of the first `text` − the request's send time − F;
-- per-event overhead of text k = its arrival − (arrival of `thinking` + F + k·T): `thinking`
+- first-text overhead = arrival of the first `text` - the request's send time - F;
+- per-event overhead of text k = its arrival - (arrival of `thinking` + F + k·T): `thinking`
   is emitted as the model call starts, so this is how much later than its due time text k
   arrived, beyond the delay `thinking` itself had;
-- total overhead = arrival of the terminal event − send time − the model's own time.
+- total overhead = arrival of the terminal event - send time - the model's own time.
 """
 
 import statistics
@@ -91,7 +91,7 @@ def single_stream_figures(streams: list[StreamTimes], schedule: Schedule) -> dic
 
 
 def cost_split(cpu_small: float, cpu_large: float, runs: int, small: int, large: int) -> dict:
-    """Server CPU per run = fixed + tokens × marginal, fit through two bursts of `runs` runs
+    """Server CPU per run = fixed + tokens * marginal, fit through two bursts of `runs` runs
     with `small` and `large` text tokens each."""
     per_run_small, per_run_large = cpu_small / runs, cpu_large / runs
     marginal = (per_run_large - per_run_small) / (large - small)

@@ -140,7 +140,7 @@ class BenchServer:
         """The processes serving requests: uvicorn itself, or its worker children."""
         if self.workers == 1:
             return [self.process.pid]
-        return _children(self.process.pid)
+        return [pid for pid in _children(self.process.pid) if _is_worker(pid)]
 
     def all_pids(self) -> list[int]:
         return [self.process.pid, *_children(self.process.pid)]
@@ -186,6 +186,14 @@ def _children(pid: int) -> list[int]:
         except FileNotFoundError:
             continue
     return found
+
+
+def _is_worker(pid: int) -> bool:
+    """uvicorn's worker processes, not multiprocessing's resource tracker beside them."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
 
 
 def _status_kb(pid: int, key: str) -> int:

@@ -13,3 +13,13 @@ class MiddlewareFreeASGIHandler(ASGIHandler):
         self._template_response_middleware = []
         self._exception_middleware = []
         self._middleware_chain = convert_exception_to_response(self._get_response_async)
+
+    async def __call__(self, scope, receive, send) -> None:
+        # Django wraps each request in a ThreadSensitiveContext: a new thread per request for
+        # its sync work. Here that work is only the request_started/request_finished receivers
+        # (the views do their database work on config/db_threads.py, so the receivers find no
+        # connection to close), and it runs on asgiref's one shared thread instead: no thread
+        # start and join per stream.
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)

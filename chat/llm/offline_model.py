@@ -181,7 +181,8 @@ def _message_events(
     )
     for token in tokenize(part.text):
         yield None
-        yield ResponseTextDeltaEvent(
+        # Built without validation (every field is ours and valid): it is the per-token path.
+        yield ResponseTextDeltaEvent.model_construct(
             type="response.output_text.delta",
             delta=token,
             logprobs=[],
