@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 TEXT_PREFIX = b'data: {"type":"text"'
 THINKING_PREFIX = b'data: {"type":"thinking"'
+START_PREFIX = b'data: {"type":"start"'
 TERMINAL_PREFIXES = (b'data: {"type":"done"', b'data: {"type":"error"')
 
 
@@ -27,6 +28,7 @@ class StreamTimes:
     texts: list[float] = field(default_factory=list)
     ended: float | None = None
     terminal: str = ""  # "done", "error", or "" when the stream broke off
+    start: dict = field(default_factory=dict)  # the `start` event (ids of the turn)
     error: str = ""
 
     @property
@@ -60,6 +62,8 @@ def _classify(frame: bytes, now: float, times: StreamTimes) -> None:
     elif frame.startswith(THINKING_PREFIX):
         if times.thinking is None:
             times.thinking = now
+    elif frame.startswith(START_PREFIX):
+        times.start = json.loads(frame[6:])
     elif frame.startswith(TERMINAL_PREFIXES):
         times.ended = now
         times.terminal = json.loads(frame[6:])["type"]
@@ -84,9 +88,12 @@ async def _read_chunks(reader: asyncio.StreamReader, times: StreamTimes, leave_a
             _classify(frame, now, times)
 
 
-async def stream(target: Target, message: str, *, leave_after_texts: int = 0) -> StreamTimes:
-    """One `POST …/chat/stream`; with `leave_after_texts`, hang up after that many texts."""
-    times = StreamTimes(sent=time.perf_counter())
+async def stream(
+    target: Target, message: str, *, leave_after_texts: int = 0, times: StreamTimes | None = None
+) -> StreamTimes:
+    """One `POST …/chat/stream`; with `leave_after_texts`, hang up after that many texts.
+    Pass `times` to watch the stream while it runs."""
+    times = times or StreamTimes(sent=time.perf_counter())
     writer = None
     try:
         reader, writer = await asyncio.open_connection(target.host, target.port)

@@ -55,6 +55,8 @@ class Plan:
 PLANS = {
     "full": Plan(SCHEDULE, 5, (1, 50, 200), (500,), 100, (10, 100), 10, 100, 200),
     "quick": Plan(SCHEDULE, 3, (1, 50, 200), (500,), 50, (10, 100), 3, 100, 200),
+    # Only what compares two versions of the code: one stream, a burst of 200, the cost fit.
+    "cpu": Plan(SCHEDULE, 3, (200,), (), 50, (10, 100), 0, 0, 0),
     # The test suite's run: every figure present, a few streams, unpaced but short.
     "smoke": Plan(Schedule(10, 5, 2), 2, (1, 3), (4,), 3, (2, 10), 1, 5, 5),
 }
@@ -272,6 +274,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_const", const="quick", dest="plan", default="full")
     parser.add_argument("--smoke", action="store_const", const="smoke", dest="plan")
+    parser.add_argument("--plan", choices=sorted(PLANS), dest="plan", help="or pick a plan")
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both")
     parser.add_argument(
         "--postgres-url",
