@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.permissions import is_path_user
+from accounts.token_users import CheapUserJWTAuthentication
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def authenticate_for_user(request: HttpRequest, user_id: int) -> AbstractBaseUse
 
     Synchronous: it may read the user row, so call it from a thread under ASGI.
     """
-    jwt = JWTAuthentication()
+    jwt = CheapUserJWTAuthentication()
     try:
         result = jwt.authenticate(request)
     except exceptions.AuthenticationFailed:

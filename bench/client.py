@@ -57,6 +57,8 @@ class Target:
 
 
 def _classify(frame: bytes, now: float, times: StreamTimes) -> None:
+    if frame.startswith(b"id:"):  # `id: <seq>` comes first (for Last-Event-ID)
+        frame = frame[frame.find(b"\n") + 1 :]
     if frame.startswith(TEXT_PREFIX):
         times.texts.append(now)
     elif frame.startswith(THINKING_PREFIX):

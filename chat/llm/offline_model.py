@@ -181,8 +181,7 @@ def _message_events(
     )
     for token in tokenize(part.text):
         yield None
-        # Built without validation (every field is ours and valid): it is the per-token path.
-        yield ResponseTextDeltaEvent.model_construct(
+        yield ResponseTextDeltaEvent(
             type="response.output_text.delta",
             delta=token,
             logprobs=[],
