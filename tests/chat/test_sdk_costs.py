@@ -35,9 +35,7 @@ def test_each_run_gets_its_own_agent_with_the_same_configuration(db):
 
 def test_concurrent_runs_of_copies_all_finish(db):
     async def one_run() -> str:
-        result = Runner.run_streamed(
-            agent_for_run(), input="benchmark 3", run_config=run_config()
-        )
+        result = Runner.run_streamed(agent_for_run(), input="benchmark 3", run_config=run_config())
         async for _ in result.stream_events():
             pass
         return result.final_output
