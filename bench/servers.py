@@ -112,7 +112,7 @@ class BenchServer:
         self._wait_until_serving()
         return self
 
-    def _wait_until_serving(self, timeout_s: float = 60) -> None:
+    def _wait_until_serving(self, timeout_s: float = 180) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
