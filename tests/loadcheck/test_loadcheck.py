@@ -22,8 +22,9 @@ def test_short_load_run_loses_nothing(redis_url):
     setup, server_args = _setup_and_server()
     command = [sys.executable, "scripts/loadcheck.py", "--setups", setup, "--seconds", "4"]
     command += ["--visitors", "20", "--redis-url", redis_url, *server_args]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
+    assert done.stdout, done.stderr[-3000:]
     (report,) = json.loads(done.stdout)
     assert done.returncode == 0, report["examples"] or done.stderr[-2000:]
     assert report["5xx"] == report["lost"] == report["stuck"] == 0
