@@ -41,6 +41,10 @@ from chat.moderation import (
     conversation_flag,
     conversation_unflag,
 )
+from chat.tool_calls import tool_call_entries, tool_calls_problem
+from chat.undo import tool_call_changes
+from config.admin_search import BoundedSearchMixin
+from todos.models import TaskChange
 
 # How many selected conversations the flag page names before "and N more".
 FLAG_PREVIEW_LIMIT = 20
@@ -128,6 +132,7 @@ class TranscriptToolCall:
     call_id: str
     arguments: str
     output: str | None  # None: the run stopped before the tool returned
+    undo: TaskChange | None = None  # its recorded task change, when undone
 
 
 @dataclass(frozen=True)
@@ -136,16 +141,22 @@ class TranscriptEntry:
     tool_calls: list[TranscriptToolCall]
 
 
-def transcript_entry(message: Message) -> TranscriptEntry:
+def transcript_entry(
+    message: Message, changes: dict[str, TaskChange] | None = None
+) -> TranscriptEntry:
+    """`changes`: the recorded task changes by call id (chat.undo.tool_call_changes)."""
+    changes = changes or {}
     calls = []
-    for call in message.tool_calls or []:
+    for call in tool_call_entries(message.tool_calls):
         if isinstance(call, dict):
+            change = changes.get(call.get("call_id"))
             calls.append(
                 TranscriptToolCall(
                     name=str(call.get("name", "")),
                     call_id=str(call.get("call_id", "")),
                     arguments=export.pretty_json(call.get("arguments")),
                     output=export.pretty_json(call["output"]) if "output" in call else None,
+                    undo=change if change is not None and change.undone_at else None,
                 )
             )
         else:  # Not the stored shape: show it whole rather than hide it.
@@ -180,7 +191,7 @@ async def _pulled_in_thread(chunks):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = [
         "title_or_number",
         "owner",
@@ -271,8 +282,10 @@ class ConversationAdmin(admin.ModelAdmin):
     def transcript_context(self, request, conversation: Conversation) -> dict[str, Any]:
         info = self.opts.app_label, self.opts.model_name
         object_id = quote(conversation.pk)
+        messages = list(conversation.messages.all())
+        changes = tool_call_changes(conversation_id=conversation.pk, messages=messages)
         context: dict[str, Any] = {
-            "transcript": [transcript_entry(m) for m in conversation.messages.all()],
+            "transcript": [transcript_entry(m, changes) for m in messages],
             "can_flag": self.has_flag_permission(request),
             "flag_url": reverse("admin:{}_{}_flag".format(*info), args=[object_id]),
             "unflag_url": reverse("admin:{}_{}_unflag".format(*info), args=[object_id]),
@@ -437,8 +450,38 @@ def _export_filename(extension: str) -> str:
     return f"conversations-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
 
 
+class MessageAdminForm(forms.ModelForm):
+    """Refuses tool calls the API, the model's history and the transcript could not show."""
+
+    class Meta:
+        model = Message
+        fields = [
+            "conversation",
+            "role",
+            "content",
+            "status",
+            "tool_calls",
+            "run_id",
+            "model_name",
+            "input_tokens",
+            "output_tokens",
+            "time_to_first_token_ms",
+            "duration_ms",
+            "error_code",
+        ]
+
+    def clean_tool_calls(self) -> list:
+        value = self.cleaned_data.get("tool_calls")
+        if value is None:  # an emptied field
+            return []
+        if problem := tool_calls_problem(value):
+            raise ValidationError(problem)
+        return value
+
+
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    form = MessageAdminForm
     list_display = ["conversation", "role", "status", "model_name", "error_code", "created_at"]
     list_filter = ["role", "status", "created_at"]
     search_fields = ["content"]

@@ -4,28 +4,49 @@ The user always comes from the run's server-side context (`TaskToolContext`), ne
 argument: no tool takes a user id, so whatever the model says it reaches only its user's tasks.
 Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": ...}` or
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
+A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
+shown to the model) and records the change under it for undo (todos.changes).
+A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_TASKS_MAX tasks.
 """
 
+import asyncio
 import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
+from agents.tool_context import ToolContext
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from config.db_threads import run_db
 from todos import selectors, services
-from todos.models import Task
+from todos.changes import recorded_change
+from todos.models import Task, TaskChange
+
+LIST_TASKS_MAX = 50
 
 
-@dataclass(frozen=True)
+@dataclass
 class TaskToolContext:
-    """What the server knows about a run; the model never sees or sets it."""
+    """What the server knows about a run (one per run); the model never sees or sets it."""
 
     user: AbstractBaseUser
+    # Calls whose run stopped while their database work was still going: call id → the
+    # work, whose result the transcript records once it is done (chat.runs.run).
+    unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    max_tool_calls: int = field(default_factory=lambda: settings.AGENT_MAX_TOOL_CALLS)
+    tool_calls_made: int = 0
+
+    def allow_tool_call(self) -> bool:
+        """Count one more call of this run; False once the run has made `max_tool_calls`."""
+        if self.tool_calls_made >= self.max_tool_calls:
+            return False
+        self.tool_calls_made += 1
+        return True
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -61,67 +82,93 @@ def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
 
 def _task_tool(func: Callable) -> FunctionTool:
     """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
+    records_changes = "call_id" in inspect.signature(func).parameters
 
-    async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+    def body(user: AbstractBaseUser, *args: Any, **kwargs: Any) -> str:
         try:
-            return await run_db(func, ctx.context.user, *args, **kwargs)
+            return func(user, *args, **kwargs)
         except selectors.TaskNotFound as exc:
             return _failure(str(exc))
         except ValidationError as exc:
             return _failure(_validation_message(exc))
 
+    async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        if not ctx.context.allow_tool_call():  # counted before any await: calls run concurrently
+            return _failure(
+                f"At most {ctx.context.max_tool_calls} tool calls per message; "
+                "send the rest in another message."
+            )
+        if records_changes:
+            kwargs["call_id"] = ctx.tool_call_id
+        work = asyncio.ensure_future(run_db(body, ctx.context.user, *args, **kwargs))
+        try:
+            # The thread commits (or rolls back) its one transaction whatever happens here.
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            ctx.context.unfinished_calls[ctx.tool_call_id] = work
+            raise
+
     run.__name__ = func.__name__
     run.__doc__ = func.__doc__
     run.__signature__ = _tool_signature(func)  # type: ignore[attr-defined]
-    run.__annotations__ = {**func.__annotations__, "ctx": RunContextWrapper[TaskToolContext]}
+    run.__annotations__ = {**func.__annotations__, "ctx": ToolContext[TaskToolContext]}
     return function_tool(run, failure_error_function=tool_error)
 
 
 def _tool_signature(func: Callable) -> inspect.Signature:
-    """The model-facing signature: the context first, then the body's arguments without `user`."""
-    parameters = list(inspect.signature(func).parameters.values())[1:]
+    """The model-facing signature: the context first, then the body's arguments without `user`
+    and `call_id`."""
+    parameters = [
+        parameter
+        for parameter in list(inspect.signature(func).parameters.values())[1:]
+        if parameter.name != "call_id"
+    ]
     context = inspect.Parameter(
-        "ctx",
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        annotation=RunContextWrapper[TaskToolContext],
+        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext[TaskToolContext]
     )
     return inspect.Signature([context, *parameters], return_annotation=str)
 
 
-def add_task(user: AbstractBaseUser, title: str, description: str = "") -> str:
+def add_task(user: AbstractBaseUser, title: str, description: str = "", *, call_id: str) -> str:
     """Add a task to the user's todo list.
 
     Args:
         title: What needs doing, 1 to 200 characters.
         description: Optional details, up to 2000 characters.
     """
-    task = services.task_create(owner=user, title=title, description=description)
-    return _ok("added", task=task_payload(task))
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
+        change.task = services.task_create(owner=user, title=title, description=description)
+    return _ok("added", task=task_payload(change.task))
 
 
 def list_tasks(
     user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all"
 ) -> str:
-    """List the user's tasks with their ids. Use it before guessing a task id.
+    """List the user's tasks with their ids (at most 50; "more" says how many are not shown).
+    Use it before guessing a task id.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
     """
-    tasks = [task_payload(task) for task in selectors.task_list(owner=user, status=status)]
-    return _ok("listed", status=status, tasks=tasks)
+    found = selectors.task_list(owner=user, status=status)
+    tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
+    more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
+    return _ok("listed", status=status, tasks=tasks, more=more)
 
 
-def complete_task(user: AbstractBaseUser, task_id: int) -> str:
+def complete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
     """Mark one of the user's tasks as done.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    task = services.task_complete(task=selectors.task_get(owner=user, task_id=task_id))
+    task = selectors.task_get(owner=user, task_id=task_id)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.COMPLETE, task=task):
+        services.task_complete(task=task)
     return _ok("completed", task=task_payload(task))
 
 
-def delete_task(user: AbstractBaseUser, task_id: int) -> str:
+def delete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
     """Delete one of the user's tasks for good.
 
     Args:
@@ -129,12 +176,18 @@ def delete_task(user: AbstractBaseUser, task_id: int) -> str:
     """
     task = selectors.task_get(owner=user, task_id=task_id)
     payload = task_payload(task)
-    services.task_delete(task=task)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.DELETE, task=task):
+        services.task_delete(task=task)
     return _ok("deleted", task=payload)
 
 
 def update_task(
-    user: AbstractBaseUser, task_id: int, title: str | None = None, description: str | None = None
+    user: AbstractBaseUser,
+    task_id: int,
+    title: str | None = None,
+    description: str | None = None,
+    *,
+    call_id: str,
 ) -> str:
     """Rename a task or change its description; leave a field null to keep it.
 
@@ -143,9 +196,9 @@ def update_task(
         title: The new title, or null to keep the current one.
         description: The new description, or null to keep the current one.
     """
-    task = services.task_update(
-        task=selectors.task_get(owner=user, task_id=task_id), title=title, description=description
-    )
+    task = selectors.task_get(owner=user, task_id=task_id)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.UPDATE, task=task):
+        services.task_update(task=task, title=title, description=description)
     return _ok("updated", task=task_payload(task))
 
 

@@ -272,6 +272,13 @@ def _tool_names(tools: Sequence[Tool]) -> list[str]:
     return [name for tool in tools if isinstance(name := getattr(tool, "name", None), str)]
 
 
+def _answer(
+    step: NextStep, input: str | list[TResponseInputItem]
+) -> tuple[list[TResponseOutputItem], Usage]:
+    output = output_items(step)
+    return output, estimate_usage(input, output)
+
+
 class OfflineModel(Model):
     """A rule-based task assistant implementing the `agents` Model interface offline.
 
@@ -287,9 +294,25 @@ class OfflineModel(Model):
     def _respond(
         self, input: str | list[TResponseInputItem], tools: list[Tool]
     ) -> tuple[list[TResponseOutputItem], Usage]:
-        step = benchmark_step(input) or plan_next_step(input, _tool_names(tools))
-        output = output_items(step)
-        return output, estimate_usage(input, output)
+        return _answer(plan_next_step(input, _tool_names(tools)), input)
+
+    async def _plan(
+        self, input: str | list[TResponseInputItem], tools: list[Tool]
+    ) -> tuple[list[TResponseOutputItem], Usage]:
+        """The benchmarking reply is recognized on the event loop (it reads at most a short
+        last message, and a benchmark measures the relay, not a thread hop); every other
+        message is planned off it."""
+        step = benchmark_step(input)
+        if step is not None:
+            return _answer(step, input)
+        return await self._respond_off_loop(input, tools)
+
+    async def _respond_off_loop(
+        self, input: str | list[TResponseInputItem], tools: list[Tool]
+    ) -> tuple[list[TResponseOutputItem], Usage]:
+        """Plan in a worker thread: parsing is linear, yet a 4000-character message with a long
+        history still costs milliseconds that every other stream would wait for."""
+        return await asyncio.to_thread(self._respond, input, tools)
 
     async def get_response(
         self,
@@ -305,7 +328,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        output, usage = self._respond(input, tools)
+        output, usage = await self._plan(input, tools)
         return ModelResponse(output=output, usage=usage, response_id=_new_id("resp"))
 
     async def stream_response(
@@ -324,7 +347,7 @@ class OfflineModel(Model):
     ) -> AsyncIterator[TResponseStreamEvent]:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        output, usage = self._respond(input, tools)
+        output, usage = await self._plan(input, tools)
         response = _response(output, _response_usage(usage))
         deltas = 0
         for event in stream_events(response):
