@@ -195,53 +195,28 @@ class Visitor:
     async def bad_request(self) -> None:
         """Requests that must be refused with 4xx and store nothing."""
         me, other = self.account, self.rng.choice(self.others)
-        chat = f"/api/{me.user_id}/chat/stream"
-        kind, request = self.rng.choice(
-            [
-                (
-                    "bad_json",
-                    dict(
-                        method="POST",
-                        url=chat,
-                        content=b"{not json",
-                        headers={**me.headers, "Content-Type": "application/json"},
-                    ),
-                ),
-                (
-                    "empty_message",
-                    dict(method="POST", url=chat, json={"message": "  "}, headers=me.headers),
-                ),
+        chat, auth = f"/api/{me.user_id}/chat/stream", me.headers
+        json_type, hi = {**auth, "Content-Type": "application/json"}, {"message": "hi"}
+        elsewhere = {"message": "hi", "conversation_id": 10**12}
+        kind, url, request = self.rng.choice(
+            [  # (what is wrong, path, the request's body and headers)
+                ("bad_json", chat, {"content": b"{not json", "headers": json_type}),
+                ("empty_message", chat, {"json": {"message": "  "}, "headers": auth}),
                 (
                     "other_users_path",
-                    dict(
-                        method="POST",
-                        url=f"/api/{other.user_id}/chat/stream",
-                        json={"message": "benchmark 3"},
-                        headers=me.headers,
-                    ),
+                    f"/api/{other.user_id}/chat/stream",
+                    {"json": hi, "headers": auth},
                 ),
-                (
-                    "no_such_conversation",
-                    dict(
-                        method="POST",
-                        url=chat,
-                        headers=me.headers,
-                        json={"message": "hi", "conversation_id": 10**12},
-                    ),
-                ),
-                ("no_token", dict(method="POST", url=chat, json={"message": "hi"})),
+                ("no_such_conversation", chat, {"json": elsewhere, "headers": auth}),
+                ("no_token", chat, {"json": hi}),
                 (
                     "empty_title",
-                    dict(
-                        method="POST",
-                        url=f"/api/{me.user_id}/tasks/",
-                        json={"title": ""},
-                        headers=me.headers,
-                    ),
+                    f"/api/{me.user_id}/tasks/",
+                    {"json": {"title": ""}, "headers": auth},
                 ),
             ]
         )
-        response = await self.http.request(**request)
+        response = await self.http.post(url, **request)
         self.ledger.saw(f"bad:{kind}", response.status_code, response.text)
         if not 400 <= response.status_code < 500:
             self.ledger.server_errors.append(f"bad:{kind} answered {response.status_code}")
