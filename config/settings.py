@@ -233,6 +233,14 @@ CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
 # Chat turns per user, on both chat endpoints (config/ratelimit.py).
 CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
 
+# --- Operations (ops/): metrics, graceful shutdown ---------------------------------------------
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Addresses or networks (10.0.0.0/8) that may scrape /metrics, matched against the peer address.
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
+# On SIGTERM, how long runs in flight may go on before they are ended as `interrupted`.
+SHUTDOWN_GRACE_S = env_float("SHUTDOWN_GRACE_S", 25.0)
+
 # --- Internationalization, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -248,6 +256,7 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 )
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Off for local use; README's production environment turns them on (check --deploy is clean).
