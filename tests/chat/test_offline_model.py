@@ -15,7 +15,6 @@ from agents.model_settings import ModelSettings
 from agents.models.interface import ModelTracing
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
-from chat.llm import offline_model
 from chat.llm.offline_intents import NextStep, parse_intent, plan_next_step
 from chat.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel, tokenize
 
@@ -573,21 +572,6 @@ def test_get_response_matches_the_stream():
     assert item.call_id.startswith("call_")
     assert response.response_id and response.usage.requests == 1
     assert response.usage.output_tokens > 0
-
-
-def test_pacing_sleeps_before_first_and_between_deltas(monkeypatch):
-    sleeps: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    monkeypatch.setattr(offline_model.asyncio, "sleep", fake_sleep)
-    events = collect(OfflineModel(first_token_ms=200, token_ms=20), [user("hi")])
-    deltas = [event for event in events if event.type == "response.output_text.delta"]
-    assert sleeps == [0.2] + [0.02] * (len(deltas) - 1)
-    sleeps.clear()
-    collect(OfflineModel(), [user("hi")])
-    assert sleeps == []
 
 
 # --- The real SDK drives the model ----------------------------------------------------------
