@@ -10,6 +10,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
@@ -17,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from config.db_threads import run_db
+from config.timezones import local_today
 from todos import selectors, services
 from todos.models import Task
 
@@ -26,6 +28,11 @@ class TaskToolContext:
     """What the server knows about a run; the model never sees or sets it."""
 
     user: AbstractBaseUser
+    time_zone: str = ""  # the user's IANA zone; "" means the TIME_ZONE setting
+
+    def today(self) -> date:
+        """The user's local date."""
+        return local_today(self.time_zone)
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -34,6 +41,7 @@ def task_payload(task: Task) -> dict[str, Any]:
         "title": task.title,
         "description": task.description,
         "completed": task.completed,
+        "due_date": task.due_date.isoformat() if task.due_date else None,
     }
 
 
@@ -60,11 +68,13 @@ def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
 
 
 def _task_tool(func: Callable) -> FunctionTool:
-    """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
+    """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors.
+
+    The body's first argument is the run's TaskToolContext, which the model never sees."""
 
     async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
         try:
-            return await run_db(func, ctx.context.user, *args, **kwargs)
+            return await run_db(func, ctx.context, *args, **kwargs)
         except selectors.TaskNotFound as exc:
             return _failure(str(exc))
         except ValidationError as exc:
@@ -78,7 +88,7 @@ def _task_tool(func: Callable) -> FunctionTool:
 
 
 def _tool_signature(func: Callable) -> inspect.Signature:
-    """The model-facing signature: the context first, then the body's arguments without `user`."""
+    """The model-facing signature: the SDK's context wrapper, then the body's other arguments."""
     parameters = list(inspect.signature(func).parameters.values())[1:]
     context = inspect.Parameter(
         "ctx",
@@ -88,63 +98,86 @@ def _tool_signature(func: Callable) -> inspect.Signature:
     return inspect.Signature([context, *parameters], return_annotation=str)
 
 
-def add_task(user: AbstractBaseUser, title: str, description: str = "") -> str:
+def add_task(
+    context: TaskToolContext, title: str, description: str = "", due_date: str | None = None
+) -> str:
     """Add a task to the user's todo list.
 
     Args:
         title: What needs doing, 1 to 200 characters.
         description: Optional details, up to 2000 characters.
+        due_date: Optional day it is due, as YYYY-MM-DD (work it out from today's date in
+            your instructions), or null for no date.
     """
-    task = services.task_create(owner=user, title=title, description=description)
+    task = services.task_create(
+        owner=context.user, title=title, description=description, due_date=due_date
+    )
     return _ok("added", task=task_payload(task))
 
 
 def list_tasks(
-    user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all"
+    context: TaskToolContext,
+    status: Literal["all", "pending", "completed"] = "all",
+    due: Literal["today", "overdue", "week", "none"] | None = None,
 ) -> str:
-    """List the user's tasks with their ids. Use it before guessing a task id.
+    """List the user's tasks with their ids and due dates. Use it before guessing a task id.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
+        due: Optionally only tasks due "today", "overdue" (before today, not done), this
+            "week" (today and the 6 days after) or with "none" (no due date).
     """
-    tasks = [task_payload(task) for task in selectors.task_list(owner=user, status=status)]
-    return _ok("listed", status=status, tasks=tasks)
+    tasks = selectors.task_list(
+        owner=context.user, status=status, due=due, today=context.today() if due else None
+    )
+    return _ok("listed", status=status, due=due, tasks=[task_payload(task) for task in tasks])
 
 
-def complete_task(user: AbstractBaseUser, task_id: int) -> str:
+def complete_task(context: TaskToolContext, task_id: int) -> str:
     """Mark one of the user's tasks as done.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    task = services.task_complete(task=selectors.task_get(owner=user, task_id=task_id))
+    task = services.task_complete(task=selectors.task_get(owner=context.user, task_id=task_id))
     return _ok("completed", task=task_payload(task))
 
 
-def delete_task(user: AbstractBaseUser, task_id: int) -> str:
+def delete_task(context: TaskToolContext, task_id: int) -> str:
     """Delete one of the user's tasks for good.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    task = selectors.task_get(owner=user, task_id=task_id)
+    task = selectors.task_get(owner=context.user, task_id=task_id)
     payload = task_payload(task)
     services.task_delete(task=task)
     return _ok("deleted", task=payload)
 
 
 def update_task(
-    user: AbstractBaseUser, task_id: int, title: str | None = None, description: str | None = None
+    context: TaskToolContext,
+    task_id: int,
+    title: str | None = None,
+    description: str | None = None,
+    due_date: str | None = None,
+    clear_due_date: bool = False,
 ) -> str:
-    """Rename a task or change its description; leave a field null to keep it.
+    """Rename a task, change its description or its due date; leave a field null to keep it.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
         title: The new title, or null to keep the current one.
         description: The new description, or null to keep the current one.
+        due_date: The new due day as YYYY-MM-DD, or null to keep the current one.
+        clear_due_date: true to remove the task's due date (then leave due_date null).
     """
     task = services.task_update(
-        task=selectors.task_get(owner=user, task_id=task_id), title=title, description=description
+        task=selectors.task_get(owner=context.user, task_id=task_id),
+        title=title,
+        description=description,
+        due_date=due_date,
+        clear_due_date=clear_due_date,
     )
     return _ok("updated", task=task_payload(task))
 

@@ -1,8 +1,9 @@
 """The todo assistant: one `Agent` per process, rebuilt only when model settings change."""
 
+from datetime import date
 from functools import cache
 
-from agents import Agent, RunConfig, set_tracing_disabled
+from agents import Agent, RunConfig, RunContextWrapper, set_tracing_disabled
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -17,6 +18,9 @@ You are Taskstream, a friendly and concise assistant that manages the user's tod
 - After acting, confirm briefly what you did, naming the task(s).
 - If a tool reports an error, say so plainly and suggest what to do.
 - You only manage tasks. For anything else, say so kindly in one sentence.
+- Due dates are calendar days: pass them to the tools as YYYY-MM-DD, worked out from today's
+  date below ("friday" means the next Friday after today; "tomorrow" is today + 1 day).
+  To remove a task's date, call update_task with clear_due_date true.
 Keep replies short. Markdown lists are fine for several tasks."""
 
 MODEL_SETTING_NAMES = frozenset(
@@ -41,12 +45,26 @@ def model_choice() -> ModelChoice:
     return build_model_choice()
 
 
+def today_line(today: date, zone_name: str) -> str:
+    """The instructions' last line: the user's date, which the offline model reads too."""
+    return f"Today is {today:%A}, {today.isoformat()} in the user's time zone ({zone_name})."
+
+
+def instructions(
+    run_context: RunContextWrapper[TaskToolContext], agent: Agent[TaskToolContext]
+) -> str:
+    """The instructions for one run: the fixed text and the user's local date."""
+    context = run_context.context
+    zone_name = context.time_zone or settings.TIME_ZONE
+    return f"{INSTRUCTIONS}\n{today_line(context.today(), zone_name)}"
+
+
 @cache
 def todo_agent() -> Agent[TaskToolContext]:
     choice = model_choice()
     return Agent[TaskToolContext](
         name="Taskstream",
-        instructions=INSTRUCTIONS,
+        instructions=instructions,
         tools=TASK_TOOLS,
         model=choice.model,
         model_settings=choice.model_settings,

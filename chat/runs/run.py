@@ -49,7 +49,7 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
             result = Runner.run_streamed(
                 todo_agent(),
                 input=turn.input_items,
-                context=TaskToolContext(user=turn.user),
+                context=TaskToolContext(user=turn.user, time_zone=turn.time_zone),
                 max_turns=settings.AGENT_MAX_TURNS,
                 run_config=run_config(),
             )
