@@ -1,6 +1,7 @@
 // The task panel: pending and completed tasks from the REST API; check off, delete, add.
 // The chat refreshes it whenever a tool result arrives, so the assistant's changes show up live.
 
+import { compareTasks, dueControl, dueLabel } from "./due-dates.js";
 import { announce, coalesced, h, icon } from "./ui.js";
 
 const MAX_PAGES = 10; // 10 × API_PAGE_SIZE tasks is more than a panel should ever show
@@ -68,6 +69,7 @@ export class TaskPanel {
       focused && this.completedSection.parentElement.contains(focused) && focused.closest(".task")
         ? [focused.closest(".task").dataset.id, focused.dataset.role]
         : null;
+    this.tasks.sort(compareTasks);
     const pending = this.tasks.filter((task) => !task.completed);
     const completed = this.tasks.filter((task) => task.completed);
     this.pendingList.replaceChildren(...pending.map((task) => this.item(task)));
@@ -106,10 +108,15 @@ export class TaskPanel {
       { class: `task${task.completed ? " is-done" : ""}`, dataset: { id: task.id } },
       checkbox,
       h(
-        "label",
-        { class: "task__label", for: id },
-        h("span", { class: "task__title", text: task.title }),
-        task.description ? h("span", { class: "task__description", text: task.description }) : null,
+        "div",
+        { class: "task__body" },
+        h(
+          "label",
+          { class: "task__label", for: id },
+          h("span", { class: "task__title", text: task.title }),
+          task.description ? h("span", { class: "task__description", text: task.description }) : null,
+        ),
+        dueControl(task, (dueDate) => this.setDueDate(task, dueDate)),
       ),
       h(
         "button",
@@ -137,6 +144,21 @@ export class TaskPanel {
     } catch (error) {
       task.completed = before;
       this.showError(`Couldn't update “${task.title}”: ${error.message}`);
+    }
+    this.render();
+  }
+
+  async setDueDate(task, dueDate) {
+    const before = task.due_date;
+    task.due_date = dueDate; // optimistic: the task moves to its place at once
+    this.render();
+    try {
+      Object.assign(task, await this.api.updateTask(task.id, { due_date: dueDate }));
+      announce(dueDate ? `“${task.title}” is due ${dueLabel(dueDate)}.` : `Removed the due date of “${task.title}”.`);
+      this.showError("");
+    } catch (error) {
+      task.due_date = before;
+      this.showError(`Couldn't change the date of “${task.title}”: ${error.message}`);
     }
     this.render();
   }

@@ -1,6 +1,7 @@
 // The messages of a conversation: user messages as plain text, assistant replies as
 // sanitized Markdown with their tool activity, stored or streaming.
 
+import { toolDueNote } from "./due-dates.js";
 import { renderMarkdown } from "./markdown.js";
 import { h, icon } from "./ui.js";
 
@@ -67,7 +68,8 @@ export class ToolChip {
 
   /** undefined: still running; null: never returned (stored reply cut off); else the output. */
   setOutput(output) {
-    this.subject.textContent = toolSubject(this.name, this.args, output || null);
+    this.subject.textContent =
+      toolSubject(this.name, this.args, output || null) + toolDueNote(this.name, this.args, output || null);
     this.state.replaceChildren();
     this.el.classList.remove("is-running", "is-ok", "is-failed", "is-unknown");
     if (output === undefined) {
