@@ -59,6 +59,7 @@ from openai.types.responses.response_usage import (
     OutputTokensDetails,
 )
 
+from chat.llm.offline_dates import today_from_instructions
 from chat.llm.offline_intents import NextStep, as_dict, plan_next_step
 
 OFFLINE_MODEL_NAME = "taskstream-offline"
@@ -283,9 +284,14 @@ class OfflineModel(Model):
         self.token_ms = token_ms
 
     def _respond(
-        self, input: str | list[TResponseInputItem], tools: list[Tool]
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        tools: list[Tool],
     ) -> tuple[list[TResponseOutputItem], Usage]:
-        step = plan_next_step(input, _tool_names(tools))
+        # The user's today comes as a real model gets it: in the instructions.
+        today = today_from_instructions(system_instructions)
+        step = plan_next_step(input, _tool_names(tools), today=today)
         output = output_items(step)
         return output, estimate_usage(input, output)
 
@@ -303,7 +309,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        output, usage = self._respond(input, tools)
+        output, usage = self._respond(system_instructions, input, tools)
         return ModelResponse(output=output, usage=usage, response_id=_new_id("resp"))
 
     async def stream_response(
@@ -320,7 +326,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
-        output, usage = self._respond(input, tools)
+        output, usage = self._respond(system_instructions, input, tools)
         response = _response(output, _response_usage(usage))
         first_delta = True
         for event in stream_events(response):
