@@ -112,6 +112,7 @@ export function dueControl(task, onChange) {
     },
     icon("calendar"),
     task.due_date ? h("span", { class: "task-due__text", text: dueLabel(task.due_date, today) }) : null,
+    isOverdue(task, today) ? h("span", { class: "task-due__overdue", text: "overdue" }) : null,
   );
   // Typing a date fires "change" at every complete value (year 0002, 0020, 0202, 2026):
   // save once the field is left, on Enter, or after a pause (a pick from the calendar).
@@ -159,6 +160,5 @@ export function dueControl(task, onChange) {
     badge,
     input,
     clear,
-    isOverdue(task, today) ? h("span", { class: "task-due__overdue", text: "overdue" }) : null,
   );
 }

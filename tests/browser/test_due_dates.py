@@ -81,3 +81,40 @@ def test_set_a_date_see_it_after_reload_clear_it_and_see_overdue_marked(ui, user
     late.refresh_from_db()
     assert late.due_date is None
     assert Task.objects.get(pk=rent.pk).due_date.year == today.year + 1
+
+
+def test_a_tool_chip_names_the_date_the_assistant_set(ui, user):
+    ui.sign_in(user.username)
+    reply = ui.chat("add call mom tomorrow")
+    expect(reply.locator(".tool-chip")).to_contain_text("call mom · due tomorrow")
+    expect(reply.locator(".message__body")).to_contain_text('Added "call mom"')
+    tomorrow = local_today(ZONE) + timedelta(days=1)
+    assert Task.objects.get(owner=user).due_date == tomorrow
+    expect(ui.pending_tasks.filter(has_text="call mom").locator(".task-due")).to_have_text(
+        "tomorrow"
+    )
+
+    reply = ui.chat("what's due this week?")
+    expect(reply.locator(".tool-chip")).to_contain_text("due this week")
+    expect(reply.locator(".message__body")).to_contain_text("You have 1 task due this week")
+
+
+def test_phone_width_keeps_working_with_dates(make_page, live_server_url, user):
+    ui = ChatUI(
+        make_page(viewport={"width": 360, "height": 740}, timezone_id=ZONE), live_server_url
+    )
+    today = local_today(ZONE)
+    task_create(owner=user, title="renew the passport before the trip", due_date=today)
+    task_create(owner=user, title="old bill", due_date=today - timedelta(days=9))
+    ui.sign_in(user.username)
+    ui.page.get_by_role("button", name="Show tasks").click()
+    expect(ui.pending_tasks.filter(has_text="old bill").locator(".task-due")).to_contain_text(
+        "overdue"
+    )
+    ui.page.get_by_role("button", name=re.compile("change the date of “old bill”")).click()
+    expect(ui.page.get_by_role("textbox", name="Due date of “old bill”")).to_be_visible()
+    assert ui.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    panel = ui.page.get_by_role("complementary", name="Tasks")
+    assert ui.page.evaluate(
+        "(panel) => panel.scrollWidth <= panel.clientWidth", panel.element_handle()
+    )
