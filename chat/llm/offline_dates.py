@@ -51,7 +51,9 @@ MONTHS = frozenset(
 RELATIVE_DAYS = frozenset({"today", "tonight", "tomorrow", "tmrw"})
 UNITS = frozenset({"day", "days", "week", "weeks", "month", "months"})
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-DAY_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th)?,?", re.ASCII)
+DAY_NUMBER = re.compile(r"(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?", re.ASCII)
+YEAR = re.compile(r"\d{4}", re.ASCII)
+COUNT = re.compile(r"\d{1,3}", re.ASCII)
 EDGE_PUNCTUATION = "?!.,;:\"'"
 SOON_WORDS = frozenset({"due", "soon", "coming", "up", "next", "my", "tasks", "is", "are"})
 
@@ -86,17 +88,21 @@ def _is_date_phrase(words: list[str], marked: bool) -> bool:
         weekday = rest[0] in WEEKDAYS or rest[0] in WEEKDAY_ABBREVIATIONS
         return weekday or (first == "next" and rest[0] == "week")
     if first == "in" and len(words) == 3:
-        return rest[0].isdigit() and rest[1] in UNITS
+        return bool(COUNT.fullmatch(rest[0])) and rest[1] in UNITS
     if not marked:
         return False
     if len(words) == 1:
         return first in WEEKDAY_ABBREVIATIONS
     if first in MONTHS:  # "dec 5", "december 5th 2027"
-        return bool(DAY_NUMBER.fullmatch(rest[0])) and all(w.isdigit() for w in rest[1:])
+        return bool(DAY_NUMBER.fullmatch(rest[0])) and _years(rest[1:])
     if DAY_NUMBER.fullmatch(first):  # "5 dec", "5th of december"
         months = [w for w in rest if w != "of"]
-        return len(months) >= 1 and months[0] in MONTHS and all(w.isdigit() for w in months[1:])
+        return len(months) >= 1 and months[0] in MONTHS and _years(months[1:])
     return False
+
+
+def _years(words: list[str]) -> bool:
+    return len(words) <= 1 and all(YEAR.fullmatch(word) for word in words)
 
 
 def resolve_date(phrase: str, today: date) -> date | None:
@@ -112,16 +118,19 @@ def resolve_date(phrase: str, today: date) -> date | None:
     # dateparser's "future" skips today for a month and day too ("dec 5" on Dec 5 would be
     # next year): count those from yesterday, and relative words from today.
     base = today - timedelta(days=1) if any(word in MONTHS for word in words) else today
-    parsed = dateparser.parse(
-        " ".join(words),
-        languages=["en"],
-        settings={
-            "RELATIVE_BASE": datetime.combine(base, time(12)),
-            "PREFER_DATES_FROM": "future",
-            "RETURN_AS_TIMEZONE_AWARE": False,
-            "PARSERS": ["relative-time", "absolute-time"],
-        },
-    )
+    try:
+        parsed = dateparser.parse(
+            " ".join(words),
+            languages=["en"],
+            settings={
+                "RELATIVE_BASE": datetime.combine(base, time(12)),
+                "PREFER_DATES_FROM": "future",
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "PARSERS": ["relative-time", "absolute-time"],
+            },
+        )
+    except (ValueError, OverflowError):  # a date past year 9999, say
+        return None
     return parsed.date() if parsed else None
 
 

@@ -253,10 +253,28 @@ def test_today_comes_from_the_instructions_line_the_agent_writes():
 
 
 @pytest.mark.parametrize(
-    "phrase", ["", "pay rent", "the top", "2026-13-01", "one two three four five", "noon"]
+    "phrase",
+    [
+        "",
+        "pay rent",
+        "the top",
+        "2026-13-01",
+        "one two three four five",
+        "noon",
+        "due dec 40",
+        "on dec 5 20270",
+        "in 1000 days",
+        "in 99999999999999999999 days",
+    ],
 )
 def test_phrases_that_name_no_date(phrase):
     assert split_due(f"add {phrase}", date(2026, 12, 4)) == (f"add {phrase}", None)
+
+
+def test_a_date_past_the_calendars_end_is_no_date_not_a_crash():
+    last = date(9999, 12, 31)
+    assert split_due("add x due friday", last) == ("add x due friday", None)
+    assert parse_intent("move task 3 to monday", last).kind == "unknown"
 
 
 def test_a_long_message_is_read_in_linear_time():
