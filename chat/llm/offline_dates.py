@@ -23,8 +23,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-import dateparser
-
 TODAY_LINE = re.compile(r"Today is [A-Za-z]+, (\d{4}-\d{2}-\d{2})", re.ASCII)
 
 MAX_PHRASE_WORDS = 4  # "next friday", "december 5 2027", "in 3 days"
@@ -118,6 +116,10 @@ def resolve_date(phrase: str, today: date) -> date | None:
     # dateparser's "future" skips today for a month and day too ("dec 5" on Dec 5 would be
     # next year): count those from yesterday, and relative words from today.
     base = today - timedelta(days=1) if any(word in MONTHS for word in words) else today
+    # Imported here: every process imports this module (the provider offers the offline
+    # model), but only one that reads a date phrase needs dateparser and its language data.
+    import dateparser
+
     try:
         parsed = dateparser.parse(
             " ".join(words),
