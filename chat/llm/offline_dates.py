@@ -180,7 +180,8 @@ def parse_move(text: str, today: date) -> tuple[str, date] | None:
 
 
 def parse_clear(text: str) -> str | None:
-    """ "remove the date from pay rent" / "clear the due date of task 3" -> the task's words."""
+    """ "remove the date from pay rent" / "clear the due date of task 3" -> the task's words;
+    "clear its due date" -> "it"."""
     words = text.split()
     if not words or _word(words[0]) not in CLEAR_VERBS:
         return None
@@ -190,10 +191,11 @@ def parse_clear(text: str) -> str | None:
     if index >= len(words) or _word(words[index]) not in DATE_NOUNS:
         return None
     index += 1
-    if index < len(words) and _word(words[index]) in {"from", "of", "on", "for", "off"}:
-        index += 1
-    ref = " ".join(words[index:])
-    return ref or None
+    if index == len(words):
+        return "it"  # "clear the due date": of the task just mentioned
+    if _word(words[index]) not in {"from", "of", "on", "for", "off"}:
+        return None  # "remove the date night task" deletes a task
+    return " ".join(words[index + 1 :]) or None
 
 
 def parse_due_question(text: str) -> str | None:

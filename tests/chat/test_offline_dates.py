@@ -172,9 +172,15 @@ def test_move_by_number_and_by_pronoun():
         *tool_round("add_task", {"title": "pay rent"}, ok("added", task(4, "pay rent")), "c1"),
         assistant('Added "pay rent" (task #4).'),
     ]
-    assert model_calls("fixed-friday", [*earlier, user("remove the date from it")]) == [
+    cleared = [
         ("update_task", {"task_id": 4, "title": None, "description": None, "clear_due_date": True})
     ]
+    assert model_calls("fixed-friday", [*earlier, user("remove the date from it")]) == cleared
+    assert model_calls("fixed-friday", [*earlier, user("clear its due date")]) == cleared
+
+
+def test_a_task_with_date_in_its_title_is_deleted_not_undated():
+    assert parse_intent("remove the date night task").kind == "delete"
 
 
 # --- Questions -------------------------------------------------------------------------------
