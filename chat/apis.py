@@ -11,6 +11,7 @@ from accounts.permissions import IsPathUser
 from chat.conversations import (
     ConversationNotFound,
     ConversationRunActive,
+    conversation_active_run_id,
     conversation_delete,
     conversation_get,
     conversation_list,
@@ -100,7 +101,16 @@ class ConversationDetailApi(APIView):
         title = serializers.CharField()
         created_at = serializers.DateTimeField()
         updated_at = serializers.DateTimeField()
+        active_run_id = serializers.SerializerMethodField(
+            help_text="The run writing a reply now (follow it with "
+            "`GET /api/{user_id}/chat/runs/{run_id}/events`); null when none."
+        )
         messages = serializers.SerializerMethodField()
+
+        @extend_schema_field(serializers.UUIDField(allow_null=True))
+        def get_active_run_id(self, conversation: Conversation) -> str | None:
+            run_id = conversation_active_run_id(conversation=conversation)
+            return None if run_id is None else str(run_id)
 
         @extend_schema_field(MessageOutputSerializer(many=True))
         def get_messages(self, conversation: Conversation) -> list:

@@ -4,6 +4,7 @@ Every read is scoped to an owner, so another user's conversation does not exist.
 turn itself (creating conversations and messages) lives with the stream, not here.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -73,16 +74,34 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return conversation.messages.order_by("created_at", "id")
 
 
-def conversation_has_active_run(*, conversation: Conversation) -> bool:
-    """True while an assistant reply is still streaming into this conversation.
+def active_replies(*, conversation_id: int) -> QuerySet[Message]:
+    """Assistant replies still being written into the conversation (at most one, normally).
 
     A run never lasts longer than CHAT_RUN_TIMEOUT_S, so an older `streaming` reply was left
-    by a process that died mid-run: it does not keep the conversation locked.
+    by a process that died mid-run: it does not count.
     """
     started_after = timezone.now() - timedelta(seconds=settings.CHAT_RUN_TIMEOUT_S)
-    return conversation.messages.filter(
-        role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, created_at__gte=started_after
-    ).exists()
+    return Message.objects.filter(
+        conversation_id=conversation_id,
+        role=Message.Role.ASSISTANT,
+        status=Message.Status.STREAMING,
+        created_at__gte=started_after,
+    )
+
+
+def conversation_active_run_id(*, conversation: Conversation) -> uuid.UUID | None:
+    """The run writing a reply into this conversation now, if any (what a page reattaches to)."""
+    return (
+        active_replies(conversation_id=conversation.pk)
+        .exclude(run_id=None)
+        .values_list("run_id", flat=True)
+        .first()
+    )
+
+
+def conversation_has_active_run(*, conversation: Conversation) -> bool:
+    """True while an assistant reply is still streaming into this conversation."""
+    return active_replies(conversation_id=conversation.pk).exists()
 
 
 def clean_conversation_title(title: object) -> str:

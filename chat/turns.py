@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from chat.conversations import ConversationNotFound
+from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
 from config.text import storable
@@ -58,6 +58,36 @@ def title_from_message(text: str) -> str:
     return words[:TITLE_WORDS_LENGTH].rsplit(" ", 1)[0] + "…"
 
 
+class RunInProgress(Exception):
+    """The conversation already has a reply being written: one run per conversation."""
+
+    def __init__(self, *, run_id: uuid.UUID, conversation_id: int, message_id: int, age_s: float):
+        super().__init__(f"Run {run_id} is in progress in conversation {conversation_id}")
+        self.run_id = run_id
+        self.conversation_id = conversation_id
+        self.message_id = message_id
+        self.age_s = age_s
+
+
+def _raise_if_run_in_progress(conversation_id: int) -> None:
+    """A reply still `streaming` (and younger than the longest run) belongs to a live run,
+    unless the broker says its process died (the caller asks it and retries)."""
+    active = (
+        active_replies(conversation_id=conversation_id)
+        .exclude(run_id=None)
+        .values_list("pk", "run_id", "created_at")
+        .first()
+    )
+    if active is not None:
+        message_id, run_id, created_at = active
+        raise RunInProgress(
+            run_id=run_id,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            age_s=(timezone.now() - created_at).total_seconds(),
+        )
+
+
 def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
     recent = Message.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-id")
     return list(reversed(recent[:limit]))
@@ -86,6 +116,7 @@ def turn_start(
     """Save the user's message (creating the conversation if needed) and reserve the reply.
 
     The reply row starts as `streaming`: if the process dies mid-run the row says so.
+    RunInProgress (nothing stored) while another reply is being written in the conversation.
     """
     with transaction.atomic():
         if conversation_id is None:
@@ -101,6 +132,7 @@ def turn_start(
             if conversation is None:
                 raise ConversationNotFound(conversation_id)
             _mark_abandoned_replies(conversation.pk)
+            _raise_if_run_in_progress(conversation.pk)
             history = _recent_messages(conversation.pk, history_limit)
             Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
         run_id = uuid.uuid4()
@@ -145,3 +177,10 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
             error_code=outcome.error_code,
         )
         Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
+
+
+def turn_interrupt(*, message_id: int) -> None:
+    """Close a reply whose run died: `interrupted`, keeping whatever it already had."""
+    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
+        status=Message.Status.INTERRUPTED
+    )

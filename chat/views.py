@@ -1,13 +1,17 @@
-"""The chat endpoints: parse, authorize, open the turn (one database round trip), then run.
+"""The chat endpoints: start a run, listen to it, resume it, cancel it.
 
-Plain async views, not DRF: besides Django's own request handling, the stream path leaves the
-event loop only for its two database round trips (and what the tools do).
+Plain async views, not DRF, served without middleware (config/asgi.py): besides Django's own
+request handling, a turn leaves the event loop only for its database round trips (and what the
+tools do). A run executes in its own task (chat.runs.execution); these views only start it and
+relay what the broker carries, so a client that leaves stops nothing.
 """
 
 import asyncio
+import uuid
 from contextlib import aclosing
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -16,15 +20,18 @@ from chat.chat_request import InvalidChatRequest, parse_chat_request
 from chat.conversations import ConversationNotFound
 from chat.llm.agent import model_choice
 from chat.models import Message
+from chat.runs.brokers import run_broker
+from chat.runs.brokers.base import EventBatches, RunInfo
 from chat.runs.events import EventType
-from chat.runs.relay import SseRelay
-from chat.runs.run import run_turn, save_outcome
+from chat.runs.execution import LocalRun, end_stale_run, start_run
+from chat.runs.relay import sse_frames
+from chat.runs.run import save_outcome
 from chat.runs.transcript import TranscriptRecorder
-from chat.turns import Turn, TurnOutcome, turn_start
+from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
 
-_closing_turns: set[asyncio.Future] = set()
+_opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
 
 SSE_HEADERS = {
     "Cache-Control": "no-cache",
@@ -32,13 +39,22 @@ SSE_HEADERS = {
 }
 
 
-def _open_turn(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
-    """Authenticate, validate and save the user's message: everything before the first byte."""
-    if request.method != "POST":
-        return error_response(405, f'Method "{request.method}" not allowed.', "method_not_allowed")
+def _method_not_allowed(request: HttpRequest) -> HttpResponse:
+    return error_response(405, f'Method "{request.method}" not allowed.', "method_not_allowed")
+
+
+def _authenticate(request: HttpRequest, user_id: int) -> AbstractBaseUser | HttpResponse:
     user = authenticate_for_user(request, user_id)
     if isinstance(user, AuthFailure):
         return error_response(user.status, user.detail, user.code)
+    return user
+
+
+def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | HttpResponse:
+    """Authenticate, validate and save the user's message: everything before the first byte."""
+    user = _authenticate(request, user_id)
+    if isinstance(user, HttpResponse):
+        return user
     try:
         chat_request = parse_chat_request(request.body, request.content_type)
     except InvalidChatRequest as invalid:
@@ -54,70 +70,196 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
         )
     except ConversationNotFound:
         return error_response(404, "Conversation not found.", "not_found")
+    except RunInProgress as in_progress:
+        return in_progress
 
 
-async def _open(request: HttpRequest, user_id: int) -> Turn | HttpResponse:
+async def _open(request: HttpRequest, user_id: int) -> Turn | RunInProgress | HttpResponse:
     """`_open_turn` on a database thread. If the client leaves meanwhile, the thread still
-    commits the turn: its reply is then closed as `interrupted`, never left `streaming`."""
+    commits the turn, and its run goes on as if the client had left a moment later."""
     opening = asyncio.ensure_future(run_db(_open_turn, request, user_id))
     try:
         return await asyncio.shield(opening)
     except asyncio.CancelledError:
-        opening.add_done_callback(_close_abandoned_turn)
+        opening.add_done_callback(_run_abandoned_turn)
         raise
 
 
-def _close_abandoned_turn(opening: asyncio.Future) -> None:
+def _run_abandoned_turn(opening: asyncio.Future) -> None:
     if opening.cancelled() or opening.exception() is not None:
         return
     turn = opening.result()
-    if isinstance(turn, Turn):
+    if not isinstance(turn, Turn):
+        return
+    if settings.CHAT_CONTINUE_ON_DISCONNECT:
+        follow_up = asyncio.ensure_future(start_run(turn))
+    else:
         outcome = TurnOutcome(status=Message.Status.INTERRUPTED, content="", tool_calls=[])
-        closing = save_outcome(turn, outcome)
-        _closing_turns.add(closing)  # a reference, so the task is not collected mid-way
-        closing.add_done_callback(_closing_turns.discard)
+        follow_up = save_outcome(turn, outcome)
+    _opening_turns.add(follow_up)
+    follow_up.add_done_callback(_opening_turns.discard)
+
+
+async def _is_dead(in_progress: RunInProgress) -> bool:
+    """A run gets CHAT_RUN_LEASE_S to show its lease; after that, no lease means it died."""
+    if in_progress.age_s < settings.CHAT_RUN_LEASE_S:
+        return False
+    return not await run_broker().is_alive(str(in_progress.run_id))
+
+
+def _run_active(in_progress: RunInProgress) -> HttpResponse:
+    body = error_body(
+        "A reply is already being written in this conversation; wait for it or cancel it.",
+        "run_active",
+    ) | {"run_id": str(in_progress.run_id)}
+    return JsonResponse(body, status=409)
+
+
+async def _start(request: HttpRequest, user_id: int) -> LocalRun | HttpResponse:
+    """Open the turn and start its run; 409 while the conversation has a live run."""
+    opened = await _open(request, user_id)
+    if isinstance(opened, RunInProgress):
+        if not await _is_dead(opened):
+            return _run_active(opened)
+        await end_stale_run(
+            RunInfo(
+                run_id=str(opened.run_id),
+                user_id=user_id,
+                conversation_id=opened.conversation_id,
+                message_id=opened.message_id,
+            )
+        )
+        opened = await _open(request, user_id)
+        if isinstance(opened, RunInProgress):
+            return _run_active(opened)
+    if isinstance(opened, HttpResponse):
+        return opened
+    return await start_run(opened)
+
+
+def _follow(run_id: str, *, after: int = -1) -> EventBatches:
+    return run_broker().follow(
+        run_id, after=after, idle_s=settings.CHAT_KEEPALIVE_S, on_stale=end_stale_run
+    )
+
+
+def _event_stream(batches: EventBatches, run: LocalRun | None = None) -> StreamingHttpResponse:
+    on_client_left = None
+    if run is not None and not settings.CHAT_CONTINUE_ON_DISCONNECT:
+        on_client_left = run.stop.request_interrupt
+    frames = sse_frames(batches, on_client_left=on_client_left)
+    return StreamingHttpResponse(frames, content_type="text/event-stream", headers=SSE_HEADERS)
 
 
 @csrf_exempt  # CSRF is checked for session-authenticated calls in authenticate_for_user
 async def chat_stream(request: HttpRequest, user_id: int) -> HttpResponse:
-    """POST /api/<user_id>/chat/stream: the reply as Server-Sent Events."""
-    turn = await _open(request, user_id)
-    if isinstance(turn, HttpResponse):
-        return turn
-    relay = SseRelay(run_turn(turn))
-    frames = relay.frames(keepalive_s=settings.CHAT_KEEPALIVE_S)
-    return StreamingHttpResponse(frames, content_type="text/event-stream", headers=SSE_HEADERS)
+    """POST /api/<user_id>/chat/stream: start a run; its events as Server-Sent Events."""
+    if request.method != "POST":
+        return _method_not_allowed(request)
+    run = await _start(request, user_id)
+    if isinstance(run, HttpResponse):
+        return run
+    return _event_stream(_follow(run.info.run_id), run)
 
 
 @csrf_exempt
 async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
-    """POST /api/<user_id>/chat: the same turn, answered as one JSON document."""
-    turn = await _open(request, user_id)
-    if isinstance(turn, HttpResponse):
-        return turn
+    """POST /api/<user_id>/chat: the same run, answered as one JSON document."""
+    if request.method != "POST":
+        return _method_not_allowed(request)
+    run = await _start(request, user_id)
+    if isinstance(run, HttpResponse):
+        return run
     transcript = TranscriptRecorder()
-    async with aclosing(run_turn(turn)) as events:
-        async for event in events:
-            transcript.record(event)
-            if event.type is EventType.ERROR:
-                return _model_failure_response(turn, event.data["code"], event.data["message"])
+    status = Message.Status.COMPLETE
+    async with aclosing(_follow(run.info.run_id)) as batches:
+        async for batch in batches:
+            for event in batch:
+                transcript.record(event)
+                if event.type is EventType.ERROR:
+                    return _failure_response(run.info, event.data["code"], event.data["message"])
+                if event.type is EventType.DONE:
+                    status = event.data["status"]
     return JsonResponse(
         {
-            "conversation_id": turn.conversation_id,
-            "message_id": turn.assistant_message_id,
+            "conversation_id": run.info.conversation_id,
+            "message_id": run.info.message_id,
+            "run_id": run.info.run_id,
+            "status": status,
             "response": transcript.text,
             "tool_calls": transcript.tool_calls,
         }
     )
 
 
-def _model_failure_response(turn: Turn, code: str, message: str) -> JsonResponse:
+FAILURE_STATUS = {"model_timeout": 504, "interrupted": 503}
+
+
+def _failure_response(info: RunInfo, code: str, message: str) -> JsonResponse:
     body = error_body(message, code) | {
-        "conversation_id": turn.conversation_id,
-        "message_id": turn.assistant_message_id,
+        "conversation_id": info.conversation_id,
+        "message_id": info.message_id,
+        "run_id": info.run_id,
     }
-    response = JsonResponse(body, status=504 if code == "model_timeout" else 502)
+    response = JsonResponse(body, status=FAILURE_STATUS.get(code, 502))
     # The run logged this failure once already; spare django.request a second line
     # (Django's own flag for a response it must not log again).
     response._has_been_logged = True
     return response
+
+
+def _resume_point(request: HttpRequest) -> int | None:
+    """The seq to resume after: `Last-Event-ID`, else `?after=`, else -1 (from the start)."""
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("after")
+    if raw is None or raw == "":
+        return -1
+    try:
+        after = int(raw)
+    except ValueError:
+        return None
+    return after if after >= -1 else None
+
+
+async def _own_run(request: HttpRequest, user_id: int, run_id: uuid.UUID) -> RunInfo | HttpResponse:
+    """The run, if it exists and belongs to the caller; else the error response."""
+    user = await run_db(_authenticate, request, user_id)
+    if isinstance(user, HttpResponse):
+        return user
+    try:
+        info = await run_broker().run_info(str(uuid.UUID(run_id)))  # its canonical form
+    except ValueError:
+        info = None
+    if info is None or info.user_id != user.pk:
+        return error_response(404, "Run not found (unknown, expired or not yours).", "not_found")
+    return info
+
+
+@csrf_exempt
+async def run_events(request: HttpRequest, user_id: int, run_id: str) -> HttpResponse:
+    """GET /api/<user_id>/chat/runs/<run_id>/events: replay after a seq, then follow live."""
+    if request.method != "GET":
+        return _method_not_allowed(request)
+    after = _resume_point(request)
+    if after is None:
+        return error_response(
+            400,
+            "Last-Event-ID or after must be a seq (an integer of -1 or more).",
+            "invalid",
+            {"after": ["A seq is an integer of -1 or more."]},
+        )
+    info = await _own_run(request, user_id, run_id)
+    if isinstance(info, HttpResponse):
+        return info
+    return _event_stream(_follow(info.run_id, after=after))
+
+
+@csrf_exempt
+async def run_cancel(request: HttpRequest, user_id: int, run_id: str) -> HttpResponse:
+    """POST /api/<user_id>/chat/runs/<run_id>/cancel: stop the run, wherever it executes."""
+    if request.method != "POST":
+        return _method_not_allowed(request)
+    info = await _own_run(request, user_id, run_id)
+    if isinstance(info, HttpResponse):
+        return info
+    await run_broker().cancel(info.run_id)
+    return JsonResponse({"run_id": info.run_id, "cancel_requested": True}, status=202)

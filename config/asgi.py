@@ -16,8 +16,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
 
-# /api/<user_id>/chat and /api/<user_id>/chat/stream, with or without the trailing slash.
-MIDDLEWARE_FREE_PATHS = re.compile(r"^/api/\d+/chat(/stream)?/?$")
+# /api/<user_id>/chat, …/chat/stream(-tools), …/chat/runs/<run_id>/events and …/cancel,
+# with or without the trailing slash.
+MIDDLEWARE_FREE_PATHS = re.compile(
+    r"^/api/\d+/chat(/stream|/stream-tools|/runs/[0-9a-fA-F-]{36}/(events|cancel))?/?$"
+)
 
 
 def build_application() -> Callable:

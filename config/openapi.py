@@ -20,10 +20,13 @@ ERROR_DESCRIPTIONS = {
     403: "The URL's user id is not the caller's, or a session request lacks its CSRF token.",
     404: "No such object for this user (another user's ids are reported as missing too), "
     "or a page past the end.",
-    409: "The object is busy: a reply is still streaming into this conversation.",
+    409: "The object is busy: a reply is still streaming into this conversation "
+    "(`code: run_active`; the chat endpoints add the active `run_id`).",
     415: "The body is not `application/json`.",
-    502: "The model failed; the body also has `conversation_id` and `message_id`.",
-    504: "The model timed out; the body also has `conversation_id` and `message_id`.",
+    502: "The model failed; the body also has `conversation_id`, `message_id` and `run_id`.",
+    503: "The run was interrupted (its worker shut down or died); the body also has "
+    "`conversation_id`, `message_id` and `run_id`.",
+    504: "The model timed out; the body also has `conversation_id`, `message_id` and `run_id`.",
 }
 
 
@@ -73,9 +76,11 @@ def _stream_description() -> str:
     )
     return (
         "Send a message and receive the assistant's reply as Server-Sent Events, one "
-        "`data: <json>` frame per event. Every event has `type` and `seq` (0, 1, 2, ... within "
-        "the run); a run ends with exactly one `done` or `error`. Lines starting with `:` are "
-        "keep-alive comments.\n\n| type | fields | meaning |\n|---|---|---|\n" + rows
+        "`id: <seq>` + `data: <json>` frame per event. Every event has `type` and `seq` (0, 1, "
+        "2, ... within the run); a run ends with exactly one `done` or `error`. Lines starting "
+        "with `:` are keep-alive comments. The run goes on if the client leaves: resume it "
+        "with `GET /api/{user_id}/chat/runs/{run_id}/events` (the `run_id` is in `start`).\n\n"
+        "| type | fields | meaning |\n|---|---|---|\n" + rows
     )
 
 
@@ -146,15 +151,67 @@ def _chat_components() -> dict[str, dict[str, Any]]:
             "properties": {
                 "conversation_id": {"type": "integer"},
                 "message_id": {"type": "integer", "description": "The stored assistant message."},
+                "run_id": {"type": "string", "format": "uuid"},
+                "status": {
+                    "type": "string",
+                    "enum": ["complete", "cancelled"],
+                    "description": "`cancelled` when the run was cancelled meanwhile.",
+                },
                 "response": {"type": "string", "description": "The assistant's whole reply."},
                 "tool_calls": {
                     "type": "array",
                     "items": {"$ref": "#/components/schemas/ChatToolCall"},
                 },
             },
-            "required": ["conversation_id", "message_id", "response", "tool_calls"],
+            "required": [
+                "conversation_id",
+                "message_id",
+                "run_id",
+                "status",
+                "response",
+                "tool_calls",
+            ],
+        },
+        "RunCancel": {
+            "type": "object",
+            "properties": {
+                "run_id": {"type": "string", "format": "uuid"},
+                "cancel_requested": {"type": "boolean"},
+            },
+            "required": ["run_id", "cancel_requested"],
         },
     }
+
+
+USER_ID_PARAMETER = {
+    "name": "user_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+RUN_ID_PARAMETER = {
+    "name": "run_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+    "description": "The `run_id` of the run's `start` event.",
+}
+RESUME_PARAMETERS = [
+    {
+        "name": "Last-Event-ID",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "integer", "minimum": -1},
+        "description": "Resume after this seq (what EventSource sends on reconnect).",
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": -1},
+        "description": "Resume after this seq without a Last-Event-ID; absent: from the start.",
+    },
+]
 
 
 def _chat_operation(
@@ -165,35 +222,37 @@ def _chat_operation(
     ok: dict[str, Any],
     error_codes: tuple[int, ...],
     security: list,
+    method: str = "post",
+    ok_status: str = "200",
+    parameters: tuple[dict[str, Any], ...] = (),
+    with_body: bool = True,
 ) -> dict[str, Any]:
-    return {
-        "post": {
-            "operationId": operation_id,
-            "summary": summary,
-            "description": description,
-            "tags": ["chat"],
-            "parameters": [
-                {"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}
-                },
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "tags": ["chat"],
+        "parameters": [USER_ID_PARAMETER, *parameters],
+        "security": security,
+        "responses": {
+            ok_status: ok,
+            **{
+                str(code): {
+                    "description": ERROR_DESCRIPTIONS[code],
+                    "content": {"application/json": {"schema": ERROR_REF}},
+                }
+                for code in error_codes
             },
-            "security": security,
-            "responses": {
-                "200": ok,
-                **{
-                    str(code): {
-                        "description": ERROR_DESCRIPTIONS[code],
-                        "content": {"application/json": {"schema": ERROR_REF}},
-                    }
-                    for code in error_codes
-                },
+        },
+    }
+    if with_body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}
             },
         }
-    }
+    return {method: operation}
 
 
 def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
@@ -224,7 +283,16 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
                 "text/event-stream": {"schema": {"type": "string"}, "example": _stream_example()}
             },
         },
-        error_codes=(400, 401, 403, 404, 415),
+        error_codes=(400, 401, 403, 404, 409, 415),
+        security=security,
+    )
+    paths["/api/{user_id}/chat/stream-tools"] = _chat_operation(
+        operation_id="chat_stream_tools",
+        summary="Chat, streaming the reply: the reference design's path for /chat/stream",
+        description="Exactly `POST /api/{user_id}/chat/stream`, under the path the reference "
+        "clients use.",
+        ok=paths["/api/{user_id}/chat/stream"]["post"]["responses"]["200"],
+        error_codes=(400, 401, 403, 404, 409, 415),
         security=security,
     )
     paths["/api/{user_id}/chat"] = _chat_operation(
@@ -235,8 +303,42 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
             "description": "The stored reply and the tools it called.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatReply"}}},
         },
-        error_codes=(400, 401, 403, 404, 415, 502, 504),
+        error_codes=(400, 401, 403, 404, 409, 415, 502, 503, 504),
         security=security,
+    )
+    paths["/api/{user_id}/chat/runs/{run_id}/events"] = _chat_operation(
+        operation_id="chat_run_events",
+        summary="Follow a run: replay its events after a seq, then live until it ends",
+        description="An EventSource-compatible stream of the run's events, exactly once and in "
+        "order: those after `Last-Event-ID` (or `?after=`; neither: from seq 0), then live "
+        "ones until the terminal `done` or `error`. Readable from any worker for "
+        "`CHAT_RUN_EVENTS_TTL_S` after the run ends.",
+        ok={
+            "description": "The event stream (`id: <seq>` and `data: <json>` frames).",
+            "content": {
+                "text/event-stream": {"schema": {"type": "string"}, "example": _stream_example()}
+            },
+        },
+        error_codes=(400, 401, 403, 404),
+        security=security,
+        method="get",
+        parameters=(RUN_ID_PARAMETER, *RESUME_PARAMETERS),
+        with_body=False,
+    )
+    paths["/api/{user_id}/chat/runs/{run_id}/cancel"] = _chat_operation(
+        operation_id="chat_run_cancel",
+        summary="Cancel a run, whichever worker executes it",
+        description="The run stops promptly; its partial reply is saved with status "
+        '`cancelled` and every listener gets `done` {status: "cancelled"}.',
+        ok={
+            "description": "Cancel requested.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunCancel"}}},
+        },
+        error_codes=(401, 403, 404),
+        security=security,
+        ok_status="202",
+        parameters=(RUN_ID_PARAMETER,),
+        with_body=False,
     )
     result["paths"] = dict(sorted(paths.items()))
     return result

@@ -207,6 +207,14 @@ CHAT_HISTORY_MAX_MESSAGES = env_int("CHAT_HISTORY_MAX_MESSAGES", 50)
 CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 15.0)
 # The longest a run may take; an older reply still marked `streaming` was cut off by a crash.
 CHAT_RUN_TIMEOUT_S = env_float("CHAT_RUN_TIMEOUT_S", 600.0)
+# A run goes on when its client leaves (resume with the events endpoint); off: it stops there.
+CHAT_CONTINUE_ON_DISCONNECT = env_bool("CHAT_CONTINUE_ON_DISCONNECT", True)
+# The run broker: "memory" (one process) or "redis"; empty: redis when REDIS_URL is set.
+CHAT_RUN_BROKER = env_str("CHAT_RUN_BROKER", "").lower()
+CHAT_RUN_EVENTS_TTL_S = env_float("CHAT_RUN_EVENTS_TTL_S", 600.0)
+# A run's process renews its lease every quarter of this; a run without one died.
+CHAT_RUN_LEASE_S = env_float("CHAT_RUN_LEASE_S", 10.0)
+CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
 
 # --- Internationalization, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -43,3 +43,50 @@ def stream_chat(
             assert sse.event == "message", "the stream sends data-only frames"
             result.events.append(json.loads(sse.data))
         return result
+
+
+@dataclass
+class Frame:
+    id: str | None
+    event: dict
+
+
+def _frames(lines) -> "list[Frame]":
+    frames, frame_id = [], None
+    for line in lines:
+        if line.startswith("id: "):
+            frame_id = line[len("id: ") :]
+        elif line.startswith("data: "):
+            frames.append(Frame(frame_id, json.loads(line[len("data: ") :])))
+            frame_id = None
+    return frames
+
+
+def read_events(
+    base_url: str,
+    path: str,
+    headers: dict,
+    *,
+    method: str = "GET",
+    payload: dict | None = None,
+    stop_after: int | None = None,
+    timeout: float = 30,
+) -> tuple[int, list[Frame], dict | None]:
+    """Read an event stream's frames (all of them, or the first `stop_after`, then hang up).
+    Returns the status, the frames, and the JSON body of a non-200 answer."""
+    with (
+        httpx.Client(timeout=timeout) as client,
+        client.stream(method, f"{base_url}{path}", json=payload, headers=headers) as response,
+    ):
+        if response.status_code != 200:
+            response.read()
+            return response.status_code, [], response.json()
+        lines = []
+        frames: list[Frame] = []
+        for line in response.iter_lines():
+            lines.append(line)
+            if line.startswith("data: "):
+                frames = _frames(lines)
+                if stop_after is not None and len(frames) >= stop_after:
+                    break
+        return response.status_code, _frames(lines), None

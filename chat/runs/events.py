@@ -2,7 +2,7 @@
 
 A run emits `start`, then any of `thinking`, `text`, `tool_call`, `tool_result`, then exactly one
 terminal `done` or `error`. Every event carries `type` and `seq` (0, 1, 2, ... within the run).
-On the wire (SSE) each event is one frame: `data: <JSON on one line>\\n\\n`.
+On the wire (SSE) each event is one frame: `id: <seq>\\ndata: <JSON on one line>\\n\\n`.
 """
 
 import json
@@ -35,6 +35,9 @@ _FIELD_SETS = {event_type: frozenset(fields) for event_type, fields in EVENT_FIE
 TERMINAL_TYPES = frozenset({EventType.DONE, EventType.ERROR})
 
 SSE_KEEPALIVE = b": keepalive\n\n"
+# The `error` message of a run that ended without finishing (stopped by the server, or its
+# process died).
+INTERRUPTED_MESSAGE = "The reply was interrupted. Please try again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +53,20 @@ class RunEvent:
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type.value, "seq": self.seq, **self.data}
 
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
+
     def to_sse(self) -> bytes:
-        """One SSE frame. JSON never contains a raw newline, so one `data:` line suffices."""
-        payload = json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
+        """One SSE frame: `id: <seq>` (what EventSource sends back as Last-Event-ID) and one
+        `data:` line — JSON never contains a raw newline."""
         # "replace": a lone surrogate from a model must not break the stream.
-        return f"data: {payload}\n\n".encode(errors="replace")
+        return f"id: {self.seq}\ndata: {self.to_json()}\n\n".encode(errors="replace")
+
+
+def event_from_json(raw: str | bytes) -> RunEvent:
+    """The inverse of `RunEvent.to_json`, for events that crossed a process boundary."""
+    data = json.loads(raw)
+    return RunEvent(type=EventType(data.pop("type")), seq=data.pop("seq"), data=data)
 
 
 class EventSequence:

@@ -1,7 +1,7 @@
 """A run: the agent loop for one turn, as a stream of run events, saved when it ends.
 
-`run_turn` knows nothing of HTTP: the stream view relays its events as SSE, the JSON chat
-view collects them, and later a broker can carry them between workers.
+`run_turn` knows nothing of HTTP or brokers: `chat.runs.execution` runs it in its own task and
+publishes its events to the run broker, from which every listener reads.
 """
 
 import asyncio
@@ -13,8 +13,9 @@ from django.conf import settings
 from chat.llm.agent import run_config, todo_agent
 from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
-from chat.runs.events import EventSequence, EventType, RunEvent
+from chat.runs.events import INTERRUPTED_MESSAGE, EventSequence, EventType, RunEvent
 from chat.runs.sdk_events import SdkEventTranslator
+from chat.runs.stop import RunStop
 from chat.runs.transcript import TranscriptRecorder
 from chat.turns import Turn, TurnOutcome, turn_finish
 from config.db_threads import run_db
@@ -27,11 +28,12 @@ def save_outcome(turn: Turn, outcome: TurnOutcome) -> asyncio.Future:
     return asyncio.ensure_future(run_db(turn_finish, turn=turn, outcome=outcome))
 
 
-async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
+async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
     """Yield `start`, the run's events, then `done` or `error` once the reply is saved.
 
-    If the consumer stops early (client gone), the agent is cancelled and what was produced
-    so far is saved as `interrupted`.
+    A stop requested through `stop` ends the agent at once and saves what it produced, with
+    the stop's status (`cancelled` → `done`, `interrupted` → `error`). If the consumer goes
+    away instead, the agent is cancelled and the reply saved as `interrupted`.
     """
     sequence = EventSequence()
     translator = SdkEventTranslator(sequence)
@@ -53,22 +55,29 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
                 max_turns=settings.AGENT_MAX_TURNS,
                 run_config=run_config(),
             )
+            stop.bind(result.cancel)
             async with asyncio.timeout(settings.CHAT_RUN_TIMEOUT_S):
                 async for sdk_event in result.stream_events():
                     event = translator.translate(sdk_event)
                     if event is not None:
                         transcript.record(event)
                         yield event
-            if transcript.is_empty:
+            if transcript.is_empty and not stop.requested:
                 # Some compatible servers answer a broken stream with nothing rather than an error.
                 raise EmptyModelAnswer()
         except Exception as exc:
-            failure = classify_failure(exc)
-            log_failure(turn.run_id, failure, exc, secrets=(settings.OPENAI_API_KEY,))
-            outcome = transcript.outcome(Message.Status.ERROR, error_code=failure.code)
-            save = save_outcome(turn, outcome)
+            if not stop.requested:
+                failure = classify_failure(exc)
+                log_failure(turn.run_id, failure, exc, secrets=(settings.OPENAI_API_KEY,))
+                outcome = transcript.outcome(Message.Status.ERROR, error_code=failure.code)
+                save = save_outcome(turn, outcome)
+                await asyncio.shield(save)
+                yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
+                return
+        if stop.requested:
+            save = save_outcome(turn, transcript.outcome(stop.status))
             await asyncio.shield(save)
-            yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
+            yield _stopped_event(sequence, turn, stop.status)
             return
         usage = result.context_wrapper.usage
         outcome = transcript.outcome(
@@ -88,3 +97,9 @@ async def run_turn(turn: Turn) -> AsyncIterator[RunEvent]:
             save = save_outcome(turn, transcript.outcome(Message.Status.INTERRUPTED))
         # Cancelled while saving: the save goes on; wait for it (and surface its failure).
         await asyncio.shield(save)
+
+
+def _stopped_event(sequence: EventSequence, turn: Turn, status: str) -> RunEvent:
+    if status == Message.Status.CANCELLED:
+        return sequence.make(EventType.DONE, message_id=turn.assistant_message_id, status=status)
+    return sequence.make(EventType.ERROR, code="interrupted", message=INTERRUPTED_MESSAGE)

@@ -19,6 +19,9 @@ OPERATIONS = {
     ("/api/auth/me/", "get"),
     ("/api/{user_id}/chat", "post"),
     ("/api/{user_id}/chat/stream", "post"),
+    ("/api/{user_id}/chat/stream-tools", "post"),
+    ("/api/{user_id}/chat/runs/{run_id}/events", "get"),
+    ("/api/{user_id}/chat/runs/{run_id}/cancel", "post"),
     ("/api/{user_id}/conversations/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "patch"),
@@ -54,7 +57,8 @@ def test_schema_covers_every_endpoint(schema):
 def _routes(patterns, prefix: str = ""):
     """Every URL the project serves, written as an OpenAPI path ("/api/{user_id}/chat")."""
     for pattern in patterns:
-        route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+        route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", str(pattern.pattern))
+        route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
         route = route.removeprefix("^").removesuffix("$").replace("/?", "")
         if isinstance(pattern, URLResolver):
             yield from _routes(pattern.url_patterns, prefix + route)
@@ -129,7 +133,7 @@ def test_stream_is_documented_as_event_stream_with_every_event(schema):
         for field in fields:
             assert f"`{field}`" in row
     assert "`type`" in description and "`seq`" in description
-    assert ok["text/event-stream"]["example"].startswith('data: {"type":"start","seq":0,')
+    assert ok["text/event-stream"]["example"].startswith('id: 0\ndata: {"type":"start","seq":0,')
     assert {"400", "401", "403", "404"} <= set(operation["responses"])
 
 
@@ -145,7 +149,14 @@ def test_chat_request_body(schema, settings):
     )
     assert body["properties"]["conversation_id"]["nullable"] is True
     reply = schema["components"]["schemas"]["ChatReply"]
-    assert set(reply["required"]) == {"conversation_id", "message_id", "response", "tool_calls"}
+    assert set(reply["required"]) == {
+        "conversation_id",
+        "message_id",
+        "run_id",
+        "status",
+        "response",
+        "tool_calls",
+    }
 
 
 def test_schema_is_served(anon_api):

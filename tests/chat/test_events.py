@@ -26,11 +26,18 @@ def test_an_event_must_carry_exactly_its_fields(event_type, data):
         EventSequence().make(event_type, **data)
 
 
-def test_sse_frame_is_one_data_line():
+def _data(frame: bytes) -> dict:
+    id_line, data_line, *rest = frame.split(b"\n")
+    assert id_line.startswith(b"id: ") and data_line.startswith(b"data: ") and rest == [b"", b""]
+    return json.loads(data_line[len(b"data: ") :])
+
+
+def test_sse_frame_is_an_id_line_and_one_data_line():
     event = EventSequence().make(EventType.TEXT, content='two\nlines and "quotes" ✓')
     frame = event.to_sse()
-    assert frame.startswith(b"data: ") and frame.endswith(b"\n\n") and frame.count(b"\n") == 2
-    assert json.loads(frame[6:]) == {
+    assert frame.startswith(b"id: 0\ndata: ") and frame.endswith(b"\n\n")
+    assert frame.count(b"\n") == 3
+    assert _data(frame) == {
         "type": "text",
         "seq": 0,
         "content": 'two\nlines and "quotes" ✓',
@@ -39,4 +46,4 @@ def test_sse_frame_is_one_data_line():
 
 def test_a_lone_surrogate_does_not_break_the_stream():
     frame = EventSequence().make(EventType.TEXT, content="half \ud83d").to_sse()
-    assert json.loads(frame[6:])["content"] == "half ?"
+    assert _data(frame)["content"] == "half ?"

@@ -13,9 +13,11 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.utils import timezone
 
+from chat.llm.offline_intents import HELP_TEXT
 from chat.models import Conversation, Message
 from chat.runs import run as run_module
 from chat.runs.run import run_turn
+from chat.runs.stop import RunStop
 from chat.turns import turn_finish, turn_start
 from tests.conftest import bearer
 from tests.sse import stream_chat
@@ -33,7 +35,7 @@ def open_turn(user, text, conversation_id=None):
 
 
 async def collect_async(turn) -> list:
-    return [event.as_dict() async for event in run_turn(turn)]
+    return [event.as_dict() async for event in run_turn(turn, RunStop())]
 
 
 def collect(turn) -> list:
@@ -95,9 +97,7 @@ def test_partial_output_is_kept_with_the_error(user, scripted_model):
     assert reply.tool_calls[0]["name"] == "add_task" and reply.tool_calls[0]["output"]["ok"] is True
 
 
-def test_a_client_that_leaves_leaves_an_interrupted_reply(live_server_url, user, settings):
-    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
-    settings.OFFLINE_MODEL_TOKEN_MS = 150  # slow enough to leave mid-reply
+def _leave_mid_reply(live_server_url: str, user) -> None:
     url = f"{live_server_url}/api/{user.id}/chat/stream"
     received: list[str] = []
     with (
@@ -112,11 +112,34 @@ def test_a_client_that_leaves_leaves_an_interrupted_reply(live_server_url, user,
             if sum('"type":"text"' in line for line in received) >= 2:
                 break  # leave while the reply is still being written
 
+
+def _reply_once_settled() -> Message:
     reply = Message.objects.get(role="assistant")
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while reply.status == "streaming" and time.monotonic() < deadline:
         time.sleep(0.05)
         reply.refresh_from_db()
+    return reply
+
+
+def test_a_client_that_leaves_does_not_stop_the_run(live_server_url, user, settings):
+    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
+    settings.OFFLINE_MODEL_TOKEN_MS = 20  # slow enough to leave mid-reply
+    _leave_mid_reply(live_server_url, user)
+    reply = _reply_once_settled()
+    assert reply.status == "complete"
+    assert reply.content == HELP_TEXT, "the whole reply is saved"
+    assert reply.duration_ms is not None
+
+
+def test_without_continue_on_disconnect_a_client_that_leaves_interrupts(
+    live_server_url, user, settings
+):
+    settings.CHAT_CONTINUE_ON_DISCONNECT = False
+    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
+    settings.OFFLINE_MODEL_TOKEN_MS = 150
+    _leave_mid_reply(live_server_url, user)
+    reply = _reply_once_settled()
     assert reply.status == "interrupted"
     assert reply.content, "what was produced before the client left is kept"
     assert reply.duration_ms is not None

@@ -1,0 +1,59 @@
+"""The in-process broker: the embedded default, for one worker.
+
+Everything lives in this process: a finished run's log is kept for CHAT_RUN_EVENTS_TTL_S so a
+client can still resume it, and a run is alive exactly while it executes here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chat.runs.brokers.base import EventBatches, RunBroker, RunInfo, StaleRunHandler
+from chat.runs.log import RunLog
+
+if TYPE_CHECKING:
+    from chat.runs.execution import LocalRun
+
+
+class MemoryRunBroker(RunBroker):
+    def __init__(self) -> None:
+        super().__init__()
+        # run id → (info, log, when it stops being readable)
+        self._finished: dict[str, tuple[RunInfo, RunLog, float]] = {}
+
+    async def run_ended(self, run: LocalRun) -> None:
+        self._forget_expired()
+        self._finished[run.info.run_id] = (run.info, run.log, self.now() + self.events_ttl_s())
+        await super().run_ended(run)
+
+    def _forget_expired(self) -> None:
+        now = self.now()
+        for run_id in [key for key, (_, _, until) in self._finished.items() if until <= now]:
+            del self._finished[run_id]
+
+    def _finished_run(self, run_id: str) -> tuple[RunInfo, RunLog] | None:
+        entry = self._finished.get(run_id)
+        if entry is None or entry[2] <= self.now():
+            return None
+        return entry[0], entry[1]
+
+    async def _shared_info(self, run_id: str) -> RunInfo | None:
+        finished = self._finished_run(run_id)
+        return finished[0] if finished else None
+
+    async def _shared_alive(self, run_id: str) -> bool:
+        return False  # a run executing in this process is in `local`
+
+    async def _follow_shared(
+        self, run_id: str, *, after: int, idle_s: float, on_stale: StaleRunHandler
+    ) -> EventBatches:
+        finished = self._finished_run(run_id)
+        if finished is not None:
+            async for batch in finished[1].batches(after=after, idle_s=idle_s):
+                yield batch
+
+    async def _cancel_shared(self, run_id: str) -> None:
+        return None  # not running: nothing to stop
+
+    async def interrupt(self, info: RunInfo) -> None:
+        return None  # a run of this process always ends with a terminal event

@@ -1,0 +1,80 @@
+"""Runs executing in this process: started by a chat request, independent of it.
+
+`start_run` hands a turn to its own task, which publishes every event to the run broker; the
+request that started it only listens, like any other listener, so a client that leaves (or a
+second one that joins) changes nothing for the run. Stopping a run goes through its `RunStop`.
+"""
+
+import asyncio
+import logging
+from contextlib import aclosing
+from dataclasses import dataclass, field
+
+from chat.runs.brokers import run_broker
+from chat.runs.brokers.base import RunInfo, interrupted_event
+from chat.runs.log import RunLog
+from chat.runs.run import run_turn
+from chat.runs.stop import RunStop
+from chat.turns import Turn, turn_interrupt
+from config.db_threads import run_db
+
+logger = logging.getLogger("chat.runs")
+
+_running: set[asyncio.Task] = set()  # strong references: a task may outlive its request
+
+
+@dataclass
+class LocalRun:
+    info: RunInfo
+    log: RunLog = field(default_factory=RunLog)
+    stop: RunStop = field(default_factory=RunStop)
+    task: asyncio.Task | None = None
+
+
+def run_info_of(turn: Turn) -> RunInfo:
+    return RunInfo(
+        run_id=str(turn.run_id),
+        user_id=turn.user.pk,
+        conversation_id=turn.conversation_id,
+        message_id=turn.assistant_message_id,
+    )
+
+
+async def start_run(turn: Turn) -> LocalRun:
+    """Register the run with the broker and start it; its events are readable at once."""
+    broker = run_broker()
+    run = LocalRun(info=run_info_of(turn))
+    await broker.run_started(run)
+    run.task = asyncio.create_task(_execute(run, turn))
+    _running.add(run.task)
+    run.task.add_done_callback(_running.discard)
+    return run
+
+
+async def _execute(run: LocalRun, turn: Turn) -> None:
+    broker = run_broker()
+    try:
+        async with aclosing(run_turn(turn, run.stop)) as events:
+            async for event in events:
+                broker.publish(run, event)
+    except BaseException:
+        # run_turn turns every run failure into an `error` event: this is a bug or a failed
+        # save. Listeners still get a terminal event rather than waiting for a lease to lapse.
+        logger.exception("run %s failed", run.info.run_id)
+        raise
+    finally:
+        if not run.log.ended:
+            broker.publish(run, interrupted_event(run.log.last_seq))
+        await broker.run_ended(run)
+
+
+def local_runs() -> list[LocalRun]:
+    """The runs this process is executing now."""
+    return list(run_broker().local.values())
+
+
+async def end_stale_run(info: RunInfo) -> None:
+    """A run whose process died: its listeners get `error` {code: "interrupted"} and its reply
+    is saved `interrupted` (kept as it was if it already ended)."""
+    await run_broker().interrupt(info)
+    await run_db(turn_interrupt, message_id=info.message_id)

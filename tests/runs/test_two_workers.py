@@ -1,0 +1,157 @@
+"""Two uvicorn processes sharing the database and Redis: a run started on one is resumed,
+cancelled and found dead from the other."""
+
+import threading
+import time
+import uuid
+
+import httpx
+import pytest
+
+from chat.llm.offline_intents import HELP_TEXT
+from chat.models import Message
+from tests.conftest import bearer
+from tests.sse import read_events
+from tests.workers import start_workers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def workers(redis_url):
+    pair = start_workers(
+        2,
+        REDIS_URL=redis_url,
+        CHAT_RUN_REDIS_PREFIX=f"taskstream-test:{uuid.uuid4().hex}:",
+        CHAT_RUN_LEASE_S="1",
+        OFFLINE_MODEL_FIRST_TOKEN_MS="0",
+        OFFLINE_MODEL_TOKEN_MS="25",
+    )
+    yield pair
+    for worker in pair:
+        print(f"--- worker {worker.port} ---\n{worker.output()}")
+        worker.close()
+
+
+@pytest.fixture
+def auth(user) -> dict:
+    return {"Authorization": bearer(user)}
+
+
+def _start(worker, user, auth, stop_after=3, message="help"):
+    status, frames, body = read_events(
+        worker.url,
+        f"/api/{user.id}/chat/stream",
+        auth,
+        method="POST",
+        payload={"message": message},
+        stop_after=stop_after,
+    )
+    assert status == 200, body
+    return frames
+
+
+def _events(worker, user, run_id, auth, **kwargs):
+    return read_events(worker.url, f"/api/{user.id}/chat/runs/{run_id}/events", auth, **kwargs)
+
+
+def _settled(run_id) -> Message:
+    deadline = time.monotonic() + 20
+    reply = Message.objects.get(run_id=run_id)
+    while reply.status == "streaming" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        reply.refresh_from_db()
+    return reply
+
+
+def test_started_on_a_resumed_on_b(workers, user, auth):
+    a, b = workers
+    first = _start(a, user, auth, stop_after=5)
+    run_id, k = first[0].event["run_id"], first[-1].event["seq"]
+    status, rest, _ = _events(b, user, run_id, {**auth, "Last-Event-ID": str(k)})
+    assert status == 200
+    seqs = [frame.event["seq"] for frame in rest]
+    assert seqs == list(range(k + 1, k + 1 + len(seqs))) and rest[-1].event["type"] == "done"
+    text = "".join(f.event["content"] for f in [*first, *rest] if f.event["type"] == "text")
+    reply = _settled(run_id)
+    assert reply.status == "complete" and reply.content == text == HELP_TEXT
+
+
+def test_cancel_on_b_stops_the_run_on_a_within_a_second(workers, user, auth):
+    a, b = workers
+    run_id = _start(a, user, auth, stop_after=3)[0].event["run_id"]
+    ended: list[tuple[float, dict]] = []
+
+    def listen_on_a():
+        frames = _events(a, user, run_id, auth)[1]
+        ended.append((time.monotonic(), frames[-1].event))
+
+    listener = threading.Thread(target=listen_on_a)
+    listener.start()
+    time.sleep(0.2)
+    sent = time.monotonic()
+    response = httpx.post(f"{b.url}/api/{user.id}/chat/runs/{run_id}/cancel", headers=auth)
+    assert response.status_code == 202
+    listener.join(timeout=10)
+    ((arrived, last),) = ended
+    assert last["type"] == "done" and last["status"] == "cancelled"
+    assert arrived - sent < 1.0
+    reply = _settled(run_id)
+    assert reply.status == "cancelled" and 0 < len(reply.content) < len(HELP_TEXT)
+
+
+def test_sigkill_of_a_mid_run_is_seen_from_b_as_interrupted(workers, user, auth):
+    a, b = workers
+    frames = _start(a, user, auth, stop_after=3)
+    run_id, conversation_id = frames[0].event["run_id"], frames[0].event["conversation_id"]
+    a.kill()
+    status, rest, _ = _events(b, user, run_id, {**auth, "Last-Event-ID": "1"}, timeout=15)
+    assert status == 200
+    assert rest[-1].event["type"] == "error" and rest[-1].event["code"] == "interrupted"
+    assert _settled(run_id).status == "interrupted"
+    again = httpx.post(
+        f"{b.url}/api/{user.id}/chat",
+        json={"message": "hello", "conversation_id": conversation_id},
+        headers=auth,
+        timeout=30,
+    )
+    assert again.status_code == 200, "the conversation accepts a new turn afterwards"
+
+
+def test_a_dead_run_does_not_block_the_next_turn(workers, user, auth):
+    a, b = workers
+    frames = _start(a, user, auth, stop_after=2)
+    run_id, conversation_id = frames[0].event["run_id"], frames[0].event["conversation_id"]
+    a.kill()
+    time.sleep(1.2)  # past the lease
+    response = httpx.post(
+        f"{b.url}/api/{user.id}/chat",
+        json={"message": "hello", "conversation_id": conversation_id},
+        headers=auth,
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert Message.objects.get(run_id=run_id).status == "interrupted"
+
+
+def test_a_second_run_is_refused_on_the_other_worker(workers, user, auth):
+    a, b = workers
+    frames = _start(a, user, auth, stop_after=2)
+    response = httpx.post(
+        f"{b.url}/api/{user.id}/chat/stream",
+        json={"message": "hello", "conversation_id": frames[0].event["conversation_id"]},
+        headers=auth,
+    )
+    assert response.status_code == 409
+    assert response.json()["run_id"] == frames[0].event["run_id"]
+
+
+def test_a_foreign_run_is_not_found_on_the_other_worker(workers, user, auth, other_user):
+    a, b = workers
+    run_id = _start(a, user, auth, stop_after=2)[0].event["run_id"]
+    mallory = {"Authorization": bearer(other_user)}
+    status, _, _ = _events(b, other_user, run_id, mallory)
+    assert status == 404
+    cancel = httpx.post(f"{b.url}/api/{other_user.id}/chat/runs/{run_id}/cancel", headers=mallory)
+    assert cancel.status_code == 404
+    assert _settled(run_id).status == "complete"
