@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.services import user_register
 from config.openapi import error_responses
+from config.ratelimit import AuthRateThrottle
 
 
 @extend_schema_serializer(component_name="User")
@@ -20,6 +21,7 @@ class UserOutputSerializer(serializers.Serializer):
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
 
     @extend_schema_serializer(component_name="Register")
     class InputSerializer(serializers.Serializer):
@@ -28,7 +30,7 @@ class RegisterApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: UserOutputSerializer, **error_responses(400)},
+        responses={201: UserOutputSerializer, **error_responses(400, 429)},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:

@@ -41,6 +41,8 @@ from chat.moderation import (
     conversation_flag,
     conversation_unflag,
 )
+from chat.undo import tool_call_changes
+from todos.models import TaskChange
 
 # How many selected conversations the flag page names before "and N more".
 FLAG_PREVIEW_LIMIT = 20
@@ -128,6 +130,7 @@ class TranscriptToolCall:
     call_id: str
     arguments: str
     output: str | None  # None: the run stopped before the tool returned
+    undo: TaskChange | None = None  # its recorded task change, when undone
 
 
 @dataclass(frozen=True)
@@ -136,16 +139,22 @@ class TranscriptEntry:
     tool_calls: list[TranscriptToolCall]
 
 
-def transcript_entry(message: Message) -> TranscriptEntry:
+def transcript_entry(
+    message: Message, changes: dict[str, TaskChange] | None = None
+) -> TranscriptEntry:
+    """`changes`: the recorded task changes by call id (chat.undo.tool_call_changes)."""
+    changes = changes or {}
     calls = []
     for call in message.tool_calls or []:
         if isinstance(call, dict):
+            change = changes.get(call.get("call_id"))
             calls.append(
                 TranscriptToolCall(
                     name=str(call.get("name", "")),
                     call_id=str(call.get("call_id", "")),
                     arguments=export.pretty_json(call.get("arguments")),
                     output=export.pretty_json(call["output"]) if "output" in call else None,
+                    undo=change if change is not None and change.undone_at else None,
                 )
             )
         else:  # Not the stored shape: show it whole rather than hide it.
@@ -271,8 +280,10 @@ class ConversationAdmin(admin.ModelAdmin):
     def transcript_context(self, request, conversation: Conversation) -> dict[str, Any]:
         info = self.opts.app_label, self.opts.model_name
         object_id = quote(conversation.pk)
+        messages = list(conversation.messages.all())
+        changes = tool_call_changes(conversation_id=conversation.pk, messages=messages)
         context: dict[str, Any] = {
-            "transcript": [transcript_entry(m) for m in conversation.messages.all()],
+            "transcript": [transcript_entry(m, changes) for m in messages],
             "can_flag": self.has_flag_permission(request),
             "flag_url": reverse("admin:{}_{}_flag".format(*info), args=[object_id]),
             "unflag_url": reverse("admin:{}_{}_unflag".format(*info), args=[object_id]),

@@ -1,6 +1,12 @@
-"""Conversation endpoints under /api/<user_id>/conversations/: list, read, rename, delete."""
+"""Conversation endpoints under /api/<user_id>/conversations/ (list, read, rename, delete) and
+the undo of a tool call, POST /api/<user_id>/chat/tool-calls/<call_id>/undo."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -19,7 +25,11 @@ from chat.conversations import (
     conversation_rename,
 )
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
-from config.openapi import error_responses
+from chat.undo import NothingToUndo, ToolCallNotFound, tool_call_changes, tool_call_undo
+from config.openapi import ErrorSerializer, error_responses
+from todos.apis import TaskOutputSerializer
+from todos.changes import ChangeAlreadyUndone, ChangeConflict
+from todos.models import TaskChange
 
 TAGS = ["conversations"]
 
@@ -45,6 +55,36 @@ class ToolCallOutputSerializer(serializers.Serializer):
     output = serializers.JSONField(
         allow_null=True, help_text="What the tool returned; null until it has returned."
     )
+    undoable = serializers.SerializerMethodField(
+        help_text="The call changed a task and POST .../chat/tool-calls/{call_id}/undo may "
+        "still take it back."
+    )
+    undone_at = serializers.SerializerMethodField(help_text="When the call was undone, or null.")
+    undone_by = serializers.SerializerMethodField(
+        help_text="The username of who undid it, or null."
+    )
+
+    def _change(self, call: dict) -> TaskChange | None:
+        """The call's recorded task change (the view puts them in the context by call id)."""
+        return self.context.get("changes", {}).get(call.get("call_id"))
+
+    def _undone(self, call: dict) -> TaskChange | None:
+        change = self._change(call)
+        return change if change is not None and change.undone_at is not None else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_undoable(self, call: dict) -> bool:
+        return self._change(call) is not None and self._undone(call) is None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_undone_at(self, call: dict) -> str | None:
+        undone = self._undone(call)
+        return serializers.DateTimeField().to_representation(undone.undone_at) if undone else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_undone_by(self, call: dict) -> str | None:
+        undone = self._undone(call)
+        return undone.undone_by.get_username() if undone and undone.undone_by else None
 
 
 @extend_schema_serializer(component_name="Message")
@@ -114,8 +154,9 @@ class ConversationDetailApi(APIView):
 
         @extend_schema_field(MessageOutputSerializer(many=True))
         def get_messages(self, conversation: Conversation) -> list:
-            messages = conversation_messages(conversation=conversation)
-            return MessageOutputSerializer(messages, many=True).data
+            messages = list(conversation_messages(conversation=conversation))
+            changes = tool_call_changes(conversation_id=conversation.pk, messages=messages)
+            return MessageOutputSerializer(messages, many=True, context={"changes": changes}).data
 
     @extend_schema_serializer(component_name="ConversationRename")
     class InputSerializer(serializers.Serializer):
@@ -159,3 +200,72 @@ class ConversationDetailApi(APIView):
         except ConversationRunActive:
             raise RunActiveConflict() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UndoConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The task changed since this call, so undoing it would lose that change."
+    default_code = "undo_conflict"
+
+
+class AlreadyUndone(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This call is already undone."
+    default_code = "already_undone"
+
+
+class NothingToUndoError(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "This call changed no task, so there is nothing to undo."
+    default_code = "nothing_to_undo"
+
+
+class ToolCallUndoApi(APIView):
+    permission_classes = [IsPathUser]
+
+    @extend_schema_serializer(component_name="ToolCallUndo")
+    class OutputSerializer(serializers.Serializer):
+        call_id = serializers.CharField()
+        undone_at = serializers.DateTimeField()
+        undone_by = serializers.CharField(source="undone_by.username")
+        task = TaskOutputSerializer(
+            allow_null=True,
+            help_text="The task as it now is; null when the call had added it.",
+        )
+
+    @extend_schema(
+        tags=["chat"],
+        operation_id="tool_call_undo",
+        summary="Undo what one of the assistant's tool calls did to a task",
+        description="Reverts the change recorded for `call_id` (an add, complete, delete or "
+        "update), atomically: an added task is deleted, a deleted one restored with its fields "
+        "(under its old id when that is free), an edited one gets its earlier fields back. "
+        "Not a chat turn: no run is started.",
+        request=None,
+        responses={
+            200: OpenApiResponse(OutputSerializer, description="The call is undone."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="`nothing_to_undo`: the call changed no task (`list_tasks`, or a "
+                "call that failed).",
+            ),
+            **error_responses(401, 403, 404),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`undo_conflict`: the task changed since the call (nothing was "
+                "changed); `already_undone`: the call was undone before.",
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: int, call_id: str) -> Response:
+        try:
+            undone = tool_call_undo(user=request.user, call_id=call_id)
+        except ToolCallNotFound:
+            raise exceptions.NotFound("Tool call not found.") from None
+        except NothingToUndo as refusal:
+            raise NothingToUndoError(str(refusal)) from None
+        except ChangeAlreadyUndone:
+            raise AlreadyUndone() from None
+        except ChangeConflict:
+            raise UndoConflict() from None
+        return Response(self.OutputSerializer(undone).data)

@@ -1,4 +1,6 @@
-from chat.apis import ConversationDetailApi, ConversationListApi
+from django.urls import path
+
+from chat.apis import ConversationDetailApi, ConversationListApi, ToolCallUndoApi
 from config.routing import optional_slash
 
 urlpatterns = [
@@ -7,5 +9,11 @@ urlpatterns = [
         "conversations/<int:conversation_id>/",
         ConversationDetailApi.as_view(),
         name="conversation-detail",
+    ),
+    # Named like POST .../chat, without a trailing slash.
+    path(
+        "chat/tool-calls/<str:call_id>/undo",
+        ToolCallUndoApi.as_view(),
+        name="tool-call-undo",
     ),
 ]

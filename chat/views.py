@@ -30,6 +30,7 @@ from chat.runs.transcript import TranscriptRecorder
 from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
+from config.ratelimit import chat_turn_refusal
 
 _opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
 
@@ -55,6 +56,8 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | Htt
     user = _authenticate(request, user_id)
     if isinstance(user, HttpResponse):
         return user
+    if (refusal := chat_turn_refusal(user)) is not None:
+        return refusal
     try:
         chat_request = parse_chat_request(request.body, request.content_type)
     except InvalidChatRequest as invalid:

@@ -6,15 +6,19 @@ CSRF and read the session themselves (accounts/authentication.py). Everything el
 full stack. With SERVE_STATIC, /static/ is served before either.
 """
 
+import logging
 import os
 import re
 from collections.abc import Callable
 
 from django.core.asgi import get_asgi_application
 
+from config.log_filters import HideQueryStrings
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
+logging.getLogger("uvicorn.access").addFilter(HideQueryStrings())
 
 # /api/<user_id>/chat, …/chat/stream(-tools), …/chat/runs/<run_id>/events and …/cancel,
 # with or without the trailing slash.

@@ -2,14 +2,30 @@
 
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
+from django.http import HttpRequest, HttpResponse
+
+from config.security import ResponseProtection
 
 
 class MiddlewareFreeASGIHandler(ASGIHandler):
     """Django's ASGI request handling (URL routing, signals, exception responses) with an
-    empty middleware stack: the view is called directly on the event loop."""
+    empty middleware stack: the view is called directly on the event loop.
+
+    What the stack would do for safety still happens, here, without a thread hop: a host not in
+    ALLOWED_HOSTS gets 400, SECURE_SSL_REDIRECT redirects, and every response (errors included)
+    carries the security headers the rest of the site sends.
+    """
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware = []
         self._template_response_middleware = []
         self._exception_middleware = []
-        self._middleware_chain = convert_exception_to_response(self._get_response_async)
+        self._protection = ResponseProtection()
+        self._view = convert_exception_to_response(self._get_response_async)
+        self._middleware_chain = convert_exception_to_response(self._protected)
+
+    async def _protected(self, request: HttpRequest) -> HttpResponse:
+        response = self._protection.refusal(request)
+        if response is None:
+            response = await self._view(request)
+        return self._protection.protect(request, response)

@@ -11,3 +11,14 @@ class DropSdkModelFailures(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith(SDK_MODEL_FAILURE_PREFIXES)
+
+
+class HideQueryStrings(logging.Filter):
+    """uvicorn's access line without the query string: `?search=` carries the user's own
+    words, which stay out of the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:  # uvicorn's access line
+            client, method, path, version, status = record.args
+            record.args = (client, method, str(path).split("?", 1)[0], version, status)
+        return True

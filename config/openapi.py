@@ -6,10 +6,12 @@ are added by a postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
 
 from chat.runs.events import EVENT_FIELDS, EventSequence, EventType
+from config.security import API_DOCS_CONTENT_SECURITY_POLICY, CSP_HEADER
 
 ERROR_COMPONENT = "Error"
 ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -23,6 +25,7 @@ ERROR_DESCRIPTIONS = {
     409: "The object is busy: a reply is still streaming into this conversation "
     "(`code: run_active`; the chat endpoints add the active `run_id`).",
     415: "The body is not `application/json`.",
+    429: "Too many attempts (`rate_limited`); `Retry-After` says how many seconds to wait.",
     502: "The model failed; the body also has `conversation_id`, `message_id` and `run_id`.",
     503: "The run was interrupted (its worker shut down or died); the body also has "
     "`conversation_id`, `message_id` and `run_id`.",
@@ -283,7 +286,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
                 "text/event-stream": {"schema": {"type": "string"}, "example": _stream_example()}
             },
         },
-        error_codes=(400, 401, 403, 404, 409, 415),
+        error_codes=(400, 401, 403, 404, 409, 415, 429),
         security=security,
     )
     paths["/api/{user_id}/chat/stream-tools"] = _chat_operation(
@@ -292,7 +295,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
         description="Exactly `POST /api/{user_id}/chat/stream`, under the path the reference "
         "clients use.",
         ok=paths["/api/{user_id}/chat/stream"]["post"]["responses"]["200"],
-        error_codes=(400, 401, 403, 404, 409, 415),
+        error_codes=(400, 401, 403, 404, 409, 415, 429),
         security=security,
     )
     paths["/api/{user_id}/chat"] = _chat_operation(
@@ -303,7 +306,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
             "description": "The stored reply and the tools it called.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatReply"}}},
         },
-        error_codes=(400, 401, 403, 404, 409, 415, 502, 503, 504),
+        error_codes=(400, 401, 403, 404, 409, 415, 429, 502, 503, 504),
         security=security,
     )
     paths["/api/{user_id}/chat/runs/{run_id}/events"] = _chat_operation(
@@ -346,5 +349,22 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
 
 def drop_slashless_aliases(endpoints: list[tuple]) -> list[tuple]:
     """Preprocessing hook: document each API route once, in its canonical trailing-slash form
-    (config.routing.optional_slash also serves it without the slash)."""
-    return [endpoint for endpoint in endpoints if endpoint[0].endswith("/")]
+    (config.routing.optional_slash also serves it without the slash); a route served only
+    without the slash is documented as it is."""
+    slashed = {endpoint[0] for endpoint in endpoints if endpoint[0].endswith("/")}
+    return [
+        endpoint
+        for endpoint in endpoints
+        if endpoint[0].endswith("/") or f"{endpoint[0]}/" not in slashed
+    ]
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script served as a file (`?script`), so the page works
+    under a Content-Security-Policy without inline scripts."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response[CSP_HEADER] = API_DOCS_CONTENT_SECURITY_POLICY
+        return response

@@ -14,7 +14,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_rate_limit,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 if not env_bool("DOTENV_DISABLED", False):
@@ -58,6 +66,8 @@ INSTALLED_APPS = [
 # (config/asgi.py). No GZip: it would buffer the event stream.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.content_security_policy",
+    "config.request_body.chunked_request_body",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,6 +160,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 20),
 }
+# Attempts per client address on sign-in, token, refresh and register (config/ratelimit.py).
+AUTH_RATE_LIMIT = env_rate_limit("AUTH_RATE_LIMIT", "10/min")
+# Proxies whose X-Forwarded-For is believed; empty: the socket's peer is the client.
+TRUSTED_PROXY_IPS = env_networks("TRUSTED_PROXY_IPS")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
@@ -215,6 +229,8 @@ CHAT_RUN_EVENTS_TTL_S = env_float("CHAT_RUN_EVENTS_TTL_S", 600.0)
 # A run's process renews its lease every quarter of this; a run without one died.
 CHAT_RUN_LEASE_S = env_float("CHAT_RUN_LEASE_S", 10.0)
 CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
+# Chat turns per user, on both chat endpoints (config/ratelimit.py).
+CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
 
 # --- Internationalization, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -233,13 +249,25 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Off for local use; README's production environment turns them on (check --deploy is clean).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
+LOG_FORMATS = ("plain", "json")
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ValueError(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.log_format.JsonFormatter"},
+    },
     "filters": {"drop_sdk_model_failures": {"()": "config.log_filters.DropSdkModelFailures"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},
@@ -247,3 +275,9 @@ LOGGING = {
         "openai.agents": {"filters": ["drop_sdk_model_failures"]},
     },
 }
+if LOG_FORMAT == "json":
+    # uvicorn's own lines (startup, errors, the access log) through the same JSON handler.
+    LOGGING["loggers"] |= {
+        name: {"handlers": ["console"], "propagate": False}
+        for name in ("uvicorn", "uvicorn.access")
+    }

@@ -2,14 +2,16 @@
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 import uvicorn
 
 
 class LiveAsgiServer:
-    """Serve `config.asgi:application` on 127.0.0.1 with an ephemeral port."""
+    """Serve `config.asgi:application` (or an application object) on 127.0.0.1 with an
+    ephemeral port."""
 
-    def __init__(self, app: str = "config.asgi:application"):
+    def __init__(self, app: str | Callable = "config.asgi:application"):
         self.config = uvicorn.Config(
             app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"
         )

@@ -4,6 +4,9 @@ The user always comes from the run's server-side context (`TaskToolContext`), ne
 argument: no tool takes a user id, so whatever the model says it reaches only its user's tasks.
 Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": ...}` or
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
+A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
+shown to the model) and records the change under it for undo (todos.changes); one that counts
+from the user's date takes a keyword-only `today` (the user's local date, from the context).
 """
 
 import inspect
@@ -14,13 +17,15 @@ from datetime import date
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
+from agents.tool_context import ToolContext
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from config.db_threads import run_db
 from config.timezones import local_today
 from todos import selectors, services
-from todos.models import Task
+from todos.changes import recorded_change
+from todos.models import Task, TaskChange
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,10 @@ class TaskToolContext:
     def today(self) -> date:
         """The user's local date."""
         return local_today(self.time_zone)
+
+
+# Keyword-only arguments the server fills in; the model never sees them.
+SERVER_ARGUMENTS = frozenset({"call_id", "today"})
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -68,13 +77,18 @@ def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
 
 
 def _task_tool(func: Callable) -> FunctionTool:
-    """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors.
+    """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
+    parameters = inspect.signature(func).parameters
+    records_changes = "call_id" in parameters
+    counts_from_today = "today" in parameters
 
-    The body's first argument is the run's TaskToolContext, which the model never sees."""
-
-    async def run(ctx: RunContextWrapper[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+    async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        if records_changes:
+            kwargs["call_id"] = ctx.tool_call_id
+        if counts_from_today:
+            kwargs["today"] = ctx.context.today()
         try:
-            return await run_db(func, ctx.context, *args, **kwargs)
+            return await run_db(func, ctx.context.user, *args, **kwargs)
         except selectors.TaskNotFound as exc:
             return _failure(str(exc))
         except ValidationError as exc:
@@ -83,23 +97,31 @@ def _task_tool(func: Callable) -> FunctionTool:
     run.__name__ = func.__name__
     run.__doc__ = func.__doc__
     run.__signature__ = _tool_signature(func)  # type: ignore[attr-defined]
-    run.__annotations__ = {**func.__annotations__, "ctx": RunContextWrapper[TaskToolContext]}
+    run.__annotations__ = {**func.__annotations__, "ctx": ToolContext[TaskToolContext]}
     return function_tool(run, failure_error_function=tool_error)
 
 
 def _tool_signature(func: Callable) -> inspect.Signature:
-    """The model-facing signature: the SDK's context wrapper, then the body's other arguments."""
-    parameters = list(inspect.signature(func).parameters.values())[1:]
+    """The model-facing signature: the context first, then the body's arguments without `user`
+    and the SERVER_ARGUMENTS."""
+    parameters = [
+        parameter
+        for parameter in list(inspect.signature(func).parameters.values())[1:]
+        if parameter.name not in SERVER_ARGUMENTS
+    ]
     context = inspect.Parameter(
-        "ctx",
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        annotation=RunContextWrapper[TaskToolContext],
+        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext[TaskToolContext]
     )
     return inspect.Signature([context, *parameters], return_annotation=str)
 
 
 def add_task(
-    context: TaskToolContext, title: str, description: str = "", due_date: str | None = None
+    user: AbstractBaseUser,
+    title: str,
+    description: str = "",
+    due_date: str | None = None,
+    *,
+    call_id: str,
 ) -> str:
     """Add a task to the user's todo list.
 
@@ -109,16 +131,19 @@ def add_task(
         due_date: Optional day it is due, as YYYY-MM-DD (work it out from today's date in
             your instructions), or null for no date.
     """
-    task = services.task_create(
-        owner=context.user, title=title, description=description, due_date=due_date
-    )
-    return _ok("added", task=task_payload(task))
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
+        change.task = services.task_create(
+            owner=user, title=title, description=description, due_date=due_date
+        )
+    return _ok("added", task=task_payload(change.task))
 
 
 def list_tasks(
-    context: TaskToolContext,
+    user: AbstractBaseUser,
     status: Literal["all", "pending", "completed"] = "all",
     due: Literal["today", "overdue", "week", "none"] | None = None,
+    *,
+    today: date,
 ) -> str:
     """List the user's tasks with their ids and due dates. Use it before guessing a task id.
 
@@ -127,41 +152,44 @@ def list_tasks(
         due: Optionally only tasks due "today", "overdue" (before today, not done), this
             "week" (today and the 6 days after) or with "none" (no due date).
     """
-    tasks = selectors.task_list(
-        owner=context.user, status=status, due=due, today=context.today() if due else None
-    )
+    tasks = selectors.task_list(owner=user, status=status, due=due, today=today)
     return _ok("listed", status=status, due=due, tasks=[task_payload(task) for task in tasks])
 
 
-def complete_task(context: TaskToolContext, task_id: int) -> str:
+def complete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
     """Mark one of the user's tasks as done.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    task = services.task_complete(task=selectors.task_get(owner=context.user, task_id=task_id))
+    task = selectors.task_get(owner=user, task_id=task_id)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.COMPLETE, task=task):
+        services.task_complete(task=task)
     return _ok("completed", task=task_payload(task))
 
 
-def delete_task(context: TaskToolContext, task_id: int) -> str:
+def delete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
     """Delete one of the user's tasks for good.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    task = selectors.task_get(owner=context.user, task_id=task_id)
+    task = selectors.task_get(owner=user, task_id=task_id)
     payload = task_payload(task)
-    services.task_delete(task=task)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.DELETE, task=task):
+        services.task_delete(task=task)
     return _ok("deleted", task=payload)
 
 
 def update_task(
-    context: TaskToolContext,
+    user: AbstractBaseUser,
     task_id: int,
     title: str | None = None,
     description: str | None = None,
     due_date: str | None = None,
     clear_due_date: bool = False,
+    *,
+    call_id: str,
 ) -> str:
     """Rename a task, change its description or its due date; leave a field null to keep it.
 
@@ -172,13 +200,15 @@ def update_task(
         due_date: The new due day as YYYY-MM-DD, or null to keep the current one.
         clear_due_date: true to remove the task's due date (then leave due_date null).
     """
-    task = services.task_update(
-        task=selectors.task_get(owner=context.user, task_id=task_id),
-        title=title,
-        description=description,
-        due_date=due_date,
-        clear_due_date=clear_due_date,
-    )
+    task = selectors.task_get(owner=user, task_id=task_id)
+    with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.UPDATE, task=task):
+        services.task_update(
+            task=task,
+            title=title,
+            description=description,
+            due_date=due_date,
+            clear_due_date=clear_due_date,
+        )
     return _ok("updated", task=task_payload(task))
 
 

@@ -14,6 +14,7 @@ from chat.llm.agent import run_config, todo_agent
 from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
 from chat.runs.events import INTERRUPTED_MESSAGE, EventSequence, EventType, RunEvent
+from chat.runs.run_log import log_run_finished
 from chat.runs.sdk_events import SdkEventTranslator
 from chat.runs.stop import RunStop
 from chat.runs.transcript import TranscriptRecorder
@@ -25,6 +26,7 @@ from todos.tools import TaskToolContext
 def save_outcome(turn: Turn, outcome: TurnOutcome) -> asyncio.Future:
     """Save the turn's outcome on a database thread; the caller awaits it shielded, so a
     client leaving mid-save never loses the transcript or makes it save twice."""
+    log_run_finished(turn, outcome)
     return asyncio.ensure_future(run_db(turn_finish, turn=turn, outcome=outcome))
 
 

@@ -5,13 +5,14 @@ import { timeZone } from "./due-dates.js";
 import { readServerSentEvents } from "./sse.js";
 
 export class ApiError extends Error {
-  constructor(status, detail, code, errors = null) {
+  constructor(status, detail, code, errors = null, retryAfterS = 0) {
     super(detail);
     this.name = "ApiError";
     this.status = status; // 0 when the server could not be reached
     this.detail = detail;
     this.code = code;
     this.errors = errors;
+    this.retryAfterS = retryAfterS; // from Retry-After (429 rate_limited): wait before retrying
   }
 
   /** The session is gone (expired, signed out in another tab): only signing in again helps. */
@@ -38,7 +39,8 @@ export class ApiError extends Error {
     const detail =
       (body && typeof body.detail === "string" && body.detail) ||
       `The server answered ${response.status} ${response.statusText}`.trim();
-    return new ApiError(response.status, detail, body?.code || "error", body?.errors || null);
+    const retryAfterS = Number.parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
+    return new ApiError(response.status, detail, body?.code || "error", body?.errors || null, retryAfterS);
   }
 }
 
@@ -112,6 +114,10 @@ export class Api {
   }
 
   // --- chat -------------------------------------------------------------------------------
+  undoToolCall(callId) {
+    return json(`${this.base}/chat/tool-calls/${encodeURIComponent(callId)}/undo`, { method: "POST" });
+  }
+
   /**
    * POST the message and return an async iterator over the reply's events.
    * Throws ApiError for answers refused before the stream starts (4xx JSON) or no network;

@@ -6,6 +6,7 @@
 //   transcript.js    user messages, assistant replies (streaming or stored), tool chips
 //   conversations.js the sidebar list: open, rename, delete
 //   tasks.js         the task panel
+//   undo.js          the Undo control on the chips of task-changing tool calls
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
 import { Api, ApiError } from "./api.js";
@@ -13,6 +14,7 @@ import { ConversationList, displayTitle } from "./conversations.js";
 import { TaskPanel } from "./tasks.js";
 import { AssistantMessage, userMessage } from "./transcript.js";
 import { announce, h } from "./ui.js";
+import { ToolCallUndo } from "./undo.js";
 
 const root = document.getElementById("app");
 const config = {
@@ -109,6 +111,7 @@ class ChatPage {
         this.tasksCount.hidden = count === 0;
       },
     });
+    this.undo = new ToolCallUndo({ api: this.api, onUndone: () => this.tasks.scheduleRefresh() });
     this.bind();
   }
 
@@ -246,7 +249,9 @@ class ChatPage {
 
   storedMessage(message) {
     if (message.role === "user") return userMessage(message.content);
-    return AssistantMessage.fromStored(message).el;
+    const reply = AssistantMessage.fromStored(message);
+    for (const call of message.tool_calls || []) this.undo.attach(reply.chips.get(call.call_id), call);
+    return reply.el;
   }
 
   // --- composer -----------------------------------------------------------------------------
@@ -369,6 +374,7 @@ class ChatPage {
         return false;
       case "tool_result":
         reply.toolResult(event);
+        this.undo.attach(reply.chips.get(event.call_id), event);
         if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.id ?? null);
         return false;
       case "done":
@@ -395,7 +401,8 @@ class ChatPage {
         signInUrl: `${config.loginUrl}?next=${next}`,
       });
     } else {
-      reply.showError({ message, onRetry: () => this.retry(run) });
+      const retryAfterS = error instanceof ApiError ? error.retryAfterS : 0;
+      reply.showError({ message, onRetry: () => this.retry(run), retryAfterS });
     }
     announce(`The reply failed: ${message}`);
   }

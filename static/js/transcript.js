@@ -226,15 +226,19 @@ export class AssistantMessage {
   }
 
   /** An inline error with a Retry button (or a sign-in link when the session is gone). */
-  showError({ message, onRetry = null, signInUrl = null }) {
+  showError({ message, onRetry = null, signInUrl = null, retryAfterS = 0 }) {
     this.el.classList.add("has-error");
     const actions = h("div", { class: "message__actions" });
     if (signInUrl) {
       actions.append(h("a", { class: "btn btn--small btn--primary", href: signInUrl, text: "Sign in again" }));
     } else if (onRetry) {
-      actions.append(
-        h("button", { type: "button", class: "btn btn--small", onClick: onRetry }, icon("retry"), "Retry"),
-      );
+      const retry = h("button", { type: "button", class: "btn btn--small", onClick: onRetry }, icon("retry"), "Retry");
+      if (retryAfterS > 0) {
+        // Rate limited: the server said how long to wait; retrying sooner would be refused.
+        retry.disabled = true;
+        setTimeout(() => (retry.disabled = false), retryAfterS * 1000);
+      }
+      actions.append(retry);
     }
     this.footer.hidden = false;
     this.footer.append(

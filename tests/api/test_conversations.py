@@ -167,7 +167,12 @@ def test_retrieve_messages_in_order_with_tool_calls(api, user, make_conversation
     ]
     assert [m["id"] for m in messages] == sorted(m["id"] for m in messages)
     reply = messages[1]
-    assert reply["tool_calls"] == [tool_calls[0], {**tool_calls[1], "output": None}]
+    # No change was recorded for these calls (they were not made by a tool): not undoable.
+    not_undoable = {"undoable": False, "undone_at": None, "undone_by": None}
+    assert reply["tool_calls"] == [
+        {**tool_calls[0], **not_undoable},
+        {**tool_calls[1], "output": None, **not_undoable},
+    ]
     assert reply["run_id"] == str(run_id)
     assert (reply["model_name"], reply["input_tokens"], reply["output_tokens"]) == (
         "offline",

@@ -1,9 +1,11 @@
 """The conversation page: the whole transcript, read-only, escaped, with tool calls and usage."""
 
 import pytest
+from django.utils import timezone
 
 from chat.export import export_markdown
 from chat.models import Conversation
+from todos.models import TaskChange
 from todos.services import task_create
 
 from .conftest import change_url
@@ -94,3 +96,35 @@ def test_a_tool_call_cut_off_before_its_output(moderator_client, user, make_conv
     assert "(unrecognised)" in html and "not a call object" in html
     assert "Output: *none, the run stopped before the tool returned*" in markdown
     assert "(no text)" in html
+
+
+def test_an_undone_tool_call_is_marked_with_who_and_when(
+    moderator_client, transcript, user, other_user
+):
+    undone = TaskChange.objects.create(
+        owner=user,
+        call_id="call_1",
+        kind=TaskChange.Kind.ADD,
+        task_id=7,
+        after={"title": "milk"},
+        undone_at=timezone.now(),
+        undone_by=user,
+    )
+    # The same call id in somebody else's changes says nothing about this transcript.
+    TaskChange.objects.create(
+        owner=other_user,
+        call_id="call_2",
+        kind=TaskChange.Kind.ADD,
+        task_id=8,
+        undone_at=timezone.now(),
+        undone_by=other_user,
+    )
+
+    page = moderator_client.get(change_url(transcript)).content.decode()
+
+    assert page.count("taskstream-tool-call--undone") == 1
+    marked = page[page.index("taskstream-tool-call--undone") :]
+    assert marked.index("call_1") < marked.index("Undone") < marked.index("call_2")
+    assert f"by <strong>{user.username}</strong>" in marked
+    assert undone.undone_at.isoformat(timespec="seconds")[:19] in marked
+    assert "task_create" in page  # the call itself stays, arguments and output included

@@ -41,8 +41,8 @@ def test_chat_page_renders_user_id_script_and_csrf_cookie(client, user):
     assert 'maxlength="4000"' in html
     assert 'type="module" src="/static/js/chat.js"' in html
     assert "csrftoken" in response.cookies, "the script reads the CSRF token from the cookie"
-    # Defence in depth for the transcript: no inline script could run.
-    assert "script-src 'self'" in html
+    # Defence in depth for the transcript: no inline script could run (config/security.py).
+    assert "script-src 'self';" in response["Content-Security-Policy"]
     assert not re.search(r"<script(?![^>]*\bsrc=)", html), "no inline scripts on the page"
     assert 'aria-label="Messages"' in html
     assert 'for="composer-input"' in html

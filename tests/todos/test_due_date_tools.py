@@ -6,7 +6,8 @@ import pytest
 
 from config.timezones import local_today
 from tests.todos.test_tools import TOOLS, invoke
-from todos.models import Task
+from todos.changes import change_undo
+from todos.models import Task, TaskChange
 from todos.services import task_complete, task_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,3 +88,11 @@ def test_list_tasks_by_due_counts_from_the_users_zone(user):
 
 def test_list_tasks_refuses_an_unknown_due_filter(user):
     assert invoke(user, "list_tasks", due="someday")["ok"] is False
+
+
+def test_undo_puts_the_previous_due_date_back(user):
+    task = task_create(owner=user, title="pay rent", due_date="2026-12-04")
+    assert invoke(user, "update_task", task_id=task.id, due_date="2026-12-07")["ok"] is True
+    change_undo(change=TaskChange.objects.get(owner=user), user=user)
+    task.refresh_from_db()
+    assert task.due_date == date(2026, 12, 4)

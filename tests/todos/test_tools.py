@@ -6,7 +6,7 @@ import pytest
 from agents.tool_context import ToolContext
 from asgiref.sync import async_to_sync
 
-from todos.models import Task
+from todos.models import Task, TaskChange
 from todos.services import task_complete, task_create
 from todos.tools import TASK_TOOLS, TaskToolContext
 
@@ -133,3 +133,33 @@ def test_bad_arguments_never_crash(user):
     for raw in ["{", '{"task_id": "seven"}', "{}", '{"task_id": 1, "user_id": 2}']:
         result = json.loads(async_to_sync(tool.on_invoke_tool)(context, raw))
         assert result["ok"] is False
+
+
+def test_each_change_is_recorded_under_the_call_id_with_before_and_after(user):
+    invoke(user, "add_task", title="buy milk")
+    task = Task.objects.get(owner=user)
+    invoke(user, "update_task", task_id=task.id, title="buy oat milk")
+    invoke(user, "complete_task", task_id=task.id)
+    invoke(user, "delete_task", task_id=task.id)
+    invoke(user, "list_tasks")  # a read records nothing
+
+    changes = list(TaskChange.objects.order_by("id"))
+    assert [(c.kind, c.call_id, c.task_id, c.owner) for c in changes] == [
+        (kind, "call_test", task.id, user) for kind in ("add", "update", "complete", "delete")
+    ]
+    add, update, complete, delete = changes
+    assert add.before is None and add.after["title"] == "buy milk"
+    assert update.before == add.after and update.after["title"] == "buy oat milk"
+    assert complete.before == update.after
+    assert complete.after["completed"] is True and complete.after["completed_at"]
+    assert delete.before == complete.after and delete.after is None
+    # Every editable field (a field added to Task later too), not the bookkeeping ones.
+    assert {"title", "description", "completed", "completed_at", "created_at"} <= set(add.after)
+    assert not {"id", "owner", "owner_id", "updated_at"} & set(add.after)
+
+
+def test_a_call_that_fails_records_no_change(user):
+    task = task_create(owner=user, title="buy milk")
+    assert invoke(user, "update_task", task_id=task.id, title="x" * 201)["ok"] is False
+    assert invoke(user, "complete_task", task_id=999_999)["ok"] is False
+    assert not TaskChange.objects.exists()

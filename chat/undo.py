@@ -1,0 +1,90 @@
+"""Undo of the assistant's tool calls: the user takes back what a call did to a task.
+
+The change itself and the rules of reverting it live in todos.changes; this module finds a
+call's recorded change for the user, refuses calls that changed nothing, and tells the
+transcript (conversation API, admin, the model's history) which calls were undone.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from chat.models import Message
+from todos.changes import change_undo
+from todos.models import Task, TaskChange
+
+
+class ToolCallNotFound(Exception):
+    """No such call among the user's: unknown, or somebody else's."""
+
+
+class NothingToUndo(Exception):
+    """The call is the user's but changed no task (a read, a failed call)."""
+
+
+@dataclass(frozen=True)
+class ToolCallUndone:
+    call_id: str
+    undone_at: datetime
+    undone_by: AbstractBaseUser
+    task: Task | None  # None: the call had added the task, and it is gone again
+
+
+def _transcript_call(*, user: AbstractBaseUser, call_id: str) -> dict | None:
+    """The user's stored tool call with this id, if any (only looked up when refusing)."""
+    replies = Message.objects.filter(
+        conversation__owner=user, role=Message.Role.ASSISTANT, tool_calls__icontains=call_id
+    )
+    for tool_calls in replies.values_list("tool_calls", flat=True):
+        for call in tool_calls:
+            if isinstance(call, dict) and call.get("call_id") == call_id:
+                return call
+    return None
+
+
+def tool_call_undo(*, user: AbstractBaseUser, call_id: str) -> ToolCallUndone:
+    """Revert what the user's tool call `call_id` did, atomically.
+
+    Raises ToolCallNotFound, NothingToUndo, or todos.changes' ChangeAlreadyUndone and
+    ChangeConflict (then nothing changed).
+    """
+    with transaction.atomic():
+        # The latest, should a model server ever reuse a call id.
+        change = (
+            TaskChange.objects.select_for_update()
+            .filter(owner=user, call_id=call_id)
+            .order_by("-id")
+            .first()
+        )
+        if change is None:
+            call = _transcript_call(user=user, call_id=call_id)
+            if call is None:
+                raise ToolCallNotFound(call_id)
+            if call.get("name") == "list_tasks":
+                raise NothingToUndo("list_tasks only reads your tasks: there is nothing to undo.")
+            raise NothingToUndo("This call changed no task, so there is nothing to undo.")
+        task = change_undo(change=change, user=user)
+    return ToolCallUndone(call_id=call_id, undone_at=change.undone_at, undone_by=user, task=task)
+
+
+def tool_call_changes(
+    *, conversation_id: int, messages: Iterable[Message]
+) -> dict[str, TaskChange]:
+    """The recorded change of each tool call in `messages`, by call id, in one query."""
+    call_ids = {
+        call["call_id"]
+        for message in messages
+        for call in message.tool_calls or []
+        if isinstance(call, dict) and isinstance(call.get("call_id"), str)
+    }
+    if not call_ids:
+        return {}
+    changes = (
+        TaskChange.objects.filter(call_id__in=call_ids, owner__conversations=conversation_id)
+        .select_related("undone_by")
+        .order_by("id")
+    )
+    return {change.call_id: change for change in changes}  # the latest per call id
