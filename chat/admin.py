@@ -41,7 +41,9 @@ from chat.moderation import (
     conversation_flag,
     conversation_unflag,
 )
+from chat.tool_calls import tool_call_entries, tool_calls_problem
 from chat.undo import tool_call_changes
+from config.admin_search import BoundedSearchMixin
 from todos.models import TaskChange
 
 # How many selected conversations the flag page names before "and N more".
@@ -145,7 +147,7 @@ def transcript_entry(
     """`changes`: the recorded task changes by call id (chat.undo.tool_call_changes)."""
     changes = changes or {}
     calls = []
-    for call in message.tool_calls or []:
+    for call in tool_call_entries(message.tool_calls):
         if isinstance(call, dict):
             change = changes.get(call.get("call_id"))
             calls.append(
@@ -189,7 +191,7 @@ async def _pulled_in_thread(chunks):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = [
         "title_or_number",
         "owner",
@@ -448,8 +450,38 @@ def _export_filename(extension: str) -> str:
     return f"conversations-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
 
 
+class MessageAdminForm(forms.ModelForm):
+    """Refuses tool calls the API, the model's history and the transcript could not show."""
+
+    class Meta:
+        model = Message
+        fields = [
+            "conversation",
+            "role",
+            "content",
+            "status",
+            "tool_calls",
+            "run_id",
+            "model_name",
+            "input_tokens",
+            "output_tokens",
+            "time_to_first_token_ms",
+            "duration_ms",
+            "error_code",
+        ]
+
+    def clean_tool_calls(self) -> list:
+        value = self.cleaned_data.get("tool_calls")
+        if value is None:  # an emptied field
+            return []
+        if problem := tool_calls_problem(value):
+            raise ValidationError(problem)
+        return value
+
+
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    form = MessageAdminForm
     list_display = ["conversation", "role", "status", "model_name", "error_code", "created_at"]
     list_filter = ["role", "status", "created_at"]
     search_fields = ["content"]

@@ -17,7 +17,6 @@ from accounts.permissions import IsPathUser
 from chat.conversations import (
     ConversationNotFound,
     ConversationRunActive,
-    conversation_active_run_id,
     conversation_delete,
     conversation_get,
     conversation_list,
@@ -25,6 +24,8 @@ from chat.conversations import (
     conversation_rename,
 )
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
+from chat.runs.execution import live_run
+from chat.tool_calls import shown_tool_calls
 from chat.undo import NothingToUndo, ToolCallNotFound, tool_call_changes, tool_call_undo
 from config.openapi import ErrorSerializer, error_responses
 from todos.apis import TaskOutputSerializer
@@ -93,7 +94,7 @@ class MessageOutputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Message.Role.choices)
     content = serializers.CharField()
     status = serializers.ChoiceField(choices=Message.Status.choices)
-    tool_calls = ToolCallOutputSerializer(many=True)
+    tool_calls = serializers.SerializerMethodField()
     run_id = serializers.UUIDField(allow_null=True)
     model_name = serializers.CharField()
     input_tokens = serializers.IntegerField(allow_null=True)
@@ -102,6 +103,11 @@ class MessageOutputSerializer(serializers.Serializer):
     duration_ms = serializers.IntegerField(allow_null=True)
     error_code = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(ToolCallOutputSerializer(many=True))
+    def get_tool_calls(self, message: Message) -> list:
+        calls = shown_tool_calls(message.tool_calls)
+        return ToolCallOutputSerializer(calls, many=True, context=self.context).data
 
 
 class ConversationListApi(GenericAPIView):
@@ -149,8 +155,8 @@ class ConversationDetailApi(APIView):
 
         @extend_schema_field(serializers.UUIDField(allow_null=True))
         def get_active_run_id(self, conversation: Conversation) -> str | None:
-            run_id = conversation_active_run_id(conversation=conversation)
-            return None if run_id is None else str(run_id)
+            active = live_run(conversation=conversation)
+            return None if active is None else str(active.run_id)
 
         @extend_schema_field(MessageOutputSerializer(many=True))
         def get_messages(self, conversation: Conversation) -> list:

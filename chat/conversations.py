@@ -4,7 +4,6 @@ Every read is scoped to an owner, so another user's conversation does not exist.
 turn itself (creating conversations and messages) lives with the stream, not here.
 """
 
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -86,16 +85,6 @@ def active_replies(*, conversation_id: int) -> QuerySet[Message]:
         role=Message.Role.ASSISTANT,
         status=Message.Status.STREAMING,
         created_at__gte=started_after,
-    )
-
-
-def conversation_active_run_id(*, conversation: Conversation) -> uuid.UUID | None:
-    """The run writing a reply into this conversation now, if any (what a page reattaches to)."""
-    return (
-        active_replies(conversation_id=conversation.pk)
-        .exclude(run_id=None)
-        .values_list("run_id", flat=True)
-        .first()
     )
 
 

@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, QuerySet
 
 from chat.models import Conversation, Message
+from chat.tool_calls import tool_call_entries
 
 CHUNK_SIZE = 100
 
@@ -117,7 +118,7 @@ def _message_markdown(number: int, message: Message) -> list[str]:
     # Quoted, so text in a message cannot pass itself off as the transcript's own headings.
     lines.extend(_quote(message.content) if message.content else ["> *(no text)*"])
     lines.append("")
-    for call in message.tool_calls or []:
+    for call in tool_call_entries(message.tool_calls):
         lines.extend(_tool_call_markdown(call))
     return lines
 

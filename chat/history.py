@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chat.models import Message
+from chat.tool_calls import shown_tool_calls
 from chat.undo import tool_call_changes
 from todos.models import TaskChange
 
@@ -48,7 +49,7 @@ def message_input_items(
     if message.role == Message.Role.USER:
         return [{"role": "user", "content": message.content}]
     items: list[dict[str, Any]] = []
-    for call in message.tool_calls:
+    for call in shown_tool_calls(message.tool_calls):
         if "output" not in call:
             continue  # cut off mid-call: a call without its output is not valid input
         items.append(

@@ -69,23 +69,25 @@ class RunInProgress(Exception):
         self.age_s = age_s
 
 
-def _raise_if_run_in_progress(conversation_id: int) -> None:
-    """A reply still `streaming` (and younger than the longest run) belongs to a live run,
-    unless the broker says its process died (the caller asks it and retries)."""
+def active_run(*, conversation_id: int) -> RunInProgress | None:
+    """The run writing a reply into the conversation now, as far as the database knows: a
+    reply still `streaming` (and younger than the longest run). The broker knows whether its
+    worker is still alive (chat.runs.execution.end_if_dead)."""
     active = (
         active_replies(conversation_id=conversation_id)
         .exclude(run_id=None)
         .values_list("pk", "run_id", "created_at")
         .first()
     )
-    if active is not None:
-        message_id, run_id, created_at = active
-        raise RunInProgress(
-            run_id=run_id,
-            conversation_id=conversation_id,
-            message_id=message_id,
-            age_s=(timezone.now() - created_at).total_seconds(),
-        )
+    if active is None:
+        return None
+    message_id, run_id, created_at = active
+    return RunInProgress(
+        run_id=run_id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        age_s=(timezone.now() - created_at).total_seconds(),
+    )
 
 
 def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
@@ -132,7 +134,8 @@ def turn_start(
             if conversation is None:
                 raise ConversationNotFound(conversation_id)
             _mark_abandoned_replies(conversation.pk)
-            _raise_if_run_in_progress(conversation.pk)
+            if (in_progress := active_run(conversation_id=conversation.pk)) is not None:
+                raise in_progress
             history = _recent_messages(conversation.pk, history_limit)
             Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
         run_id = uuid.uuid4()

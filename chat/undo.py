@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from chat.models import Message
+from chat.tool_calls import shown_tool_calls
 from todos.changes import change_undo
 from todos.models import Task, TaskChange
 
@@ -39,8 +40,8 @@ def _transcript_call(*, user: AbstractBaseUser, call_id: str) -> dict | None:
         conversation__owner=user, role=Message.Role.ASSISTANT, tool_calls__icontains=call_id
     )
     for tool_calls in replies.values_list("tool_calls", flat=True):
-        for call in tool_calls:
-            if isinstance(call, dict) and call.get("call_id") == call_id:
+        for call in shown_tool_calls(tool_calls):
+            if call["call_id"] == call_id:
                 return call
     return None
 
@@ -75,10 +76,7 @@ def tool_call_changes(
 ) -> dict[str, TaskChange]:
     """The recorded change of each tool call in `messages`, by call id, in one query."""
     call_ids = {
-        call["call_id"]
-        for message in messages
-        for call in message.tool_calls or []
-        if isinstance(call, dict) and isinstance(call.get("call_id"), str)
+        call["call_id"] for message in messages for call in shown_tool_calls(message.tool_calls)
     }
     if not call_ids:
         return {}

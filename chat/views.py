@@ -23,7 +23,7 @@ from chat.models import Message
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import EventBatches, RunInfo
 from chat.runs.events import EventType
-from chat.runs.execution import LocalRun, end_stale_run, start_run
+from chat.runs.execution import LocalRun, end_if_dead, end_stale_run, start_run
 from chat.runs.relay import sse_frames
 from chat.runs.run import save_outcome
 from chat.runs.transcript import TranscriptRecorder
@@ -103,13 +103,6 @@ def _run_abandoned_turn(opening: asyncio.Future) -> None:
     follow_up.add_done_callback(_opening_turns.discard)
 
 
-async def _is_dead(in_progress: RunInProgress) -> bool:
-    """A run gets CHAT_RUN_LEASE_S to show its lease; after that, no lease means it died."""
-    if in_progress.age_s < settings.CHAT_RUN_LEASE_S:
-        return False
-    return not await run_broker().is_alive(str(in_progress.run_id))
-
-
 def _run_active(in_progress: RunInProgress) -> HttpResponse:
     body = error_body(
         "A reply is already being written in this conversation; wait for it or cancel it.",
@@ -122,16 +115,8 @@ async def _start(request: HttpRequest, user_id: int) -> LocalRun | HttpResponse:
     """Open the turn and start its run; 409 while the conversation has a live run."""
     opened = await _open(request, user_id)
     if isinstance(opened, RunInProgress):
-        if not await _is_dead(opened):
+        if not await end_if_dead(opened, user_id=user_id):
             return _run_active(opened)
-        await end_stale_run(
-            RunInfo(
-                run_id=str(opened.run_id),
-                user_id=user_id,
-                conversation_id=opened.conversation_id,
-                message_id=opened.message_id,
-            )
-        )
         opened = await _open(request, user_id)
         if isinstance(opened, RunInProgress):
             return _run_active(opened)

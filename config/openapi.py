@@ -6,6 +6,8 @@ are added by a postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views import View
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
@@ -361,10 +363,17 @@ def drop_slashless_aliases(endpoints: list[tuple]) -> list[tuple]:
 
 class ApiDocsView(SpectacularSwaggerSplitView):
     """Swagger UI with its start-up script served as a file (`?script`), so the page works
-    under a Content-Security-Policy without inline scripts."""
+    under a Content-Security-Policy without inline scripts.
+
+    OPTIONS is answered as Django's plain views do: DRF would render its metadata through the
+    page's HTML template renderer, which has no template for it (500 TemplateDoesNotExist).
+    """
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response[CSP_HEADER] = API_DOCS_CONTENT_SECURITY_POLICY
         return response
+
+    def options(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return View.options(self, request, *args, **kwargs)

@@ -1,15 +1,49 @@
 """Clean user-supplied text: one rule set for every text field the product stores.
 
 Beyond length, text must be storable everywhere we store it: PostgreSQL refuses NUL in text,
-and a lone UTF-16 surrogate (JSON allows "\\ud800") cannot be encoded at all.
+and a lone UTF-16 surrogate (JSON allows "\\ud800") cannot be encoded at all. A title must
+also be seen as it is: not only invisible characters, and no controls that reorder the text
+around it (the "Trojan Source" trick).
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# Format characters (zero-width spaces and joiners, BOM, word joiner...), spaces, separators
+# and controls draw nothing; neither do these letters and marks.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+_INVISIBLE_CHARACTERS = frozenset(
+    "\u034f"  # combining grapheme joiner
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+    "\u17b4\u17b5"  # Khmer inherent vowels
+    "\u2800"  # Braille blank
+    "\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07"  # variation selectors
+    "\ufe08\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f"
+)
+# Embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def looks_empty(text: str) -> bool:
+    """True when `text` draws nothing: only spaces, format characters or fillers."""
+    return all(
+        char in _INVISIBLE_CHARACTERS or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        for char in text
+    )
+
+
+def visible_text_problem(text: str, *, required: str) -> str | None:
+    """Why `text` cannot be a title people read, or None: `required` if it draws nothing."""
+    if looks_empty(text):
+        return required
+    if _BIDI_CONTROL.search(text):
+        return "Bidirectional override and isolate characters are not allowed."
+    return None
 
 
 def unstorable_character_problem(text: str) -> str | None:

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.admin_search import BoundedSearchMixin
 from todos.models import Task
 from todos.services import clean_description, clean_title, task_create, task_delete, task_update
 
@@ -33,7 +34,7 @@ def _field_rule(rule, value, field: str):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(BoundedSearchMixin, admin.ModelAdmin):
     form = TaskAdminForm
     list_display = [
         "title",

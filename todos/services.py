@@ -7,17 +7,20 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.text import clean_text
+from config.text import clean_text, visible_text_problem
 from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+TITLE_REQUIRED = "A task needs a title."
 
 
 def clean_title(title: object) -> str:
-    """A stripped title of 1 to 200 characters, or a ValidationError on `title`."""
-    return clean_text(
-        title, field="title", max_length=TITLE_MAX_LENGTH, required="A task needs a title."
-    )
+    """A stripped title of 1 to 200 characters that shows as it reads, or a ValidationError on
+    `title`: one of only invisible characters counts as empty; direction controls are refused."""
+    text = clean_text(title, field="title", max_length=TITLE_MAX_LENGTH, required=TITLE_REQUIRED)
+    if problem := visible_text_problem(text, required=TITLE_REQUIRED):
+        raise ValidationError({"title": [problem]})
+    return text
 
 
 def clean_description(description: object) -> str:

@@ -7,17 +7,20 @@ Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": 
 A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
 shown to the model) and records the change under it for undo (todos.changes); one that counts
 from the user's date takes a keyword-only `today` (the user's local date, from the context).
+A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_TASKS_MAX tasks.
 """
 
+import asyncio
 import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 from agents.tool_context import ToolContext
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
@@ -27,13 +30,27 @@ from todos import selectors, services
 from todos.changes import recorded_change
 from todos.models import Task, TaskChange
 
+LIST_TASKS_MAX = 50
 
-@dataclass(frozen=True)
+
+@dataclass
 class TaskToolContext:
-    """What the server knows about a run; the model never sees or sets it."""
+    """What the server knows about a run (one per run); the model never sees or sets it."""
 
     user: AbstractBaseUser
     time_zone: str = ""  # the user's IANA zone; "" means the TIME_ZONE setting
+    # Calls whose run stopped while their database work was still going: call id → the
+    # work, whose result the transcript records once it is done (chat.runs.run).
+    unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    max_tool_calls: int = field(default_factory=lambda: settings.AGENT_MAX_TOOL_CALLS)
+    tool_calls_made: int = 0
+
+    def allow_tool_call(self) -> bool:
+        """Count one more call of this run; False once the run has made `max_tool_calls`."""
+        if self.tool_calls_made >= self.max_tool_calls:
+            return False
+        self.tool_calls_made += 1
+        return True
 
     def today(self) -> date:
         """The user's local date."""
@@ -82,17 +99,31 @@ def _task_tool(func: Callable) -> FunctionTool:
     records_changes = "call_id" in parameters
     counts_from_today = "today" in parameters
 
-    async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
-        if records_changes:
-            kwargs["call_id"] = ctx.tool_call_id
-        if counts_from_today:
-            kwargs["today"] = ctx.context.today()
+    def body(user: AbstractBaseUser, *args: Any, **kwargs: Any) -> str:
         try:
-            return await run_db(func, ctx.context.user, *args, **kwargs)
+            return func(user, *args, **kwargs)
         except selectors.TaskNotFound as exc:
             return _failure(str(exc))
         except ValidationError as exc:
             return _failure(_validation_message(exc))
+
+    async def run(ctx: ToolContext[TaskToolContext], *args: Any, **kwargs: Any) -> str:
+        if not ctx.context.allow_tool_call():  # counted before any await: calls run concurrently
+            return _failure(
+                f"At most {ctx.context.max_tool_calls} tool calls per message; "
+                "send the rest in another message."
+            )
+        if records_changes:
+            kwargs["call_id"] = ctx.tool_call_id
+        if counts_from_today:
+            kwargs["today"] = ctx.context.today()
+        work = asyncio.ensure_future(run_db(body, ctx.context.user, *args, **kwargs))
+        try:
+            # The thread commits (or rolls back) its one transaction whatever happens here.
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            ctx.context.unfinished_calls[ctx.tool_call_id] = work
+            raise
 
     run.__name__ = func.__name__
     run.__doc__ = func.__doc__
@@ -145,15 +176,18 @@ def list_tasks(
     *,
     today: date,
 ) -> str:
-    """List the user's tasks with their ids and due dates. Use it before guessing a task id.
+    """List the user's tasks with their ids and due dates (at most 50; "more" says how many
+    are not shown). Use it before guessing a task id.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
         due: Optionally only tasks due "today", "overdue" (before today, not done), this
             "week" (today and the 6 days after) or with "none" (no due date).
     """
-    tasks = selectors.task_list(owner=user, status=status, due=due, today=today)
-    return _ok("listed", status=status, due=due, tasks=[task_payload(task) for task in tasks])
+    found = selectors.task_list(owner=user, status=status, due=due, today=today)
+    tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
+    more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
+    return _ok("listed", status=status, due=due, tasks=tasks, more=more)
 
 
 def complete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:

@@ -25,12 +25,15 @@ Conventions
   resolved by first calling ``list_tasks`` (status "all") and matching exact title, then
   case-insensitive equality, then case-insensitive substring, then all words present.
 * Rename: the first " to " / " as " / " into " after the reference starts the new title.
+* Bounds: parsing is linear in the text and reads at most `MAX_PARSED_CHARS` of a message;
+  a pronoun looks back `PRONOUN_LOOKBACK_TURNS` turns at most.
 * Due dates: "add pay rent due friday", "move pay rent to monday", "remove the date from pay
   rent", "what's due this week?" (the phrases and their dates: `chat/llm/offline_dates.py`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -253,15 +256,16 @@ _GREETING = re.compile(
     r"(?:\s+there)?\b[\s,!.]*",
     _FLAGS,
 )
+# Applied with `.match(text, start)`, so it is anchored where the text still begins.
 _LEADING_FILLER = re.compile(
-    r"^(?:please|pls|plz|kindly|ok(?:ay)?|so|and|also|now|then|oh|um+|uh+|well|just"
+    r"(?:please|pls|plz|kindly|ok(?:ay)?|so|and|also|now|then|oh|um+|uh+|well|just"
     r"|(?:can|could|would|will)\s+you(?:\s+please)?|i'?d\s+like\s+(?:you\s+)?to"
     r"|i\s+want\s+you\s+to|go\s+ahead\s+and)\b[\s,!.]*",
     _FLAGS,
 )
-_TRAILING_FILLER = re.compile(
-    r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me))?[\s!?.]*$", _FLAGS
-)
+# Searched only in the last few characters (see `_trailing_filler_start`): never a scan.
+_TRAILING_FILLER = re.compile(r"(?<=[\s,])(?:please|pls|plz|thanks|thank you|thx|for me)\Z", _FLAGS)
+_TRAILING_FILLER_MAX_CHARS = len("thank you")
 _HELP = re.compile(
     r"(?:help|help\s+me|i\s+need\s+help|\?+|what\s+can\s+(?:you|i)\s+(?:do|say|ask)"
     r"|what\s+(?:do|can)\s+you\s+(?:do|help\s+(?:me\s+)?with)|how\s+does\s+(?:this|it)\s+work"
@@ -381,28 +385,69 @@ _DESCRIPTION_SEPARATOR = re.compile(
     r"|\s+with\s+(?:the\s+|a\s+)?(?:description|details|notes?)\s+",
     _FLAGS,
 )
-_TASK_SEPARATOR = re.compile(r"\s*(?:[,;&+\n]|\band\b|\bplus\b)\s*", _FLAGS)
+# A run of separators (",,, and ;") is one split, not one empty title per character.
+_TASK_SEPARATOR = re.compile(r"(?:\s*(?:[,;&+\n]|\band\b|\bplus\b)\s*)+", _FLAGS)
+
+
+# Parsing must stay linear in the message's length: it runs on every model call and holds
+# the GIL, and a pattern that re-scans a long run of commas or spaces from every position is
+# quadratic. So `_normalize` bounds the text and makes every whitespace run one character,
+# trailing punctuation is stripped without a pattern, and the filler loop walks indices.
+MAX_PARSED_CHARS = 4000  # the default CHAT_MAX_MESSAGE_CHARS; longer text is cut, not parsed
+_WHITESPACE_RUN = re.compile(r"\s+")
+_TRAILING_PUNCTUATION = " \n!?."
+_FILLER_SEPARATORS = " \n,"
+_TITLE_END_PUNCTUATION = " \n.!?,:;"
+_TITLE_LEAD = re.compile(r"^(?:to|also)\s+", _FLAGS)
+
+
+def _one_space(run: re.Match[str]) -> str:
+    return "\n" if "\n" in run[0] else " "
 
 
 def _normalize(text: str) -> str:
+    """Curly quotes made straight; each whitespace run one " " (or "\\n" if it breaks a line)."""
+    text = text[:MAX_PARSED_CHARS]
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = text.replace("\u201c", '"').replace("\u201d", '"')
-    return re.sub(r"[ \t]+", " ", text).strip()
+    return _WHITESPACE_RUN.sub(_one_space, text).strip()
+
+
+def _back_over(text: str, start: int, end: int, chars: str) -> int:
+    """`end` moved back over any of `chars`, never before `start`."""
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return end
+
+
+def _trailing_filler_start(text: str, start: int, end: int) -> int:
+    """Where `text[start:end]` ends once a trailing "please"/"thanks" and punctuation go."""
+    end = _back_over(text, start, end, _TRAILING_PUNCTUATION)
+    window = max(start + 1, end - _TRAILING_FILLER_MAX_CHARS)
+    if match := _TRAILING_FILLER.search(text, window, end):
+        end = _back_over(text, start, match.start(), _FILLER_SEPARATORS)
+    return end
 
 
 def _strip_fillers(text: str) -> str:
-    previous = None
-    while previous != text:
-        previous = text
-        text = _LEADING_FILLER.sub("", text, count=1).strip()
-        text = _TRAILING_FILLER.sub("", text, count=1).strip()
-    return text
+    """Drop politeness at both ends ("can you please ... for me, thanks!"), one each per round.
+
+    Works on indices, so a long run of fillers costs one pass, not one copy per filler.
+    """
+    start, end = 0, len(text)
+    while True:
+        before = (start, end)
+        if match := _LEADING_FILLER.match(text, start, end):
+            start = match.end()  # the pattern eats the spaces and commas after the filler
+        end = _trailing_filler_start(text, start, end)
+        if (start, end) == before:
+            return text[start:end].strip()
 
 
 def _clean_title(text: str) -> str:
     text = text.strip().strip("\"'").strip()
-    text = re.sub(r"^(?:to|also)\s+", "", text, flags=_FLAGS)
-    return re.sub(r"[\s.!?,:;]+$", "", text).strip().strip("\"'").strip()
+    text = _TITLE_LEAD.sub("", text, count=1)
+    return text.rstrip(_TITLE_END_PUNCTUATION).strip().strip("\"'").strip()
 
 
 def parse_ref(text: str) -> TaskRef:
@@ -459,7 +504,7 @@ def split_new_tasks(body: str) -> tuple[NewTask, ...]:
         return ()
     quoted = re.findall(r'"([^"]+)"', body)
     if quoted:
-        rest = re.sub(r'"[^"]+"', "", body)
+        rest = _WHITESPACE_RUN.sub(" ", re.sub(r'"[^"]+"', "", body))  # keep runs short
         parts = _DESCRIPTION_SEPARATOR.split(rest, maxsplit=1)
         if len(quoted) == 1 and len(parts) == 2 and _clean_title(parts[1]):
             return (NewTask(_clean_title(quoted[0]), _clean_title(parts[1])),)
@@ -542,9 +587,15 @@ def _with_due_date(intent: Intent, text: str, today: date) -> Intent:
 
 def parse_intent(message: str, today: date | None = None) -> Intent:
     """Classify one user message; never raises. `today` is the user's date (default UTC's)."""
-    today = today or today_from_instructions(None)
+    return _parse_intent(message, today or today_from_instructions(None))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_intent(message: str, today: date) -> Intent:
+    """Cached: every model call of a turn re-reads the whole history, and an `Intent` is
+    immutable (keyed by today too: a date phrase means another day tomorrow)."""
     text = _normalize(message)
-    bare = re.sub(r"[\s!.,]+$", "", text)
+    bare = text.rstrip(" \n!.,")
     if _THANKS.fullmatch(bare):
         return Intent("thanks")
     if _ACK.fullmatch(bare):
@@ -621,9 +672,14 @@ def _turn_task_id(turn: InputTurn, kind: IntentKind) -> int | None:
     return None
 
 
+# "it" means something said lately; looking further back would re-read (parse) every
+# earlier message on each model call.
+PRONOUN_LOOKBACK_TURNS = 8
+
+
 def recent_task_id(earlier: Sequence[InputTurn]) -> int | None:
-    """What "it" means: the task of the latest earlier turn that dealt with tasks."""
-    for turn in reversed(earlier):
+    """What "it" means: the task of the latest recent turn that dealt with tasks."""
+    for turn in reversed(earlier[-PRONOUN_LOOKBACK_TURNS:]):
         kind = parse_intent(turn.user_text).kind
         if kind in TASK_KINDS or tool_results(turn.items):
             return _turn_task_id(turn, kind)
@@ -709,21 +765,25 @@ def task_line(task: dict[str, Any]) -> str:
 def listing_text(output: dict[str, Any]) -> str:
     tasks = output.get("tasks") or []
     status = output.get("status", "all")
-    if due := output.get("due"):
-        header = due_listing_header(due, len(tasks)) if tasks else DUE_EMPTY_TEXTS.get(due, "")
-        return "\n".join([header, *(task_line(task) for task in tasks)])
+    due = output.get("due") if isinstance(output.get("due"), str) else None
     if not tasks:
-        return {
+        return DUE_EMPTY_TEXTS.get(due) or {
             "pending": "Nothing pending: you're all caught up!",
             "completed": "You haven't completed any tasks yet.",
         }.get(status, 'Your list is empty. Try "add buy milk" to get started.')
-    count = len(tasks)
+    more = output.get("more") if isinstance(output.get("more"), int) else 0
+    count = len(tasks) + more
     plural = "" if count == 1 else "s"
-    header = {
-        "pending": f"You have {count} pending task{plural}:",
-        "completed": f"You've completed {count} task{plural}:",
-    }.get(status, f"You have {count} task{plural}:")
-    return "\n".join([header, *(task_line(task) for task in tasks)])
+    header = (
+        due_listing_header(due, count)
+        if due in DUE_EMPTY_TEXTS
+        else {
+            "pending": f"You have {count} pending task{plural}:",
+            "completed": f"You've completed {count} task{plural}:",
+        }.get(status, f"You have {count} task{plural}:")
+    )
+    rest = [f"…and {more} more."] if more > 0 else []
+    return "\n".join([header, *(task_line(task) for task in tasks), *rest])
 
 
 def result_text(result: ToolResult) -> str:
@@ -736,12 +796,20 @@ def result_text(result: ToolResult) -> str:
     return _action_text(output, result.arguments)
 
 
+def _succeeded(result: ToolResult) -> bool:
+    return bool((result.output or {}).get("ok"))
+
+
 def added_text(results: Sequence[ToolResult]) -> str:
-    added = [r.output["task"] for r in results if r.output and r.output.get("ok")]
-    failed = [r for r in results if not (r.output and r.output.get("ok"))]
-    if len(added) > 1 and not failed:
-        return "\n".join([f"Added {len(added)} tasks:", *(f"- {describe(t)}" for t in added)])
-    return " ".join(result_text(result) for result in results)
+    """The tasks added, then each distinct failure once (past the tool-call limit, many fail
+    alike)."""
+    succeeded = [result for result in results if _succeeded(result)]
+    failures = dict.fromkeys(result_text(result) for result in results if not _succeeded(result))
+    if len(succeeded) > 1:
+        added = (f"- {describe(result.output['task'])}" for result in succeeded if result.output)
+        listing = "\n".join([f"Added {len(succeeded)} tasks:", *added])
+        return "\n\n".join([listing, " ".join(failures)]) if failures else listing
+    return " ".join([*(result_text(result) for result in succeeded), *failures])
 
 
 def summary_text(results: Sequence[ToolResult]) -> str:

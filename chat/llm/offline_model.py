@@ -295,6 +295,16 @@ class OfflineModel(Model):
         output = output_items(step)
         return output, estimate_usage(input, output)
 
+    async def _respond_off_loop(
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        tools: list[Tool],
+    ) -> tuple[list[TResponseOutputItem], Usage]:
+        """Plan in a worker thread: parsing is linear, yet a 4000-character message with a long
+        history still costs milliseconds that every other stream would wait for."""
+        return await asyncio.to_thread(self._respond, system_instructions, input, tools)
+
     async def get_response(
         self,
         system_instructions: str | None,
@@ -309,7 +319,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        output, usage = self._respond(system_instructions, input, tools)
+        output, usage = await self._respond_off_loop(system_instructions, input, tools)
         return ModelResponse(output=output, usage=usage, response_id=_new_id("resp"))
 
     async def stream_response(
@@ -326,7 +336,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
-        output, usage = self._respond(system_instructions, input, tools)
+        output, usage = await self._respond_off_loop(system_instructions, input, tools)
         response = _response(output, _response_usage(usage))
         first_delta = True
         for event in stream_events(response):

@@ -10,12 +10,16 @@ import logging
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
+from asgiref.sync import async_to_sync
+from django.conf import settings
+
+from chat.models import Conversation
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import RunInfo, interrupted_event
 from chat.runs.log import RunLog
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
-from chat.turns import Turn, turn_interrupt
+from chat.turns import RunInProgress, Turn, active_run, turn_interrupt
 from config.db_threads import run_db
 
 logger = logging.getLogger("chat.runs")
@@ -57,7 +61,7 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
         async with aclosing(run_turn(turn, run.stop)) as events:
             async for event in events:
                 broker.publish(run, event)
-    except BaseException:
+    except Exception:
         # run_turn turns every run failure into an `error` event: this is a bug or a failed
         # save. Listeners still get a terminal event rather than waiting for a lease to lapse.
         logger.exception("run %s failed", run.info.run_id)
@@ -73,8 +77,37 @@ def local_runs() -> list[LocalRun]:
     return list(run_broker().local.values())
 
 
+async def end_if_dead(active: RunInProgress, *, user_id: int) -> bool:
+    """End the conversation's active run if its worker died; True if it did.
+
+    A run gets CHAT_RUN_LEASE_S to show its lease; after that, no lease means it died.
+    """
+    if active.age_s < settings.CHAT_RUN_LEASE_S:
+        return False
+    if await run_broker().is_alive(str(active.run_id)):
+        return False
+    await end_stale_run(
+        RunInfo(
+            run_id=str(active.run_id),
+            user_id=user_id,
+            conversation_id=active.conversation_id,
+            message_id=active.message_id,
+        )
+    )
+    return True
+
+
 async def end_stale_run(info: RunInfo) -> None:
     """A run whose process died: its listeners get `error` {code: "interrupted"} and its reply
     is saved `interrupted` (kept as it was if it already ended)."""
     await run_broker().interrupt(info)
     await run_db(turn_interrupt, message_id=info.message_id)
+
+
+def live_run(*, conversation: Conversation) -> RunInProgress | None:
+    """For synchronous code (the REST API): the conversation's active run, unless its worker
+    died, in which case it is ended here and there is none."""
+    active = active_run(conversation_id=conversation.pk)
+    if active is not None and async_to_sync(end_if_dead)(active, user_id=conversation.owner_id):
+        return None
+    return active

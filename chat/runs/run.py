@@ -15,7 +15,7 @@ from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
 from chat.runs.events import INTERRUPTED_MESSAGE, EventSequence, EventType, RunEvent
 from chat.runs.run_log import log_run_finished
-from chat.runs.sdk_events import SdkEventTranslator
+from chat.runs.sdk_events import SdkEventTranslator, parse_json_value
 from chat.runs.stop import RunStop
 from chat.runs.transcript import TranscriptRecorder
 from chat.turns import Turn, TurnOutcome, turn_finish
@@ -48,12 +48,13 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
     )
     result = None
     save: asyncio.Future | None = None  # the one save of this turn's outcome
+    context = TaskToolContext(user=turn.user, time_zone=turn.time_zone)
     try:
         try:
             result = Runner.run_streamed(
                 todo_agent(),
                 input=turn.input_items,
-                context=TaskToolContext(user=turn.user, time_zone=turn.time_zone),
+                context=context,
                 max_turns=settings.AGENT_MAX_TURNS,
                 run_config=run_config(),
             )
@@ -77,6 +78,7 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
                 yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
                 return
         if stop.requested:
+            await _record_unfinished_calls(context, transcript)
             save = save_outcome(turn, transcript.outcome(stop.status))
             await asyncio.shield(save)
             yield _stopped_event(sequence, turn, stop.status)
@@ -96,9 +98,24 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
         if save is None:
             if result is not None:
                 result.cancel()
+            await _record_unfinished_calls(context, transcript)
             save = save_outcome(turn, transcript.outcome(Message.Status.INTERRUPTED))
         # Cancelled while saving: the save goes on; wait for it (and surface its failure).
         await asyncio.shield(save)
+
+
+async def _record_unfinished_calls(
+    context: TaskToolContext, transcript: TranscriptRecorder
+) -> None:
+    """A tool whose database work outlived the stopped run: wait for it (one short
+    transaction) and record what it really did, so neither the transcript nor the model's
+    next turn miss a change that was made."""
+    for call_id, work in context.unfinished_calls.items():
+        try:
+            output = await asyncio.shield(work)
+        except Exception:
+            continue  # it failed: nothing changed, so nothing to record
+        transcript.record_late_output(call_id, parse_json_value(output))
 
 
 def _stopped_event(sequence: EventSequence, turn: Turn, status: str) -> RunEvent:

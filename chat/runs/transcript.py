@@ -29,6 +29,12 @@ class TranscriptRecorder:
             )
             call["output"] = event.data["output"]
 
+    def record_late_output(self, call_id: str, output: Any) -> None:
+        """The output of a call whose run stopped before the SDK reported it."""
+        call = self._tool_calls.get(call_id)
+        if call is not None and "output" not in call:
+            call["output"] = output
+
     @property
     def text(self) -> str:
         return "".join(self._text_parts)

@@ -174,3 +174,10 @@ def test_swagger_ui_is_served(anon_api):
     # Its start-up script is a file of its own (the page's CSP allows no inline script).
     script = anon_api.get("/api/docs/", {"script": ""})
     assert b"/api/schema/" in script.content
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/schema/"])
+def test_options_on_the_docs_answers_with_the_allowed_methods(anon_api, path):
+    response = anon_api.options(path)
+    assert response.status_code == 200
+    assert {"GET", "OPTIONS"} <= {method.strip() for method in response["Allow"].split(",")}

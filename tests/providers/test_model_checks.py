@@ -42,6 +42,7 @@ def test_a_key_with_the_default_model_is_clean(configure):
         ({"AGENT_REQUEST_TIMEOUT_S": 0}, "chat.W006"),
         ({"AGENT_MAX_RETRIES": -3}, "chat.W006"),
         ({"AGENT_MAX_TURNS": 0}, "chat.W006"),
+        ({"AGENT_MAX_TOOL_CALLS": 0}, "chat.W006"),
         ({"CHAT_MAX_MESSAGE_CHARS": 0}, "chat.W006"),
         (
             {"OPENAI_API_KEY": "sk-x", "AGENT_MODEL": "gpt-4.1", "AGENT_REQUEST_TIMEOUT_S": -1},

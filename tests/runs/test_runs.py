@@ -199,3 +199,30 @@ def test_two_listeners_see_the_same_events(live_server_url, user, auth):
     for listener in listeners:
         listener.join(timeout=20)
     assert len(seen) == 2 and seen[0] == seen[1] and seen[0][-1]["type"] == "done"
+
+
+def test_a_reply_left_streaming_by_a_dead_worker_is_ended_on_the_next_read(
+    live_server_url, user, auth, settings
+):
+    settings.CHAT_RUN_LEASE_S = 0.2
+    conversation = Conversation.objects.create(owner=user, title="left behind")
+    Message.objects.create(conversation=conversation, role="user", content="help")
+    orphan = Message.objects.create(
+        conversation=conversation,
+        role="assistant",
+        status="streaming",
+        content="I was cut",
+        run_id=uuid.uuid4(),
+    )
+    time.sleep(0.3)  # past the lease, and no worker holds one
+    url = f"{live_server_url}/api/{user.id}/conversations/{conversation.id}/"
+    assert httpx.get(url, headers=auth).json()["active_run_id"] is None
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.content) == ("interrupted", "I was cut")
+    again = httpx.post(
+        f"{live_server_url}/api/{user.id}/chat",
+        json={"message": "hello", "conversation_id": conversation.id},
+        headers=auth,
+        timeout=30,
+    )
+    assert again.status_code == 200
