@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
 
 from config.timezones import local_today
 from tests.todos.test_tools import TOOLS, invoke
@@ -93,6 +94,8 @@ def test_list_tasks_refuses_an_unknown_due_filter(user):
 def test_undo_puts_the_previous_due_date_back(user):
     task = task_create(owner=user, title="pay rent", due_date="2026-12-04")
     assert invoke(user, "update_task", task_id=task.id, due_date="2026-12-07")["ok"] is True
-    change_undo(change=TaskChange.objects.get(owner=user), user=user)
+    with transaction.atomic():  # as chat.undo calls it: the change locked
+        change = TaskChange.objects.select_for_update().get(owner=user)
+        change_undo(change=change, user=user)
     task.refresh_from_db()
     assert task.due_date == date(2026, 12, 4)
