@@ -1,15 +1,39 @@
-"""Account endpoints: register and who-am-I. Tokens come from simplejwt's views."""
+"""Account endpoints: register, who-am-I, change the password, export, delete the account.
+Tokens and logout are in accounts/token_apis.py."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import user_register
+from accounts.export import account_export, export_filename
+from accounts.services import password_confirm, user_delete, user_password_change, user_register
+from accounts.sessions import session_keep_signed_in
+from config.downloads import streaming_attachment
 from config.openapi import error_responses
-from config.ratelimit import AuthRateThrottle
+from config.ratelimit import AuthRateThrottle, RateLimited, auth_attempt_retry_after
+
+TAGS = ["auth"]
+
+
+def _change_schema(*, request, done: str, summary: str, description: str):
+    """The schema of a change to the caller's account, which checks their password: 204, or
+    400/401/403 (CSRF)/429 (AUTH_RATE_LIMIT)."""
+    return extend_schema(
+        request=request,
+        responses={
+            204: OpenApiResponse(description=done),
+            **error_responses(400, 401, 403, 429),
+        },
+        tags=TAGS,
+        summary=summary,
+        description=description,
+    )
 
 
 @extend_schema_serializer(component_name="User")
@@ -31,7 +55,9 @@ class RegisterApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={201: UserOutputSerializer, **error_responses(400, 429)},
-        tags=["auth"],
+        tags=TAGS,
+        description="Usernames are unique regardless of case: `DEMO` is refused (400 on "
+        "`username`) when `demo` exists.",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -41,6 +67,81 @@ class RegisterApi(APIView):
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: UserOutputSerializer, **error_responses(401)}, tags=["auth"])
+    @extend_schema_serializer(component_name="AccountDelete")
+    class DeleteInputSerializer(serializers.Serializer):
+        password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+    @extend_schema(responses={200: UserOutputSerializer, **error_responses(401)}, tags=TAGS)
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)
+
+    @_change_schema(
+        request=DeleteInputSerializer,
+        done="The account and all its data are deleted.",
+        summary="Delete my account",
+        description="Deletes the caller with all of their conversations, messages and tasks, "
+        "in one transaction, after cancelling a run in progress. A wrong `password` is 400; "
+        "afterwards the account's tokens are 401.",
+    )
+    def delete(self, request: Request) -> Response:
+        # It checks the password: an attempt against AUTH_RATE_LIMIT, like signing in.
+        if (retry_after := auth_attempt_retry_after(request)) is not None:
+            raise RateLimited(retry_after)
+        serializer = self.DeleteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_confirm(user=request.user, password=serializer.validated_data["password"])
+        user_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="An attachment: one JSON document, `{exported_at, user, tasks, "
+                "conversations}`, each conversation with every message (text, status, tool "
+                "calls, token usage, timings).",
+            ),
+            **error_responses(401),
+        },
+        tags=TAGS,
+        summary="Download my data",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        return streaming_attachment(
+            request._request,
+            account_export(user=request.user),
+            filename=export_filename(request.user),
+            content_type="application/json",
+        )
+
+
+class PasswordApi(APIView):
+    throttle_classes = [AuthRateThrottle]  # it checks the old password
+
+    @extend_schema_serializer(component_name="PasswordChange")
+    class InputSerializer(serializers.Serializer):
+        old_password = serializers.CharField(write_only=True, trim_whitespace=False)
+        new_password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+    @_change_schema(
+        request=InputSerializer,
+        done="Changed; every other session and token ended.",
+        summary="Change my password",
+        description="Django's password validators apply (400 on `new_password`); a wrong "
+        "`old_password` is 400 on that field. Every session and token of the user ends, except "
+        "the caller's own web session when it made this request.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        by_session = isinstance(request.successful_authenticator, SessionAuthentication)
+        user_password_change(
+            user=request.user,
+            **serializer.validated_data,
+            keep_session_key=request.session.session_key if by_session else None,
+        )
+        if by_session:
+            session_keep_signed_in(request._request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

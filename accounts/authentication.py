@@ -17,6 +17,15 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.permissions import is_path_user
+from accounts.tokens import token_user
+
+
+class AccountJWTAuthentication(JWTAuthentication):
+    """simplejwt's Bearer authentication; the user is the one `token_user` accepts (current
+    credential generation, well-formed claims, an active user that still exists)."""
+
+    def get_user(self, validated_token) -> AbstractBaseUser:
+        return token_user(validated_token)
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,7 @@ def authenticate_for_user(request: HttpRequest, user_id: int) -> AbstractBaseUse
 
     Synchronous: it may read the user row, so call it from a thread under ASGI.
     """
-    jwt = JWTAuthentication()
+    jwt = AccountJWTAuthentication()
     try:
         result = jwt.authenticate(request)
     except exceptions.AuthenticationFailed:

@@ -1,37 +1,45 @@
-"""Sign-in and sign-up pages; sign in and sign out are Django's own views (the sign-in one
-counted against AUTH_RATE_LIMIT here)."""
+"""Sign-in, sign-up and Account pages. Sign in and sign out are Django's own views (the
+sign-in one counted against AUTH_RATE_LIMIT here). Every change goes through accounts.services,
+as the API's do; every password check counts against AUTH_RATE_LIMIT, as the API's do."""
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
-from accounts.services import user_register
+from accounts.services import (
+    password_confirm,
+    user_delete,
+    user_password_change,
+    user_register,
+    user_sign_out_everywhere,
+)
+from accounts.sessions import session_keep_signed_in
 from config.ratelimit import auth_attempt_retry_after, too_many_message
 
 TOO_MANY_REQUESTS = 429
 
 
-class SignUpForm(forms.Form):
-    username = forms.CharField(
-        max_length=150,
-        help_text="Letters, digits and @ . + - _ only.",
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-    password1 = forms.CharField(
-        label="Password",
+def _password_field(label: str, *, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
     )
-    password2 = forms.CharField(
-        label="Confirm password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+
+
+class NewPasswordForm(forms.Form):
+    """A new password typed twice."""
+
+    password1 = _password_field("Password", autocomplete="new-password")
+    password2 = _password_field("Confirm password", autocomplete="new-password")
 
     def clean(self):
         cleaned = super().clean()
@@ -39,6 +47,15 @@ class SignUpForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", "The two passwords don't match.")
         return cleaned
+
+
+class SignUpForm(NewPasswordForm):
+    username = forms.CharField(
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    field_order = ["username", "password1", "password2"]
 
 
 def _refused_form(form: forms.Form, retry_after: int) -> forms.Form:
@@ -86,11 +103,107 @@ def signup(request: HttpRequest) -> HttpResponse:
                 username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
             )
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                target = "password1" if field == "password" else field
-                for message in messages:
-                    form.add_error(target if target in form.fields else None, message)
+            _add_service_errors(form, exc, {"password": "password1"})
         else:
             login(request, user)
             return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form})
+
+
+# --- The Account page: change password, sign out everywhere, download my data, delete ----------
+
+
+class PasswordChangeForm(NewPasswordForm):
+    old_password = _password_field("Current password", autocomplete="current-password")
+    field_order = ["old_password", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "New password"
+        self.fields["password2"].label = "Confirm new password"
+
+
+class AccountDeleteForm(forms.Form):
+    password = _password_field("Your password", autocomplete="current-password")
+    confirm = forms.BooleanField(
+        label="I understand that my account, all my conversations and all my tasks will be "
+        "deleted for good.",
+    )
+
+
+def _add_service_errors(form: forms.Form, exc: ValidationError, fields: dict[str, str]) -> None:
+    """Show a service's field errors on the form's fields (`fields` maps service → form)."""
+    for field, field_messages in exc.message_dict.items():
+        target = fields.get(field, field)
+        for message in field_messages:
+            form.add_error(target if target in form.fields else None, message)
+
+
+def _account_page(request: HttpRequest, **forms_and_status) -> HttpResponse:
+    status = forms_and_status.pop("status", 200)
+    context = {
+        "password_form": PasswordChangeForm(),
+        "delete_form": AccountDeleteForm(),
+        **forms_and_status,
+    }
+    return render(request, "accounts/account.html", context, status=status)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("old_password", "password1", "password2")
+def account_password(request: HttpRequest) -> HttpResponse:
+    """Change the password with `user_password_change`; this session stays signed in."""
+    if retry_after := auth_attempt_retry_after(request):
+        form = _refused_form(PasswordChangeForm(), retry_after)
+        return _retry_later(_account_page(request, password_form=form), retry_after)
+    form = PasswordChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            user_password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["password1"],
+                keep_session_key=request.session.session_key,
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc, {"new_password": "password1"})
+        else:
+            session_keep_signed_in(request, request.user)
+            messages.success(request, "Your password is changed. Other devices are signed out.")
+            return redirect("account")
+    return _account_page(request, password_form=form, status=400)
+
+
+@login_required
+@require_POST
+def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session (this one too) and every token of the user."""
+    user_sign_out_everywhere(user=request.user)
+    logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def account_delete(request: HttpRequest) -> HttpResponse:
+    if retry_after := auth_attempt_retry_after(request):
+        form = _refused_form(AccountDeleteForm(), retry_after)
+        return _retry_later(_account_page(request, delete_form=form), retry_after)
+    form = AccountDeleteForm(request.POST)
+    if form.is_valid():
+        try:
+            password_confirm(user=request.user, password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            _add_service_errors(form, exc, {})
+        else:
+            user_delete(user=request.user)
+            logout(request)
+            return redirect("login")
+    return _account_page(request, delete_form=form, status=400)

@@ -8,28 +8,19 @@ exports through chat.export: this module only wires them to admin pages and acti
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.handlers.asgi import ASGIRequest
 from django.db import transaction
 from django.db.models import Count, Func, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseRedirect,
-    StreamingHttpResponse,
-)
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from chat import export
@@ -44,6 +35,7 @@ from chat.moderation import (
 from chat.tool_calls import tool_call_entries, tool_calls_problem
 from chat.undo import tool_call_changes
 from config.admin_search import BoundedSearchMixin
+from config.downloads import streaming_attachment
 from todos.models import TaskChange
 
 # How many selected conversations the flag page names before "and N more".
@@ -162,32 +154,6 @@ def transcript_entry(
         else:  # Not the stored shape: show it whole rather than hide it.
             calls.append(TranscriptToolCall("(unrecognised)", "", export.pretty_json(call), ""))
     return TranscriptEntry(message=message, tool_calls=calls)
-
-
-def streaming_attachment(
-    request: HttpRequest, chunks: Any, *, filename: str, content_type: str
-) -> StreamingHttpResponse:
-    """Stream `chunks` (a generator of text) as a download.
-
-    Under ASGI Django would drain a synchronous iterator into a list before sending it, so
-    there the chunks are pulled one at a time on the request's sync thread instead.
-    """
-    content = _pulled_in_thread(chunks) if isinstance(request, ASGIRequest) else chunks
-    response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
-_END = object()
-
-
-async def _pulled_in_thread(chunks):
-    pull = sync_to_async(next, thread_sensitive=True)
-    try:
-        while (chunk := await pull(chunks, _END)) is not _END:
-            yield chunk
-    finally:
-        await sync_to_async(chunks.close, thread_sensitive=True)()
 
 
 @admin.register(Conversation)

@@ -69,11 +69,30 @@ def message_as_dict(message: Message) -> dict[str, Any]:
 
 def export_json(conversations: QuerySet[Conversation]) -> Iterator[str]:
     """One JSON document, {"conversations": [...]}, one conversation per piece."""
-    yield '{"conversations": ['
-    for index, conversation in enumerate(conversations_for_export(conversations)):
-        separator = ", " if index else ""
-        yield separator + json.dumps(conversation_as_dict(conversation), cls=DjangoJSONEncoder)
-    yield "]}\n"
+    return json_document(
+        {"conversations": map(conversation_as_dict, conversations_for_export(conversations))}
+    )
+
+
+def json_document(fields: dict[str, Any]) -> Iterator[str]:
+    """A JSON object written piece by piece: a field whose value is an iterator becomes an
+    array written one item per piece, so it is never all in memory; other values are written
+    whole."""
+    opening = "{"
+    for index, (name, value) in enumerate(fields.items()):
+        opening += (", " if index else "") + json.dumps(name) + ": "
+        if isinstance(value, Iterator):
+            yield opening + "["
+            for position, item in enumerate(value):
+                yield (", " if position else "") + _json(item)
+            opening = "]"
+        else:
+            opening += _json(value)
+    yield opening + "}\n"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
 
 
 def export_markdown(conversations: QuerySet[Conversation]) -> Iterator[str]:

@@ -31,6 +31,7 @@ from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
 from config.ratelimit import chat_turn_refusal
+from ops import shutdown
 
 _opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
 
@@ -112,7 +113,10 @@ def _run_active(in_progress: RunInProgress) -> HttpResponse:
 
 
 async def _start(request: HttpRequest, user_id: int) -> LocalRun | HttpResponse:
-    """Open the turn and start its run; 409 while the conversation has a live run."""
+    """Open the turn and start its run; 409 while the conversation has a live run, 503 while
+    this worker shuts down (nothing is stored: the proxy may try another worker)."""
+    if shutdown.draining():
+        return error_response(503, "This server is restarting; try again.", "shutting_down")
     opened = await _open(request, user_id)
     if isinstance(opened, RunInProgress):
         if not await end_if_dead(opened, user_id=user_id):
@@ -132,10 +136,12 @@ def _follow(run_id: str, *, after: int = -1) -> EventBatches:
 
 
 def _event_stream(batches: EventBatches, run: LocalRun | None = None) -> StreamingHttpResponse:
+    """The stream of the run the request started (`run`): `data:`-only frames, as the seed's
+    clients read them; a resume (no `run`): `id:` lines too, for EventSource's Last-Event-ID."""
     on_client_left = None
     if run is not None and not settings.CHAT_CONTINUE_ON_DISCONNECT:
         on_client_left = run.stop.request_interrupt
-    frames = sse_frames(batches, on_client_left=on_client_left)
+    frames = sse_frames(batches, with_ids=run is None, on_client_left=on_client_left)
     return StreamingHttpResponse(frames, content_type="text/event-stream", headers=SSE_HEADERS)
 
 

@@ -3,7 +3,8 @@
 The two chat endpoints go to a Django handler without the middleware stack: each of Django's
 middlewares runs its hooks through a thread under ASGI, and these views authenticate, check
 CSRF and read the session themselves (accounts/authentication.py). Everything else gets the
-full stack. With SERVE_STATIC, /static/ is served before either.
+full stack. With SERVE_STATIC, /static/ is served before either. Outside all of it, ops.asgi
+answers the health and metrics endpoints, counts responses and handles the lifespan.
 """
 
 import logging
@@ -13,12 +14,13 @@ from collections.abc import Callable
 
 from django.core.asgi import get_asgi_application
 
-from config.log_filters import HideQueryStrings
+from config.log_filters import DropSuccessfulProbes, HideQueryStrings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
 logging.getLogger("uvicorn.access").addFilter(HideQueryStrings())
+logging.getLogger("uvicorn.access").addFilter(DropSuccessfulProbes())
 
 # /api/<user_id>/chat, …/chat/stream(-tools), …/chat/runs/<run_id>/events and …/cancel,
 # with or without the trailing slash.
@@ -32,6 +34,7 @@ def build_application() -> Callable:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     from config.handlers import MiddlewareFreeASGIHandler
+    from ops.asgi import with_operations
 
     chat_application = MiddlewareFreeASGIHandler()
 
@@ -42,8 +45,8 @@ def build_application() -> Callable:
 
     if settings.SERVE_STATIC:
         # Only /static/ paths are intercepted; everything else goes on as above.
-        return ASGIStaticFilesHandler(application)
-    return application
+        return with_operations(ASGIStaticFilesHandler(application))
+    return with_operations(application)
 
 
 application = build_application()

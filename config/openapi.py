@@ -20,7 +20,7 @@ ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: bad JSON, a bad query parameter, or fields that failed (`errors`).",
-    401: "No credentials, or a token that is invalid or expired.",
+    401: "No credentials, or a token that is invalid, expired or revoked.",
     403: "The URL's user id is not the caller's, or a session request lacks its CSRF token.",
     404: "No such object for this user (another user's ids are reported as missing too), "
     "or a page past the end.",
@@ -29,8 +29,9 @@ ERROR_DESCRIPTIONS = {
     415: "The body is not `application/json`.",
     429: "Too many attempts (`rate_limited`); `Retry-After` says how many seconds to wait.",
     502: "The model failed; the body also has `conversation_id`, `message_id` and `run_id`.",
-    503: "The run was interrupted (its worker shut down or died); the body also has "
-    "`conversation_id`, `message_id` and `run_id`.",
+    503: "`shutting_down`: this worker is shutting down and stored nothing; try again (another "
+    "worker will answer). `interrupted` (the JSON endpoint): the run was interrupted (its "
+    "worker shut down or died); the body also has `conversation_id`, `message_id` and `run_id`.",
     504: "The model timed out; the body also has `conversation_id`, `message_id` and `run_id`.",
 }
 
@@ -288,7 +289,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
                 "text/event-stream": {"schema": {"type": "string"}, "example": _stream_example()}
             },
         },
-        error_codes=(400, 401, 403, 404, 409, 415, 429),
+        error_codes=(400, 401, 403, 404, 409, 415, 429, 503),
         security=security,
     )
     paths["/api/{user_id}/chat/stream-tools"] = _chat_operation(
@@ -297,7 +298,7 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
         description="Exactly `POST /api/{user_id}/chat/stream`, under the path the reference "
         "clients use.",
         ok=paths["/api/{user_id}/chat/stream"]["post"]["responses"]["200"],
-        error_codes=(400, 401, 403, 404, 409, 415, 429),
+        error_codes=(400, 401, 403, 404, 409, 415, 429, 503),
         security=security,
     )
     paths["/api/{user_id}/chat"] = _chat_operation(

@@ -21,6 +21,7 @@ from rest_framework.throttling import BaseThrottle
 
 from config.env import RateLimit
 from config.errors import error_response
+from ops import metrics
 
 KEY_PREFIX = "ratelimit"
 RATE_LIMITED = "rate_limited"
@@ -82,6 +83,7 @@ def chat_turn_refusal(user: AbstractBaseUser) -> JsonResponse | None:
     retry_after = hit(f"chat:{user.pk}", settings.CHAT_RATE_LIMIT)
     if retry_after is None:
         return None
+    metrics.rate_limited("chat")
     response = error_response(429, too_many_message(retry_after, "messages"), RATE_LIMITED)
     response["Retry-After"] = str(retry_after)
     return response
@@ -89,7 +91,10 @@ def chat_turn_refusal(user: AbstractBaseUser) -> JsonResponse | None:
 
 def auth_attempt_retry_after(request: HttpRequest) -> int | None:
     """Count a sign-in, token or register attempt from this client (AUTH_RATE_LIMIT)."""
-    return hit(f"auth:{client_address(request)}", settings.AUTH_RATE_LIMIT)
+    retry_after = hit(f"auth:{client_address(request)}", settings.AUTH_RATE_LIMIT)
+    if retry_after is not None:
+        metrics.rate_limited("auth")
+    return retry_after
 
 
 class RateLimited(exceptions.Throttled):

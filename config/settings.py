@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]
@@ -143,13 +144,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Usernames match regardless of case at sign-in (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.CaseInsensitiveModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat-page"
 LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.AccountJWTAuthentication",
         "accounts.authentication.CsrfCodedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -168,6 +171,14 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Each refresh returns a new refresh token; the old one goes on the blacklist (401 after).
+    "ROTATE_REFRESH_TOKENS": True,
+    # Signing in for tokens is signing in: the admin's "last login" counts API clients too.
+    "UPDATE_LAST_LOGIN": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.token_apis.TokenObtainSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.token_apis.TokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taskstream API",
@@ -177,7 +188,11 @@ SPECTACULAR_SETTINGS = {
     # Separate request and response components, so read-only and write-only fields are exact.
     "COMPONENT_SPLIT_REQUEST": True,
     "TAGS": [
-        {"name": "auth", "description": "Register, obtain and refresh JWTs, who am I."},
+        {
+            "name": "auth",
+            "description": "Register, obtain, refresh and revoke JWTs, change the password, "
+            "who am I, export or delete my account.",
+        },
         {"name": "chat", "description": "Talk to the assistant, streaming or not."},
         {"name": "conversations", "description": "Stored transcripts."},
         {"name": "tasks", "description": "The todo list the assistant manages."},
@@ -233,6 +248,14 @@ CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
 # Chat turns per user, on both chat endpoints (config/ratelimit.py).
 CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
 
+# --- Operations (ops/): metrics, graceful shutdown ---------------------------------------------
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Addresses or networks (10.0.0.0/8) that may scrape /metrics, matched against the peer address.
+METRICS_ALLOWED_IPS = env_networks("METRICS_ALLOWED_IPS")
+# On SIGTERM, how long runs in flight may go on before they are ended as `interrupted`.
+SHUTDOWN_GRACE_S = env_float("SHUTDOWN_GRACE_S", 25.0)
+
 # --- Internationalization, static files -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -248,6 +271,7 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 )
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Off for local use; README's production environment turns them on (check --deploy is clean).

@@ -9,6 +9,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.servers import LiveAsgiServer
 
+pytest_plugins = ["tests.workers"]
+
 PASSWORD = "a-long-test-password-42"
 
 

@@ -2,7 +2,8 @@
 
 A run emits `start`, then any of `thinking`, `text`, `tool_call`, `tool_result`, then exactly one
 terminal `done` or `error`. Every event carries `type` and `seq` (0, 1, 2, ... within the run).
-On the wire (SSE) each event is one frame: `id: <seq>\\ndata: <JSON on one line>\\n\\n`.
+On the wire (SSE) each event is one frame: `data: <JSON on one line>\\n\\n` on the chat stream,
+with an `id: <seq>\\n` line first on the resume endpoint.
 """
 
 import json
@@ -56,11 +57,13 @@ class RunEvent:
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
 
-    def to_sse(self) -> bytes:
+    def to_sse(self, *, with_id: bool = True) -> bytes:
         """One SSE frame: `id: <seq>` (what EventSource sends back as Last-Event-ID) and one
-        `data:` line — JSON never contains a raw newline."""
+        `data:` line — JSON never contains a raw newline. Without the id, the frame starts
+        with `data: `, which clients that split on blank lines look for (the POST stream)."""
         # "replace": a lone surrogate from a model must not break the stream.
-        return f"id: {self.seq}\ndata: {self.to_json()}\n\n".encode(errors="replace")
+        data = f"data: {self.to_json()}\n\n"
+        return (f"id: {self.seq}\n{data}" if with_id else data).encode(errors="replace")
 
 
 def event_from_json(raw: str | bytes) -> RunEvent:

@@ -21,6 +21,7 @@ from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
 from chat.turns import RunInProgress, Turn, active_run, turn_interrupt
 from config.db_threads import run_db
+from ops import metrics
 
 logger = logging.getLogger("chat.runs")
 
@@ -57,10 +58,12 @@ async def start_run(turn: Turn) -> LocalRun:
 
 async def _execute(run: LocalRun, turn: Turn) -> None:
     broker = run_broker()
+    meter = metrics.RunMeter()
     try:
         async with aclosing(run_turn(turn, run.stop)) as events:
             async for event in events:
                 broker.publish(run, event)
+                meter.saw(event)
     except Exception:
         # run_turn turns every run failure into an `error` event: this is a bug or a failed
         # save. Listeners still get a terminal event rather than waiting for a lease to lapse.
@@ -69,6 +72,7 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
     finally:
         if not run.log.ended:
             broker.publish(run, interrupted_event(run.log.last_seq))
+        meter.finished()
         await broker.run_ended(run)
 
 

@@ -10,13 +10,17 @@ from contextlib import aclosing
 
 from chat.runs.brokers.base import EventBatches
 from chat.runs.events import SSE_KEEPALIVE
+from ops import metrics
 
 
 async def sse_frames(
-    batches: EventBatches, *, on_client_left: Callable[[], None] | None = None
+    batches: EventBatches,
+    *,
+    with_ids: bool,
+    on_client_left: Callable[[], None] | None = None,
 ) -> AsyncIterator[bytes]:
-    """Each batch of events as one write of `id:`/`data:` frames; an empty batch (the broker's
-    sign of silence) as a `: keepalive` comment."""
+    """Each batch of events as one write of frames (`id:`/`data:`, or `data:` only); an empty
+    batch (the broker's sign of silence) as a `: keepalive` comment."""
     ended = False
     try:
         async with aclosing(batches):
@@ -25,7 +29,8 @@ async def sse_frames(
                     yield SSE_KEEPALIVE
                     continue
                 ended = batch[-1].is_terminal
-                yield b"".join(event.to_sse() for event in batch)
+                metrics.events_relayed(len(batch))
+                yield b"".join(event.to_sse(with_id=with_ids) for event in batch)
     finally:
         if not ended and on_client_left is not None:
             on_client_left()

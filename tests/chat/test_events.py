@@ -32,6 +32,11 @@ def _data(frame: bytes) -> dict:
     return json.loads(data_line[len(b"data: ") :])
 
 
+def test_sse_frame_without_its_id_is_one_data_line():
+    event = EventSequence().make(EventType.TEXT, content="hi")
+    assert event.to_sse(with_id=False) == b'data: {"type":"text","seq":0,"content":"hi"}\n\n'
+
+
 def test_sse_frame_is_an_id_line_and_one_data_line():
     event = EventSequence().make(EventType.TEXT, content='two\nlines and "quotes" ✓')
     frame = event.to_sse()

@@ -1,0 +1,39 @@
+"""What the product keeps about a person's credentials beyond Django's user row."""
+
+from django.conf import settings
+from django.db import models
+
+
+class CredentialGeneration(models.Model):
+    """The generation of a user's credentials.
+
+    Every token carries the generation it was issued in (accounts.tokens); signing out
+    everywhere and changing the password start the next one, which refuses every token issued
+    before, access tokens included, without waiting for them to expire. No row: generation 0.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="credential_generation",
+    )
+    number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: generation {self.number}"
+
+
+class WebSession(models.Model):
+    """A web session a user signed in with, recorded at sign-in (accounts.sessions), so that
+    signing out everywhere can end it whatever the session backend: Django itself cannot list
+    a user's sessions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="web_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: session from {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,117 @@
+"""The JWTs the API issues and accepts: simplejwt's, carrying the user's credential
+generation, and refusing any claim of an unexpected shape as an invalid token (401), never
+a 500. Every path that accepts a token (DRF views, the chat views, refresh, logout) asks
+`token_user` who it names.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework_simplejwt import tokens
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.models import CredentialGeneration
+
+GENERATION_CLAIM = "generation"
+# A user id claim longer than this cannot name a row (ids are 64-bit).
+USER_ID_MAX_DIGITS = 19
+JTI_MAX_LENGTH = 255  # OutstandingToken.jti
+
+
+class _CheckedClaims:
+    """simplejwt trusts the shape of `jti` and `exp` once the signature holds: a refresh token
+    without a `jti`, or an `exp` PyJWT lets through (a numeric string, a far-future value)
+    would raise KeyError, TypeError or OverflowError (a 500) instead of TokenError."""
+
+    payload: dict
+
+    def verify(self) -> None:
+        jti = self.payload.get(api_settings.JTI_CLAIM)
+        if not isinstance(jti, str) or not 0 < len(jti) <= JTI_MAX_LENGTH:
+            raise TokenError("Token has no id")
+        super().verify()
+
+    def check_exp(self, claim: str = "exp", current_time=None) -> None:
+        value = self.payload.get(claim)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise TokenError(f"Token '{claim}' claim is not a number")
+        try:
+            super().check_exp(claim, current_time)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise TokenError(f"Token '{claim}' claim is out of range") from exc
+
+
+class AccessToken(_CheckedClaims, tokens.AccessToken):
+    pass
+
+
+class RefreshToken(_CheckedClaims, tokens.RefreshToken):
+    access_token_class = AccessToken
+
+    @classmethod
+    def for_user(cls, user: AbstractBaseUser) -> "RefreshToken":
+        token = super().for_user(user)
+        token[GENERATION_CLAIM] = credential_generation(user)
+        # simplejwt recorded the token before the claim was added: store what was issued.
+        OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).update(token=str(token))
+        return token
+
+
+def credential_generation(user: AbstractBaseUser) -> int:
+    try:
+        return user.credential_generation.number
+    except CredentialGeneration.DoesNotExist:
+        return 0
+
+
+def _claimed_user_id(value: object) -> int:
+    # simplejwt writes the id as a string; a bool is an int to Python but names nobody.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value) if len(value) <= USER_ID_MAX_DIGITS else None
+    if type(value) is not int:
+        raise InvalidToken("Token contained no recognizable user identification")
+    return value
+
+
+def token_user(token: tokens.Token) -> AbstractBaseUser:
+    """The active user `token` names, if the token is of that user's current credential
+    generation; otherwise InvalidToken (401 `token_not_valid`)."""
+    user_id = _claimed_user_id(token.payload.get(api_settings.USER_ID_CLAIM))
+    generation = token.payload.get(GENERATION_CLAIM, 0)
+    user = (
+        get_user_model().objects.select_related("credential_generation").filter(pk=user_id).first()
+    )
+    if user is None or not user.is_active:
+        raise InvalidToken("The token's user does not exist or is inactive")
+    if type(generation) is not int or generation != credential_generation(user):
+        raise InvalidToken("Token has been revoked")
+    return user
+
+
+def tokens_revoke_all(*, user: AbstractBaseUser) -> None:
+    """End every token of `user`: access tokens by starting the next credential generation,
+    refresh tokens on simplejwt's blacklist as well."""
+    with transaction.atomic():
+        generation, _ = CredentialGeneration.objects.get_or_create(user=user)
+        CredentialGeneration.objects.filter(pk=generation.pk).update(number=F("number") + 1)
+        live = OutstandingToken.objects.filter(
+            user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+        )
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+        )
+
+
+def refresh_token_spend(raw: str) -> RefreshToken:
+    """Validate a refresh token and put it on the blacklist, once: of two requests spending
+    the same token at once, one gets TokenError (the blacklist row is unique per token)."""
+    refresh = RefreshToken(raw)
+    token_user(refresh)
+    _, created = refresh.blacklist()
+    if not created:
+        raise TokenError("Token is blacklisted")
+    return refresh

@@ -1,0 +1,1 @@
+"""Operations: health checks, Prometheus metrics, graceful shutdown (served by ops.asgi)."""

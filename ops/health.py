@@ -1,0 +1,84 @@
+"""Readiness: can this worker serve a chat turn right now?
+
+Each check answers "ok" or says what is wrong; a failing check names the exception's class,
+never its message (the endpoint needs no credentials, and a connection error can name hosts
+and users), and logs the details instead.
+"""
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+import redis.asyncio as redis_asyncio
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+
+from config.db_threads import run_db
+from ops import shutdown
+
+logger = logging.getLogger("ops.health")
+
+OK = "ok"
+CHECK_TIMEOUT_S = 3.0
+
+Check = Callable[[], Awaitable[str]]
+
+
+@functools.cache
+def _migrations_on_disk() -> frozenset[tuple[str, str]]:
+    """The project's migrations (after squashing), read from disk once per process."""
+    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+
+
+def _unapplied_migrations() -> list[str]:
+    """One query: the migrations recorded in the database, against the ones on disk."""
+    applied = MigrationRecorder(connection).applied_migrations()
+    return sorted(f"{app}.{name}" for app, name in _migrations_on_disk() - applied.keys())
+
+
+async def check_database_and_migrations() -> dict[str, str]:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            unapplied = await run_db(_unapplied_migrations)
+    except Exception as exc:
+        logger.warning("readiness: database check failed: %r", exc)
+        return {"database": _failed(exc), "migrations": "not checked"}
+    if unapplied:
+        return {"database": OK, "migrations": f"unapplied: {', '.join(unapplied)}"}
+    return {"database": OK, "migrations": OK}
+
+
+async def check_redis() -> str:
+    client = redis_asyncio.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
+    )
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            await client.ping()
+    except Exception as exc:
+        logger.warning("readiness: Redis check failed: %r", exc)
+        return _failed(exc)
+    finally:
+        await client.aclose()
+    return OK
+
+
+async def readiness() -> dict[str, str]:
+    """Every check's answer by name; the worker is ready when all are "ok"."""
+    checks: list[Awaitable] = [check_database_and_migrations()]
+    if settings.REDIS_URL:
+        checks.append(check_redis())
+    database, *rest = await asyncio.gather(*checks)
+    results = dict(database)
+    if rest:
+        results["redis"] = rest[0]
+    if shutdown.draining():
+        results["shutdown"] = "draining: this worker takes no new runs"
+    return results
+
+
+def _failed(exc: BaseException) -> str:
+    return f"failed: {'timeout' if isinstance(exc, TimeoutError) else type(exc).__name__}"
