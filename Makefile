@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint browser clean
+.PHONY: run setup test lint browser bench loadcheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ run: setup
 
 test: $(VENV)/.installed
 	scripts/test.sh
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.stream_bench $(BENCH_ARGS)
+
+loadcheck: $(VENV)/.installed
+	$(BIN)/python scripts/loadcheck.py $(LOADCHECK_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

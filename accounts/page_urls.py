@@ -1,8 +1,8 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts.pages import (
     SignInPage,
+    SignOutView,
     account,
     account_delete,
     account_password,
@@ -12,7 +12,7 @@ from accounts.pages import (
 
 urlpatterns = [
     path("login/", SignInPage.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
+    path("logout/", SignOutView.as_view(), name="logout"),
     path("signup/", signup, name="signup"),
     path("account/", account, name="account"),
     path("account/password/", account_password, name="account-password"),

@@ -1,13 +1,14 @@
-"""Sign-in, sign-up and Account pages. Sign in and sign out are Django's own views (the
-sign-in one counted against AUTH_RATE_LIMIT here). Every change goes through accounts.services,
-as the API's do; every password check counts against AUTH_RATE_LIMIT, as the API's do."""
+"""Sign-in, sign-up, sign-out and Account pages. Sign in and sign out are Django's own views
+(the sign-in one counted against AUTH_RATE_LIMIT, the sign-out one asking first on a GET).
+Every change goes through accounts.services, as the API's do; every password check counts
+against AUTH_RATE_LIMIT, as the API's do."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -108,6 +109,19 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user)
             return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form})
+
+
+class SignOutView(LogoutView):
+    """GET asks to confirm (a link or a typed URL never signs anyone out, and never answers
+    405); POST signs out and the sign-in page says so."""
+
+    template_name = "registration/signout.html"
+    http_method_names = ["get", "post", "options"]
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You've signed out.")
+        return response
 
 
 # --- The Account page: change password, sign out everywhere, download my data, delete ----------

@@ -53,8 +53,13 @@ def session_keep_signed_in(request: HttpRequest, user: AbstractBaseUser) -> None
 
 def record_sign_in(sender, request: HttpRequest, user: AbstractBaseUser, **kwargs) -> None:
     """`user_logged_in` receiver."""
-    if request is not None and getattr(request, "session", None) is not None:
-        session_record(user=user, session_key=request.session.session_key)
+    if request is None or getattr(request, "session", None) is None:
+        return
+    if request.session.session_key is None:
+        # Signing in over another user's session flushes it: the new one has no key until
+        # it is saved, and it must be recorded under the key it will have.
+        request.session.save()
+    session_record(user=user, session_key=request.session.session_key)
 
 
 def record_sign_out(sender, request: HttpRequest, user, **kwargs) -> None:

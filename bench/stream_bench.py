@@ -1,172 +1,303 @@
-"""Benchmark: many concurrent chat streams against a real uvicorn server.
+"""The benchmark: the real server under one stream, bursts and open-loop arrivals.
 
-Starts `uvicorn config.asgi:application` in a subprocess on a fresh database (SQLite in a temp
-folder unless --database-url), registers a user, then opens --streams concurrent
-`POST /api/<id>/chat/stream` requests with the offline model and reports, in JSON:
-time to first byte and to first token (p50/p95/max), whole-turn time, events per second,
-failures, and the server's peak memory (VmHWM). Every turn really runs the agent loop,
-calls a tool and saves the transcript.
+    .venv/bin/python -m bench.stream_bench            # everything, about 4 minutes
+    .venv/bin/python -m bench.stream_bench --quick    # shorter open loops and fits, ~2 minutes
 
-    .venv/bin/python bench/stream_bench.py --streams 200
+Starts `uvicorn config.asgi:application` (one or two workers) on fresh SQLite and PostgreSQL
+databases, drives it over loopback with the lean client of bench/client.py using the offline
+model's `benchmark <N>` reply (N = 100 at 50 ms + 20 ms a token), prints a table and writes
+every figure as JSON. What each figure means: bench/figures.py and bench/README.md.
 """
 
 import argparse
-import asyncio
 import json
 import os
-import socket
-import statistics
+import platform
+import signal
 import subprocess
 import sys
-import tempfile
 import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import uvloop
 
-ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "bench-password-12345"
+from bench import client
+from bench.figures import (
+    Schedule,
+    cost_split,
+    single_stream_figures,
+    stream_figures,
+)
+from bench.servers import ROOT, BenchDatabase, BenchServer
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    return {
-        "p50": round(statistics.median(values), 1),
-        "p95": round(statistics.quantiles(values, n=20)[-1], 1) if len(values) > 1 else values[0],
-        "max": round(max(values), 1),
-    }
+SCHEDULE = Schedule(tokens=100, first_token_ms=50, token_ms=20)
+FIT_REPETITIONS = 3
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+@dataclass(frozen=True)
+class Plan:
+    """How much of each scenario to run."""
+
+    schedule: Schedule
+    single_repetitions: int
+    one_worker_bursts: tuple[int, ...]
+    two_worker_bursts: tuple[int, ...]
+    fit_runs: int
+    fit_tokens: tuple[int, int]
+    open_loop_s: float
+    one_worker_rate: float
+    two_worker_rate: float
+    history_sizes: tuple[int, ...] = (10, 100, 1000)
 
 
-async def one_stream(client: httpx.AsyncClient, url: str, headers: dict, message: str) -> dict:
-    started = time.perf_counter()
-    first_byte = first_token = None
-    events = 0
-    last_type = None
-    async with client.stream("POST", url, json={"message": message}, headers=headers) as response:
-        if response.status_code != 200:
-            await response.aread()
-            return {"ok": False, "status": response.status_code}
-        buffer = ""
-        async for chunk in response.aiter_text():
-            now = time.perf_counter()
-            first_byte = first_byte or now
-            buffer += chunk
-            *frames, buffer = buffer.split("\n\n")
-            for frame in frames:
-                if not frame.startswith("data: "):
-                    continue
-                event = json.loads(frame[6:])
-                events += 1
-                last_type = event["type"]
-                if last_type == "text" and first_token is None:
-                    first_token = now
-    ended = time.perf_counter()
-    return {
-        "ok": last_type == "done",
-        "ttfb_ms": (first_byte - started) * 1000,
-        "ttft_ms": ((first_token or ended) - started) * 1000,
-        "total_ms": (ended - started) * 1000,
-        "events": events,
-    }
+PLANS = {
+    "full": Plan(SCHEDULE, 5, (1, 50, 200), (500,), 100, (10, 100), 10, 100, 200),
+    "quick": Plan(SCHEDULE, 3, (1, 50, 200), (500,), 50, (10, 100), 3, 100, 200),
+    # Only what compares two versions of the code: one stream, a burst of 200, the cost fit.
+    "cpu": Plan(SCHEDULE, 3, (200,), (), 50, (10, 100), 0, 0, 0),
+    # The test suite's run: every figure present, a few streams, unpaced but short.
+    "smoke": Plan(Schedule(10, 5, 2), 2, (1, 3), (4,), 3, (2, 10), 1, 5, 5),
+}
 
 
-async def run_load(base: str, streams: int, message: str) -> dict:
-    limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams + 10)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        username = f"bench{int(time.time() * 1000)}"
-        credentials = {"username": username, "password": PASSWORD}
-        user = (await client.post(f"{base}/api/auth/register/", json=credentials)).json()
-        token = (await client.post(f"{base}/api/auth/token/", json=credentials)).json()["access"]
-        headers = {"Authorization": f"Bearer {token}"}
-        url = f"{base}/api/{user['id']}/chat/stream"
-        await one_stream(client, url, headers, message)  # warm up: imports, agent, connections
-        started = time.perf_counter()
-        results = await asyncio.gather(
-            *(one_stream(client, url, headers, message) for _ in range(streams))
+@dataclass
+class Setup:
+    """One server configuration and what runs against it."""
+
+    name: str
+    database: str
+    workers: int
+    redis: bool = False
+    single: bool = False
+    bursts: tuple[int, ...] = ()
+    fit: bool = False
+    rate: float = 0
+    figures: dict = field(default_factory=dict)
+
+
+def setups(plan: Plan, databases: list[str]) -> list[Setup]:
+    chosen = []
+    for database in databases:
+        one = Setup(f"{database}, 1 worker", database, 1, single=True, fit=True)
+        one.bursts, one.rate = plan.one_worker_bursts, plan.one_worker_rate
+        redis = database == "postgres"  # production-like: PostgreSQL with the Redis broker
+        two = Setup(f"{database}{' + Redis' if redis else ''}, 2 workers", database, 2, redis=redis)
+        two.bursts, two.rate, two.fit = plan.two_worker_bursts, plan.two_worker_rate, redis
+        chosen += [one, two]
+    return chosen
+
+
+class Meter:
+    """Server CPU, client CPU, wall time and peak RSS around one scenario."""
+
+    def __init__(self, server: BenchServer) -> None:
+        self.server = server
+
+    def __enter__(self) -> "Meter":
+        self.server.reset_peak_rss()
+        self._cpu = self.server.cpu_seconds()
+        self._client = time.process_time()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.wall_s = time.perf_counter() - self._wall
+        self.server_cpu_s = self.server.cpu_seconds() - self._cpu
+        self.client_cpu_s = time.process_time() - self._client
+        self.peak_rss_mb = round(self.server.peak_rss_mb(), 1)
+
+    def figures(self, runs: int) -> dict:
+        return {
+            "server_cpu_s": round(self.server_cpu_s, 3),
+            "server_cpu_ms_per_run": round(self.server_cpu_s * 1000 / runs, 3) if runs else None,
+            "client_cpu_s": round(self.client_cpu_s, 3),
+            "peak_rss_mb": self.peak_rss_mb,
+        }
+
+
+async def run_setup(setup: Setup, server: BenchServer, plan: Plan) -> None:
+    user_id, token = server.register_user()
+    target = client.Target("127.0.0.1", server.port, user_id, token)
+    schedule = plan.schedule
+    # Warm up every worker: imports, the agent, database connections.
+    await client.burst(target, "benchmark 5", 4 * setup.workers)
+    if setup.single:
+        streams = [
+            await client.stream(target, schedule.message) for _ in range(plan.single_repetitions)
+        ]
+        setup.figures["one_stream"] = single_stream_figures(streams, schedule)
+    for size in setup.bursts:
+        with Meter(server) as meter:
+            streams = await client.burst(target, schedule.message, size)
+        setup.figures[f"burst_{size}"] = stream_figures(streams, schedule, meter.wall_s) | (
+            meter.figures(size)
         )
-        wall = time.perf_counter() - started
-    good = [r for r in results if r["ok"]]
+    if setup.fit:
+        # Each burst three times, alternating; the least CPU of each is kept: on a shared
+        # machine, contention only ever adds CPU time (cache misses, migrations).
+        small, large = plan.fit_tokens
+        cpu: dict[int, list[float]] = {small: [], large: []}
+        for _ in range(FIT_REPETITIONS):
+            for tokens in (small, large):
+                with Meter(server) as meter:
+                    await client.burst(target, f"benchmark {tokens}", plan.fit_runs)
+                cpu[tokens].append(meter.server_cpu_s)
+        setup.figures["cost"] = cost_split(
+            min(cpu[small]), min(cpu[large]), plan.fit_runs, small, large
+        )
+    if setup.rate:
+        with Meter(server) as meter:
+            streams = await client.open_loop(
+                target, schedule.message, rate=setup.rate, seconds=plan.open_loop_s
+            )
+        figures = stream_figures(streams, schedule, meter.wall_s) | meter.figures(len(streams))
+        setup.figures[f"open_loop_{setup.rate:g}_per_s"] = figures | {
+            "rate_per_s": setup.rate,
+            "seconds": plan.open_loop_s,
+        }
+
+
+def server_env(setup: Setup, database: BenchDatabase, schedule: Schedule, redis_url: str) -> dict:
     return {
-        "streams": streams,
-        "completed": len(good),
-        "failed": streams - len(good),
-        "wall_s": round(wall, 2),
-        "turns_per_s": round(len(good) / wall, 1),
-        "events_per_s": round(sum(r["events"] for r in good) / wall),
-        "ttfb_ms": summary([r["ttfb_ms"] for r in good]),
-        "ttft_ms": summary([r["ttft_ms"] for r in good]),
-        "total_ms": summary([r["total_ms"] for r in good]),
+        "DATABASE_URL": database.url,
+        "REDIS_URL": redis_url if setup.redis else "",
+        "OFFLINE_MODEL_FIRST_TOKEN_MS": str(schedule.first_token_ms),
+        "OFFLINE_MODEL_TOKEN_MS": str(schedule.token_ms),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--streams", type=int, default=200)
-    parser.add_argument("--message", default="add buy milk")
-    parser.add_argument("--token-ms", default="0", help="offline model pace between tokens")
-    parser.add_argument("--first-token-ms", default="0")
-    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
-    args = parser.parse_args()
-
-    workdir = tempfile.mkdtemp(prefix="taskstream-bench-")
-    database_url = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+def turn_cost(database: BenchDatabase, sizes: tuple[int, ...]) -> dict:
     env = {
         **os.environ,
-        "SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-        "DATABASE_URL": database_url,
-        "OFFLINE_MODEL_TOKEN_MS": args.token_ms,
-        "OFFLINE_MODEL_FIRST_TOKEN_MS": args.first_token_ms,
+        "DATABASE_URL": database.url,
         "DOTENV_DISABLED": "1",
         "LOG_LEVEL": "WARNING",
     }
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+    env.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.turn_cost", *map(str, sizes)],
         cwd=ROOT,
         env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/api/auth/me/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        report = asyncio.run(run_load(base, args.streams, args.message))
-        report["server_peak_rss_mb"] = peak_rss_mb(server.pid)
-        report["database"] = database_url.split(":", 1)[0]
-        report["offline_token_ms"] = float(args.token_ms)
-        print(json.dumps(report, indent=2))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run(
+    plan: Plan, databases: list[str], postgres_url: str, redis_url: str, workers: str = "all"
+) -> dict:
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "machine": _machine(),
+        "schedule": vars(plan.schedule) | {"model_ms": plan.schedule.model_ms},
+        "setups": {},
+        "turn_cost": {},
+    }
+    started = time.process_time()
+    for database_kind in databases:
+        with BenchDatabase(database_kind, postgres_url) as database:
+            for setup in setups(plan, databases):
+                if setup.database != database_kind or workers not in ("all", str(setup.workers)):
+                    continue
+                env = server_env(setup, database, plan.schedule, redis_url)
+                with BenchServer(env=env, workers=setup.workers) as server:
+                    uvloop.run(run_setup(setup, server, plan))
+                report["setups"][setup.name] = setup.figures
+            if workers == "all":
+                report["turn_cost"][database_kind] = turn_cost(database, plan.history_sizes)
+    report["client_cpu_s"] = round(time.process_time() - started, 2)
+    return report
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def _machine() -> str:
+    python = platform.python_version()
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}, Python {python}"
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def table(report: dict) -> str:
+    """The figures as a plain-text table, one line per scenario."""
+    lines = [
+        f"{'setup / scenario':<40} {'ok/fail':>9} {'1st-text p50/p99 ms':>20} "
+        f"{'total p50/p99 ms':>18} {'events/s':>9} {'CPU ms/run':>10} {'RSS MB':>7}"
+    ]
+    for name, figures in report["setups"].items():
+        for scenario, f in figures.items():
+            label = f"{name}: {scenario}"
+            if scenario == "one_stream":
+                per_event = f["per_event_overhead_ms"]
+                lines.append(
+                    f"{label:<40} ttfb {f['ttfb_ms']} ms, "
+                    f"first text +{f['first_text_overhead_ms']} ms, "
+                    f"per event p50/p99 {per_event['p50']}/{per_event['p99']} ms, "
+                    f"total +{f['total_overhead_ms']} ms"
+                )
+            elif scenario == "cost":
+                lines.append(
+                    f"{label:<40} fixed {f['fixed_ms_per_run']} ms/run, "
+                    f"marginal {f['marginal_us_per_text_event']} µs/text event"
+                )
+            else:
+                first, total = f["first_text_overhead_ms"], f["total_overhead_ms"]
+                lines.append(
+                    f"{label:<40} {f['completed']:>5}/{f['failed']:<3} "
+                    f"{_fmt(first['p50']):>9}/{_fmt(first['p99']):<10} "
+                    f"{_fmt(total['p50']):>8}/{_fmt(total['p99']):<9} {f['events_per_s']:>9} "
+                    f"{_fmt(f['server_cpu_ms_per_run']):>10} {f['peak_rss_mb']:>7}"
+                )
+    for database, sizes in report["turn_cost"].items():
+        cells = ", ".join(
+            f"{earlier} earlier: {c['queries']} queries {c['wall_ms_p50']} ms"
+            for earlier, c in sizes.items()
+        )
+        lines.append(f"{'turn cost, ' + database:<40} {cells}")
+    lines.append(f"client CPU {report['client_cpu_s']} s in all; {report['machine']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_const", const="quick", dest="plan", default="full")
+    parser.add_argument("--smoke", action="store_const", const="smoke", dest="plan")
+    parser.add_argument("--plan", choices=sorted(PLANS), dest="plan", help="or pick a plan")
+    parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server; the benchmark creates and drops its own database there",
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    )
+    parser.add_argument(
+        "--workers", default="all", choices=["all", "1", "2"], help="only these setups"
+    )
+    parser.add_argument("--output", default=str(ROOT / "bench" / "last-run.json"))
+    args = parser.parse_args(argv)
+    # A stopped benchmark still stops its servers and drops its database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    databases = args.databases.split(",")
+    report = run(PLANS[args.plan], databases, args.postgres_url, args.redis_url, args.workers)
+    report["plan"] = args.plan
+    Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    print(f"figures written to {args.output}")
+    return report
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ FAILED_REPLY_STATUSES = [
     Message.Status.CANCELLED,
     Message.Status.INTERRUPTED,
 ]
+# The changelist filter: the failures, and replies still being written (or stuck that way).
+FILTERED_REPLY_STATUSES = [*FAILED_REPLY_STATUSES, Message.Status.STREAMING]
+TITLE_COLUMN_CHARS = 60
 
 
 class JSONArrayLength(Func):
@@ -95,7 +98,7 @@ class ReplyStatusFilter(admin.SimpleListFilter):
     parameter_name = "reply_status"
 
     def lookups(self, request, model_admin):
-        return [(status.value, status.label) for status in FAILED_REPLY_STATUSES]
+        return [(status.value, status.label) for status in FILTERED_REPLY_STATUSES]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -158,14 +161,15 @@ def transcript_entry(
 
 @admin.register(Conversation)
 class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    # Few, narrow columns: the list fits 1366 px beside its filters. "created" is the date
+    # drill-down above the list.
     list_display = [
         "title_or_number",
         "owner",
         "message_count",
         "tool_call_count",
-        "flagged",
+        "flag",
         "last_reply",
-        "created_at",
         "updated_at",
     ]
     list_filter = [
@@ -179,6 +183,7 @@ class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_select_related = ["owner"]
     list_per_page = 50
     actions = ["flag_selected", "unflag_selected", "export_json", "export_markdown"]
+    # The flag shows (and changes) in the page's one Moderation box, through chat.moderation.
     fieldsets = [
         (
             None,
@@ -191,9 +196,7 @@ class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Moderation", {"fields": ["flagged", "flag_reason", "flagged_by", "flagged_at"]}),
     ]
-    # Flag fields change only through chat.moderation (the flag/unflag views and actions).
     readonly_fields = [
         "owner",
         "created_at",
@@ -201,10 +204,6 @@ class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
         "message_count",
         "tool_call_count",
         "last_reply",
-        "flagged",
-        "flag_reason",
-        "flagged_by",
-        "flagged_at",
     ]
     change_form_template = "admin/chat/conversation/change_form.html"
     flag_form_template = "admin/chat/conversation/flag.html"
@@ -222,9 +221,40 @@ class ConversationAdmin(BoundedSearchMixin, admin.ModelAdmin):
     def has_flag_permission(self, request) -> bool:
         return can_flag(request.user)
 
+    def get_fieldsets(self, request, obj=None):
+        """Who cannot edit the title reads it as the heading names it, never a blank."""
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        [(name, options)] = self.fieldsets
+        fields = ["shown_title" if field == "title" else field for field in options["fields"]]
+        return [(name, {**options, "fields": fields})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.readonly_fields
+        return [*self.readonly_fields, "shown_title"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "title":
+            field.help_text = "Empty: the conversation is shown as “Conversation” and its number."
+        return field
+
     @admin.display(description="title", ordering="title")
     def title_or_number(self, conversation: Conversation) -> str:
+        title = str(conversation)
+        if len(title) <= TITLE_COLUMN_CHARS:
+            return title
+        return title[: TITLE_COLUMN_CHARS - 1] + "…"
+
+    @admin.display(description="title")
+    def shown_title(self, conversation: Conversation) -> str:
         return str(conversation)
+
+    @admin.display(description="flagged", ordering="-flagged")
+    def flag(self, conversation: Conversation) -> str:
+        """Only the flagged ones say so: a column of ✖ for every clean row reads as alarm."""
+        return "⚑ Flagged" if conversation.flagged else ""
 
     @admin.display(description="messages", ordering="message_total")
     def message_count(self, conversation: Conversation) -> int:

@@ -69,7 +69,13 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["conversation", "created_at"], name="message_conversation_idx")
+            models.Index(fields=["conversation", "created_at"], name="message_conversation_idx"),
+            # A turn looks for replies still `streaming` in its conversation: without the
+            # status in the index, that read every earlier message (docs/PERFORMANCE.md).
+            models.Index(
+                fields=["conversation", "status", "created_at"],
+                name="message_status_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from chat.llm.provider import uses_offline_model
+from todos.models import TITLE_MAX_LENGTH
 
 
 @login_required
@@ -24,5 +25,6 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "conversation_id": conversation_id,
             "offline_model": uses_offline_model(),
             "max_message_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+            "task_title_max_chars": TITLE_MAX_LENGTH,
         },
     )

@@ -29,3 +29,13 @@ class MiddlewareFreeASGIHandler(ASGIHandler):
         if response is None:
             response = await self._view(request)
         return self._protection.protect(request, response)
+
+    async def __call__(self, scope, receive, send) -> None:
+        # Django wraps each request in a ThreadSensitiveContext: a new thread per request for
+        # its sync work. Here that work is only the request_started/request_finished receivers
+        # (the views do their database work on config/db_threads.py, so the receivers find no
+        # connection to close), and it runs on asgiref's one shared thread instead: no thread
+        # start and join per stream.
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)

@@ -56,9 +56,17 @@ def unstorable_character_problem(text: str) -> str | None:
     return "Surrogate characters are not allowed."
 
 
-def clean_text(value: object, *, field: str, max_length: int, required: str | None = None) -> str:
+def clean_text(
+    value: object,
+    *,
+    field: str,
+    max_length: int,
+    required: str | None = None,
+    too_long: str = "At most {max_length} characters ({length} given).",
+) -> str:
     """`value` stripped, storable and at most `max_length` characters, else a ValidationError
-    on `field`. `required` is the message for empty text; without it empty text is fine."""
+    on `field`. `required` is the message for empty text; without it empty text is fine.
+    `too_long` is the message for long text, formatted with `max_length` and `length`."""
     if value is None and required is None:
         return ""
     if not isinstance(value, str):
@@ -69,7 +77,8 @@ def clean_text(value: object, *, field: str, max_length: int, required: str | No
     if problem := unstorable_character_problem(text):
         raise ValidationError({field: [problem]})
     if len(text) > max_length:
-        raise ValidationError({field: [f"At most {max_length} characters ({len(text)} given)."]})
+        message = too_long.format(max_length=max_length, length=len(text))
+        raise ValidationError({field: [message]})
     return text
 
 

@@ -1,12 +1,16 @@
 """URL map: the JSON API under /api/, admin, and the web chat pages."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from config.openapi import ApiDocsView
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages naming no icon (admin, API docs): send them ours.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -63,6 +63,16 @@ def live_server_url(transactional_db):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database, and before it is dropped, the database threads let go
+    of their connections (they keep them open between calls: config/db_threads.py)."""
+    from config.db_threads import close_connections
+
+    yield
+    close_connections()
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     """The real Redis the Redis-backed paths are tested against; fail loudly when it is down."""
     import redis
@@ -95,6 +105,9 @@ def query_log():
     from django.db import connections
     from django.db.backends.signals import connection_created
 
+    from config.db_threads import close_connections
+
+    close_connections()  # the database threads reconnect, so `attach` sees their connections
     log = QueryLog()
 
     def attach(sender, connection, **kwargs):

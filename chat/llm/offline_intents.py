@@ -692,9 +692,9 @@ HELP_TEXT = (
     "I'm Taskstream's built-in assistant and I can manage your to-do list:\n"
     '- **Add**: "add buy milk" or "add milk, eggs and bread"\n'
     '- **List**: "show my tasks", "what\'s left?", "show completed tasks"\n'
-    '- **Complete**: "complete task 3" or "I finished buy milk"\n'
-    '- **Rename**: "rename task 2 to buy oat milk"\n'
-    '- **Delete**: "delete task 2" or "remove buy milk"\n'
+    '- **Complete**: "complete buy milk" or "I finished buy milk"\n'
+    '- **Rename**: "rename buy milk to buy oat milk"\n'
+    '- **Delete**: "delete buy milk" or "remove buy milk"\n'
     '- **Dates**: "add pay rent due friday", "move pay rent to monday", "what\'s due this week?"'
 )
 GREETING_TEXT = (
@@ -726,6 +726,9 @@ def error_text(output: dict[str, Any]) -> str:
     message = str(output.get("error") or "something went wrong").strip()
     if match := re.fullmatch(r"task\s+#?(\d+)\s+not\s+found\.?", message, _FLAGS):
         return f"I couldn't find task {match[1]}."
+    # The tool names the field ("title: Task titles can be up to 200 characters — …"); the
+    # sentence after it already says which, in words.
+    message = re.sub(r"^(?:title|description):\s+(?=[A-Z])", "", message)
     return f"Sorry, that didn't work: {message.rstrip('.')}."
 
 

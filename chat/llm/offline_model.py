@@ -59,6 +59,7 @@ from openai.types.responses.response_usage import (
     OutputTokensDetails,
 )
 
+from chat.llm.offline_benchmark import benchmark_step
 from chat.llm.offline_dates import today_from_instructions
 from chat.llm.offline_intents import NextStep, as_dict, plan_next_step
 
@@ -272,11 +273,19 @@ def _tool_names(tools: Sequence[Tool]) -> list[str]:
     return [name for tool in tools if isinstance(name := getattr(tool, "name", None), str)]
 
 
+def _answer(
+    step: NextStep, input: str | list[TResponseInputItem]
+) -> tuple[list[TResponseOutputItem], Usage]:
+    output = output_items(step)
+    return output, estimate_usage(input, output)
+
+
 class OfflineModel(Model):
     """A rule-based task assistant implementing the `agents` Model interface offline.
 
-    `first_token_ms` is waited before the first text delta and `token_ms` between text
-    deltas when streaming; `get_response` never waits.
+    When streaming, text delta k (0, 1, 2, …) is due `first_token_ms + k * token_ms` after the
+    call started, and the model sleeps until that deadline: fixed deadlines, so a busy event
+    loop delays a token without delaying every later one. `get_response` never waits.
     """
 
     def __init__(self, *, first_token_ms: float = 0, token_ms: float = 0) -> None:
@@ -291,9 +300,21 @@ class OfflineModel(Model):
     ) -> tuple[list[TResponseOutputItem], Usage]:
         # The user's today comes as a real model gets it: in the instructions.
         today = today_from_instructions(system_instructions)
-        step = plan_next_step(input, _tool_names(tools), today=today)
-        output = output_items(step)
-        return output, estimate_usage(input, output)
+        return _answer(plan_next_step(input, _tool_names(tools), today=today), input)
+
+    async def _plan(
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        tools: list[Tool],
+    ) -> tuple[list[TResponseOutputItem], Usage]:
+        """The benchmarking reply is recognized on the event loop (it reads at most a short
+        last message, and a benchmark measures the relay, not a thread hop); every other
+        message is planned off it."""
+        step = benchmark_step(input)
+        if step is not None:
+            return _answer(step, input)
+        return await self._respond_off_loop(system_instructions, input, tools)
 
     async def _respond_off_loop(
         self,
@@ -319,7 +340,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        output, usage = await self._respond_off_loop(system_instructions, input, tools)
+        output, usage = await self._plan(system_instructions, input, tools)
         return ModelResponse(output=output, usage=usage, response_id=_new_id("resp"))
 
     async def stream_response(
@@ -336,17 +357,16 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
-        output, usage = await self._respond_off_loop(system_instructions, input, tools)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        output, usage = await self._plan(system_instructions, input, tools)
         response = _response(output, _response_usage(usage))
-        first_delta = True
+        deltas = 0
         for event in stream_events(response):
             if event is not None:
                 yield event
                 continue
-            await self._pause(self.first_token_ms if first_delta else self.token_ms)
-            first_delta = False
-
-    @staticmethod
-    async def _pause(milliseconds: float) -> None:
-        if milliseconds > 0:
-            await asyncio.sleep(milliseconds / 1000)
+            due = started + (self.first_token_ms + deltas * self.token_ms) / 1000
+            deltas += 1
+            if (wait := due - loop.time()) > 0:
+                await asyncio.sleep(wait)

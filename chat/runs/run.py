@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from agents import Runner
 from django.conf import settings
 
-from chat.llm.agent import run_config, todo_agent
+from chat.llm.agent import agent_for_run, run_config
 from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
 from chat.runs.events import INTERRUPTED_MESSAGE, EventSequence, EventType, RunEvent
@@ -52,7 +52,7 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
     try:
         try:
             result = Runner.run_streamed(
-                todo_agent(),
+                agent_for_run(),
                 input=turn.input_items,
                 context=context,
                 max_turns=settings.AGENT_MAX_TURNS,

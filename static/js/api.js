@@ -51,7 +51,7 @@ export function csrfToken() {
   return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
 }
 
-async function send(url, { method = "GET", body, signal, accept = "application/json" } = {}) {
+async function send(url, { method = "GET", body, signal, keepalive, accept = "application/json" } = {}) {
   const headers = { Accept: accept };
   const zone = timeZone(); // the user's local date for due dates (?due=today, …)
   if (zone) headers["X-Timezone"] = zone;
@@ -65,6 +65,7 @@ async function send(url, { method = "GET", body, signal, accept = "application/j
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       signal,
+      keepalive,
     });
   } catch (error) {
     if (error.name === "AbortError") throw error;
@@ -109,8 +110,9 @@ export class Api {
   updateTask(id, changes) {
     return json(`${this.base}/tasks/${id}/`, { method: "PATCH", body: changes });
   }
-  deleteTask(id) {
-    return json(`${this.base}/tasks/${id}/`, { method: "DELETE" });
+  /** `keepalive` lets the request finish after the page is gone. */
+  deleteTask(id, { keepalive = false } = {}) {
+    return json(`${this.base}/tasks/${id}/`, { method: "DELETE", keepalive });
   }
 
   // --- chat -------------------------------------------------------------------------------
@@ -130,10 +132,29 @@ export class Api {
       signal,
       accept: "text/event-stream",
     });
-    const type = response.headers.get("Content-Type") || "";
-    if (!type.startsWith("text/event-stream")) {
-      throw new ApiError(response.status, "The server did not answer with an event stream.", "protocol");
-    }
-    return readServerSentEvents(response.body);
+    return eventStream(response);
   }
+
+  /** Follow a run's events from the one after `after` (from the first when null). */
+  async runEvents(runId, { after = null, signal } = {}) {
+    const query = after === null ? "" : `?after=${encodeURIComponent(after)}`;
+    const response = await send(`${this.base}/chat/runs/${encodeURIComponent(runId)}/events${query}`, {
+      signal,
+      accept: "text/event-stream",
+    });
+    return eventStream(response);
+  }
+
+  /** Ask the server to stop a run; it ends with `done` {status: "cancelled"}. */
+  cancelRun(runId) {
+    return json(`${this.base}/chat/runs/${encodeURIComponent(runId)}/cancel`, { method: "POST" });
+  }
+}
+
+function eventStream(response) {
+  const type = response.headers.get("Content-Type") || "";
+  if (!type.startsWith("text/event-stream")) {
+    throw new ApiError(response.status, "The server did not answer with an event stream.", "protocol");
+  }
+  return readServerSentEvents(response.body);
 }

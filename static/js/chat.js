@@ -2,6 +2,9 @@
 // public API. Module map:
 //   api.js           endpoints + ApiError (the API's {detail, code} shape), CSRF header
 //   sse.js           reads the stream's `data: <json>` frames
+//   run.js           one reply being written on the server: reconnect, reattach, cancel
+//   composer.js      the message box, Send and Stop;  limits.js: length counters
+//   scroll.js        follow the newest line, "Jump to latest"
 //   markdown.js      escape-first Markdown for replies (no HTML from anyone ever runs)
 //   transcript.js    user messages, assistant replies (streaming or stored), tool chips
 //   conversations.js the sidebar list: open, rename, delete
@@ -10,10 +13,13 @@
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
 import { Api, ApiError } from "./api.js";
+import { Composer } from "./composer.js";
 import { ConversationList, displayTitle } from "./conversations.js";
+import { Run } from "./run.js";
+import { TranscriptScroll } from "./scroll.js";
 import { TaskPanel } from "./tasks.js";
 import { AssistantMessage, userMessage } from "./transcript.js";
-import { announce, h } from "./ui.js";
+import { SESSION_ENDED, announce, h, sessionEnded, signInUrl } from "./ui.js";
 import { ToolCallUndo } from "./undo.js";
 
 const root = document.getElementById("app");
@@ -21,7 +27,6 @@ const config = {
   userId: root.dataset.userId,
   conversationId: Number(root.dataset.conversationId) || null,
   chatUrl: root.dataset.chatUrl,
-  loginUrl: root.dataset.loginUrl,
 };
 
 const urlFor = (id) => (id ? `${config.chatUrl}c/${id}/` : config.chatUrl);
@@ -83,17 +88,19 @@ class ChatPage {
     this.welcome = document.getElementById("welcome");
     this.notice = document.getElementById("transcript-notice");
     this.title = document.getElementById("chat-title");
-    this.form = document.getElementById("composer");
-    this.input = document.getElementById("composer-input");
-    this.sendButton = document.getElementById("send-button");
-    this.stopButton = document.getElementById("stop-button");
     this.tasksCount = document.getElementById("tasks-toggle-count");
 
     this.conversationId = null;
-    this.run = null; // the reply streaming now: { conversationId, list, reply, controller, ... }
+    // Replies streaming now, in any conversation: { conversationId, list, reply, run, ... }.
+    // Each belongs to its transcript list; the composer follows the one on screen.
+    this.turns = new Set();
     this.openSeq = 0; // ignores a slow load once the user has opened something else
-    this.stick = true; // keep the newest line in view unless the user scrolled up
 
+    this.composer = new Composer({ onSend: (text) => this.send(text), onStop: () => this.stop() });
+    this.scroll = new TranscriptScroll({
+      transcript: this.transcript,
+      jumpButton: document.getElementById("jump-latest"),
+    });
     this.drawers = new Drawers();
     this.drawers.focusAfterClose = () => this.transcript.focus();
     this.sidebar = new ConversationList({
@@ -116,30 +123,22 @@ class ChatPage {
   }
 
   bind() {
-    this.form.addEventListener("submit", (event) => {
+    // Escape stops the reply on screen, unless something else (a drawer, a dialog, an edit)
+    // took the key first.
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || event.defaultPrevented || this.drawers.open) return;
+      if (document.querySelector("dialog[open]") || !this.turnOnScreen()) return;
       event.preventDefault();
-      this.submit();
-    });
-    this.input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.submit();
-      }
-    });
-    this.input.addEventListener("input", () => this.updateComposer());
-    this.stopButton.addEventListener("click", () => this.stop());
-    // Escape in the composer (where focus sits while a reply streams: the Stop button) stops it.
-    this.form.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && this.run) this.stop();
+      this.stop();
     });
     document.getElementById("new-chat").addEventListener("click", () => this.newChat({ history: "push" }));
     for (const button of document.querySelectorAll("[data-suggestion]")) {
-      button.addEventListener("click", () => this.send(button.dataset.suggestion));
+      button.addEventListener("click", () => {
+        if (this.turnOnScreen()) return;
+        this.send(button.dataset.suggestion);
+        this.composer.focus();
+      });
     }
-    this.transcript.addEventListener("scroll", () => {
-      const { scrollTop, scrollHeight, clientHeight } = this.transcript;
-      this.stick = scrollHeight - scrollTop - clientHeight < 80;
-    });
     window.addEventListener("popstate", () => {
       const id = idFromLocation();
       if (id) this.open(id, { history: "none" });
@@ -153,6 +152,7 @@ class ChatPage {
   start() {
     this.sidebar.refresh();
     this.tasks.refresh();
+    this.composer.ready();
     if (config.conversationId) this.open(config.conversationId, { history: "none" });
     else this.newChat({ history: "none", focus: true });
   }
@@ -171,10 +171,11 @@ class ChatPage {
     document.title = text === "New chat" ? "Taskstream" : `${text} · Taskstream`;
   }
 
-  /** Show `list` as the transcript (a fresh one, or a streaming run's own). */
+  /** Show `list` as the transcript (a fresh one, or a streaming turn's own). */
   showList(list) {
     if (this.list !== list) this.list.replaceWith(list);
     this.list = list;
+    this.composer.setStreaming(Boolean(this.turnOnScreen()));
   }
 
   freshList() {
@@ -187,6 +188,16 @@ class ChatPage {
     this.notice.hidden = !message;
   }
 
+  turnOnScreen() {
+    for (const turn of this.turns) if (turn.list === this.list) return turn;
+    return null;
+  }
+
+  turnFor(conversationId) {
+    for (const turn of this.turns) if (turn.conversationId === conversationId) return turn;
+    return null;
+  }
+
   newChat({ history = "push", focus = true } = {}) {
     this.openSeq += 1;
     this.drawers.close({ restoreFocus: false });
@@ -194,11 +205,10 @@ class ChatPage {
     this.sidebar.setActive(null);
     this.setLocation(null, history);
     this.showNotice("");
-    this.showList(this.run && this.run.conversationId === null ? this.run.list : this.freshList());
-    this.welcome.hidden = this.list.children.length > 0;
+    this.showList(this.freshList());
+    this.welcome.hidden = false;
     this.setTitle("New chat");
-    this.updateComposer();
-    if (focus && !this.input.disabled) this.input.focus();
+    if (focus) this.composer.focus();
   }
 
   async open(id, { history = "push" } = {}) {
@@ -211,10 +221,10 @@ class ChatPage {
     this.welcome.hidden = true;
     const known = this.sidebar.find(id);
     this.setTitle(known ? displayTitle(known) : "Conversation");
-    this.updateComposer();
-    if (this.run && this.run.conversationId === id) {
-      this.showList(this.run.list); // still streaming: show it live
-      this.scrollToBottom();
+    const streaming = this.turnFor(id);
+    if (streaming) {
+      this.showList(streaming.list); // still streaming: show it live
+      this.scroll.toBottom();
       return;
     }
     const list = this.freshList();
@@ -225,7 +235,7 @@ class ChatPage {
     try {
       const conversation = await this.api.getConversation(id);
       if (seq !== this.openSeq) return;
-      list.replaceChildren(...conversation.messages.map((message) => this.storedMessage(message)));
+      this.showStored(list, conversation);
       this.setTitle(displayTitle(conversation));
       this.welcome.hidden = list.children.length > 0;
     } catch (error) {
@@ -234,6 +244,8 @@ class ChatPage {
       if (error.status === 404) {
         this.newChat({ history: "replace", focus: false });
         this.showNotice("That conversation doesn't exist any more, so here is a new chat.");
+      } else if (error instanceof ApiError && error.needsSignIn) {
+        this.showNotice(...sessionEnded());
       } else {
         const retry = h("button", { type: "button", class: "btn btn--small", text: "Retry" });
         retry.addEventListener("click", () => this.open(id, { history: "none" }));
@@ -243,124 +255,102 @@ class ChatPage {
       list.classList.remove("is-loading");
       list.removeAttribute("aria-busy");
     }
-    this.stick = true;
-    this.scrollToBottom();
+    this.scroll.toBottom();
+  }
+
+  /** The stored transcript; a reply still being written is followed live (replayed, then live). */
+  showStored(list, conversation) {
+    const messages = conversation.messages;
+    const runId = conversation.active_run_id;
+    const last = messages.at(-1);
+    const live = runId && last?.role === "assistant" && last.status === "streaming" ? last : null;
+    list.replaceChildren(...messages.filter((m) => m !== live).map((m) => this.storedMessage(m)));
+    if (runId && !this.turnFor(conversation.id)) this.attach({ conversationId: conversation.id, list, runId });
   }
 
   storedMessage(message) {
-    if (message.role === "user") return userMessage(message.content);
+    if (message.role === "user") return userMessage(message.content, message.created_at);
     const reply = AssistantMessage.fromStored(message);
     for (const call of message.tool_calls || []) this.undo.attach(reply.chips.get(call.call_id), call);
     return reply.el;
   }
 
-  // --- composer -----------------------------------------------------------------------------
-
-  updateComposer() {
-    const streaming = Boolean(this.run);
-    this.input.disabled = streaming;
-    this.sendButton.hidden = streaming;
-    this.stopButton.hidden = !streaming;
-    this.sendButton.disabled = streaming || !this.input.value.trim();
-    this.form.classList.toggle("is-streaming", streaming);
-    // Grow with the text, up to the CSS max-height.
-    this.input.style.height = "auto";
-    this.input.style.height = `${this.input.scrollHeight}px`;
-  }
-
-  submit() {
-    const text = this.input.value.trim();
-    if (!text || this.run) return;
-    this.input.value = "";
-    this.send(text);
-  }
-
   stop() {
-    this.run?.controller.abort();
-  }
-
-  scrollToBottom() {
-    this.transcript.scrollTop = this.transcript.scrollHeight;
-  }
-
-  follow(list) {
-    if (list === this.list && this.stick) this.scrollToBottom();
+    this.turnOnScreen()?.run.stop();
   }
 
   // --- a chat turn --------------------------------------------------------------------------
 
-  async send(text) {
-    if (this.run) return;
+  newTurn({ conversationId, list, text = "", question = null }) {
+    const reply = new AssistantMessage({
+      streaming: true,
+      onChange: () => {
+        if (list === this.list) this.scroll.follow();
+      },
+    });
+    list.append(reply.el);
+    reply.setThinking(true);
+    const turn = { conversationId, list, question, reply, text, started: false };
+    turn.run = new Run({ api: this.api, onEvent: (event) => this.handleEvent(turn, event) });
+    this.turns.add(turn);
+    if (conversationId) this.sidebar.setStreaming(conversationId, true);
+    if (list === this.list) {
+      this.composer.setStreaming(true);
+      this.scroll.toBottom();
+    }
+    return turn;
+  }
+
+  send(text) {
+    if (this.turnOnScreen()) return;
     this.welcome.hidden = true;
     this.showNotice("");
-    const list = this.list;
     const question = userMessage(text);
-    const reply = new AssistantMessage({ streaming: true, onChange: () => this.follow(list) });
-    list.append(question, reply.el);
-    reply.setThinking(true);
-    const run = {
-      conversationId: this.conversationId,
-      list,
-      question,
-      reply,
-      text,
-      started: false,
-      controller: new AbortController(),
-    };
-    this.run = run;
-    const hadFocus = this.form.contains(document.activeElement);
-    this.updateComposer();
-    if (hadFocus) this.stopButton.focus();
-    this.stick = true;
-    this.scrollToBottom();
+    this.list.append(question);
+    const turn = this.newTurn({ conversationId: this.conversationId, list: this.list, text, question });
+    this.follow(turn, turn.run.start({ message: text, conversationId: turn.conversationId }));
+  }
 
-    let ended = false;
+  /** Follow a run that is going on the server already (this page was reloaded mid-reply). */
+  attach({ conversationId, list, runId }) {
+    const turn = this.newTurn({ conversationId, list });
+    turn.started = true;
+    this.follow(turn, turn.run.attach(runId));
+  }
+
+  async follow(turn, running) {
     try {
-      const events = await this.api.streamChat({
-        message: text,
-        conversationId: run.conversationId,
-        signal: run.controller.signal,
-      });
-      for await (const event of events) {
-        ended = this.handleEvent(run, event);
-        if (ended) break;
-      }
-      if (!ended) {
-        throw new ApiError(0, "The connection closed before the reply finished.", "stream_ended");
-      }
+      await running;
     } catch (error) {
       if (error.name === "AbortError") {
-        reply.finish("interrupted");
+        turn.reply.finish("interrupted");
         announce("Stopped.");
       } else {
-        this.fail(run, error);
+        this.fail(turn, error);
       }
     } finally {
-      this.run = null;
-      this.sidebar.setStreaming(null);
-      const focusWasOnStop = document.activeElement === this.stopButton || document.activeElement === document.body;
-      this.updateComposer();
-      if (focusWasOnStop && this.list === list) this.input.focus();
-      if (run.started) this.sidebar.refresh();
+      this.turns.delete(turn);
+      if (turn.conversationId) this.sidebar.setStreaming(turn.conversationId, false);
+      if (turn.list === this.list) this.composer.setStreaming(Boolean(this.turnOnScreen()));
+      if (turn.started) this.sidebar.refresh();
     }
   }
 
   /** Apply one stream event; true once the run has ended. */
-  handleEvent(run, event) {
-    const { reply } = run;
+  handleEvent(turn, event) {
+    const { reply } = turn;
     switch (event.type) {
       case "start":
-        run.started = true;
-        run.conversationId = event.conversation_id;
-        if (this.list === run.list) {
+        turn.started = true;
+        turn.conversationId = event.conversation_id;
+        if (this.list === turn.list && this.conversationId !== event.conversation_id) {
           // A new chat just became a conversation: give it its URL, so reload reopens it.
-          const isNew = this.conversationId === null;
           this.conversationId = event.conversation_id;
-          this.setLocation(event.conversation_id, isNew ? "replace" : "none");
+          this.setLocation(event.conversation_id, "replace");
           this.sidebar.setActive(event.conversation_id);
-          if (isNew) this.setTitle(run.text.slice(0, 80));
+          this.setTitle(turn.text.slice(0, 80));
         }
-        this.sidebar.setStreaming(event.conversation_id);
+        this.sidebar.setStreaming(event.conversation_id, true);
         this.sidebar.refresh();
         return false;
       case "thinking":
@@ -378,11 +368,15 @@ class ChatPage {
         if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.id ?? null);
         return false;
       case "done":
-        reply.finish("complete");
+        reply.finish(event.status === "cancelled" ? "cancelled" : "complete");
+        if (event.status === "cancelled") announce("Stopped.");
         return true;
       case "error":
         reply.finish("error");
-        reply.showError({ message: event.message || "The reply failed.", onRetry: () => this.retry(run) });
+        reply.showError({
+          message: event.message || "The reply failed.",
+          onRetry: turn.question ? () => this.retry(turn) : null,
+        });
         announce(`The reply failed: ${event.message || ""}`);
         return true;
       default:
@@ -390,34 +384,30 @@ class ChatPage {
     }
   }
 
-  fail(run, error) {
-    const { reply } = run;
+  fail(turn, error) {
+    const { reply } = turn;
     reply.finish("error");
-    const message = error instanceof ApiError ? error.detail : "Something went wrong while reading the reply.";
     if (error instanceof ApiError && error.needsSignIn) {
-      const next = encodeURIComponent(window.location.pathname);
-      reply.showError({
-        message: "Your session has ended. Sign in again to keep chatting.",
-        signInUrl: `${config.loginUrl}?next=${next}`,
-      });
-    } else {
-      const retryAfterS = error instanceof ApiError ? error.retryAfterS : 0;
-      reply.showError({ message, onRetry: () => this.retry(run), retryAfterS });
+      reply.showError({ message: SESSION_ENDED, signInUrl: signInUrl() });
+      announce(SESSION_ENDED);
+      return;
     }
+    const message = error instanceof ApiError ? error.detail : "Something went wrong while reading the reply.";
+    const retryAfterS = error instanceof ApiError ? error.retryAfterS : 0;
+    reply.showError({ message, onRetry: turn.question ? () => this.retry(turn) : null, retryAfterS });
     announce(`The reply failed: ${message}`);
   }
 
-  retry(run) {
-    if (this.run) return;
-    if (!run.started) {
+  retry(turn) {
+    if (this.list !== turn.list || this.turnOnScreen()) return;
+    if (!turn.started) {
       // Refused before the stream started: nothing was stored, so drop the attempt.
-      run.question.remove();
-      run.reply.el.remove();
+      turn.question.remove();
+      turn.reply.el.remove();
     } else {
-      run.reply.el.querySelector(".message__actions")?.remove();
+      turn.reply.el.querySelector(".message__actions")?.remove();
     }
-    if (this.list !== run.list) return;
-    this.send(run.text);
+    this.send(turn.text);
   }
 }
 

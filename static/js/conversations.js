@@ -1,6 +1,6 @@
 // The sidebar: the user's conversations, newest first, with rename and delete.
 
-import { announce, coalesced, confirmDialog, h, icon, shortTime } from "./ui.js";
+import { announce, coalesced, confirmDialog, h, icon, sessionEnded, shortTime } from "./ui.js";
 
 export function displayTitle(conversation) {
   return (conversation.title || "").trim() || "New conversation";
@@ -19,7 +19,7 @@ export class ConversationList {
     this.conversations = [];
     this.nextUrl = null;
     this.activeId = null;
-    this.streamingId = null;
+    this.streamingIds = new Set();
     this.editingId = null;
     this.loaded = false;
     this.loadFirstPage = coalesced(async () => {
@@ -38,7 +38,7 @@ export class ConversationList {
         this.showError("");
         this.render();
       },
-      (error) => this.showError(`Couldn't load your conversations: ${error.message}`),
+      (error) => this.showError(`Couldn't load your conversations: ${error.message}`, error),
     );
   }
 
@@ -52,7 +52,7 @@ export class ConversationList {
       this.nextUrl = page.next;
       this.render();
     } catch (error) {
-      this.showError(`Couldn't load more conversations: ${error.message}`);
+      this.showError(`Couldn't load more conversations: ${error.message}`, error);
     } finally {
       this.more.disabled = false;
     }
@@ -75,15 +75,23 @@ export class ConversationList {
     }
   }
 
-  setStreaming(id) {
-    this.streamingId = id;
+  /** Mark a conversation as having a reply being written (several may at once). */
+  setStreaming(id, streaming) {
+    if (streaming) this.streamingIds.add(id);
+    else this.streamingIds.delete(id);
+    this.markStreaming();
+  }
+
+  markStreaming() {
     for (const item of this.list.children) {
-      item.classList.toggle("is-streaming", Number(item.dataset.id) === id);
+      item.classList.toggle("is-streaming", this.streamingIds.has(Number(item.dataset.id)));
     }
   }
 
-  showError(message) {
-    this.error.textContent = message;
+  /** `error` (optional) is what failed: a lost session says so, with a way to sign in. */
+  showError(message, error = null) {
+    if (error?.needsSignIn) this.error.replaceChildren(...sessionEnded());
+    else this.error.textContent = message;
     this.error.hidden = !message;
   }
 
@@ -96,7 +104,7 @@ export class ConversationList {
     this.empty.hidden = !this.loaded || this.conversations.length > 0;
     this.more.hidden = !this.nextUrl;
     this.setActive(this.activeId);
-    this.setStreaming(this.streamingId);
+    this.markStreaming();
     if (focusedId) this.list.querySelector(`[data-id="${focusedId}"] .conversation__link`)?.focus();
   }
 
@@ -114,11 +122,15 @@ export class ConversationList {
           this.onOpen(conversation.id);
         },
       },
-      h("span", { class: "conversation__title", text: title }),
+      h("span", { class: "conversation__title", dir: "auto", text: title }),
       h(
         "span",
         { class: "conversation__meta" },
-        h("span", { class: "conversation__preview", text: conversation.last_message_preview || "No messages yet" }),
+        h("span", {
+          class: "conversation__preview",
+          dir: "auto",
+          text: conversation.last_message_preview || "No messages yet",
+        }),
         h("time", { class: "conversation__time", datetime: when, text: shortTime(when) }),
       ),
     );
@@ -166,6 +178,7 @@ export class ConversationList {
       type: "text",
       value: displayTitle(conversation),
       maxlength: 200,
+      dir: "auto",
       "aria-label": "Conversation title",
     });
     let finished = false;
@@ -188,7 +201,7 @@ export class ConversationList {
         this.showError("");
         document.dispatchEvent(new CustomEvent("conversation:renamed", { detail: updated }));
       } catch (error) {
-        this.showError(`Couldn't rename: ${error.message}`);
+        this.showError(`Couldn't rename: ${error.message}`, error);
       }
       this.render();
       this.list.querySelector(`[data-id="${id}"] .conversation__link`)?.focus();
@@ -224,7 +237,7 @@ export class ConversationList {
       await this.api.deleteConversation(id);
     } catch (error) {
       if (error.status !== 404) {
-        this.showError(error.status === 409 ? error.detail : `Couldn't delete: ${error.message}`);
+        this.showError(error.status === 409 ? error.detail : `Couldn't delete: ${error.message}`, error);
         return;
       }
     }

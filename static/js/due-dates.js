@@ -1,5 +1,5 @@
 // Due dates on the page: the user's time zone and local date, compact labels ("today", "Fri",
-// "Dec 5"), the task order the API uses, and the small date control on each task.
+// "Dec 5"), and the small date control on each task (the API orders the tasks by date).
 // Dates are calendar days ("YYYY-MM-DD"); they never pass through a Date at midnight UTC.
 
 import { h, icon } from "./ui.js";
@@ -53,18 +53,6 @@ export function dueLongLabel(iso) {
 
 export function isOverdue(task, today = todayIso()) {
   return Boolean(task.due_date) && !task.completed && task.due_date < today;
-}
-
-/** The API's order: pending first, then by due date (undated last), then newest. */
-export function compareTasks(a, b) {
-  if (a.completed !== b.completed) return a.completed ? 1 : -1;
-  if (a.due_date !== b.due_date) {
-    if (!a.due_date) return 1;
-    if (!b.due_date) return -1;
-    return a.due_date < b.due_date ? -1 : 1;
-  }
-  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
-  return b.id - a.id;
 }
 
 /** What a tool chip adds when the tool set or cleared a date: " · due Fri". */

@@ -10,6 +10,10 @@
 // Supported: paragraphs, line breaks, # headings, - * + and 1. lists (nested by indent),
 // > quotes, ``` fences, `code`, **bold**, *italic*, _italic_, ~~strike~~, [links](https://…),
 // --- rules and | pipe | tables. Anything else shows as the text it is.
+//
+// `literals` are strings quoted from the user's data (task titles and descriptions the
+// assistant repeats): wherever one appears it is shown as the text it is, never as Markdown,
+// so a title like "[win](https://evil.example)" cannot become a link in a reply.
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -29,10 +33,23 @@ const QUOTE = /^\s{0,3}>\s?(.*)$/;
 const LIST_ITEM = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;
 const TABLE_DIVIDER = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$/;
 
-function renderInline(source) {
+// Characters that could make Markdown of a quoted string; strings without them render as
+// themselves anyway.
+const MARKUP = /[`*_~[\]()|\\]/;
+
+/** One pattern matching any of `literals` (longest first), or null. */
+function literalPattern(literals) {
+  const marked = [...new Set(literals)].filter((text) => text && MARKUP.test(text));
+  if (marked.length === 0) return null;
+  marked.sort((a, b) => b.length - a.length);
+  return new RegExp(marked.map((text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+}
+
+function renderInline(source, literals) {
   const held = [];
   const hold = (html) => `${HOLD}${held.push(html) - 1}${HOLD}`;
-  let text = source.replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, (_, ticks, code) =>
+  let text = literals ? source.replace(literals, (quoted) => hold(escapeHtml(quoted))) : source;
+  text = text.replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, (_, ticks, code) =>
     hold(`<code>${escapeHtml(code.trim() || code)}</code>`),
   );
   text = escapeHtml(text);
@@ -56,8 +73,8 @@ function renderInline(source) {
   return text;
 }
 
-function inlineLines(lines) {
-  return lines.map((line) => renderInline(line.trim())).join("<br>");
+function inlineLines(lines, literals) {
+  return lines.map((line) => renderInline(line.trim(), literals)).join("<br>");
 }
 
 function indentOf(line) {
@@ -77,7 +94,7 @@ function splitRow(line) {
   return row.split("|").map((cell) => cell.trim());
 }
 
-function renderTable(lines, start) {
+function renderTable(lines, start, literals) {
   const header = splitRow(lines[start]);
   const aligns = splitRow(lines[start + 1]).map((cell) => {
     if (cell.startsWith(":") && cell.endsWith(":")) return "center";
@@ -86,7 +103,7 @@ function renderTable(lines, start) {
   });
   const cell = (tag, text, column) => {
     const align = aligns[column] ? ` class="align-${aligns[column]}"` : "";
-    return `<${tag}${align}>${renderInline(text)}</${tag}>`;
+    return `<${tag}${align}>${renderInline(text, literals)}</${tag}>`;
   };
   let index = start + 2;
   const rows = [];
@@ -100,7 +117,7 @@ function renderTable(lines, start) {
   return [html, index];
 }
 
-function renderList(lines, start) {
+function renderList(lines, start, literals) {
   const first = LIST_ITEM.exec(lines[start]);
   const indent = indentOf(first[1]);
   const ordered = /\d/.test(first[2]);
@@ -129,8 +146,10 @@ function renderList(lines, start) {
       }
       break;
     }
+    // Only an indented line continues an item: a sentence after a list ("Which one?") is
+    // its own paragraph, not part of the last bullet.
     const indentNow = indentOf(line);
-    if (indentNow > indent || (!startsBlock(line) && indentNow === indent && !item)) {
+    if (indentNow > indent) {
       const current = items.at(-1);
       current.lines.push(line.replace(/^\s+/, (space) => space.slice(Math.min(space.length, current.contentIndent))));
       index += 1;
@@ -143,7 +162,8 @@ function renderList(lines, start) {
       let split = itemLines.findIndex((line, at) => at > 0 && (!line.trim() || startsBlock(line)));
       if (split === -1) split = itemLines.length;
       const rest = itemLines.slice(split);
-      return `<li>${inlineLines(itemLines.slice(0, split))}${rest.length ? renderBlocks(rest) : ""}</li>`;
+      const tail = rest.length ? renderBlocks(rest, literals) : "";
+      return `<li>${inlineLines(itemLines.slice(0, split), literals)}${tail}</li>`;
     })
     .join("");
   const number = ordered ? Number.parseInt(first[2], 10) : 1;
@@ -151,7 +171,7 @@ function renderList(lines, start) {
   return [`${open}${body}${ordered ? "</ol>" : "</ul>"}`, index];
 }
 
-function renderBlocks(lines) {
+function renderBlocks(lines, literals) {
   const out = [];
   let index = 0;
   while (index < lines.length) {
@@ -170,7 +190,7 @@ function renderBlocks(lines) {
     } else if ((match = HEADING.exec(line))) {
       // Replies sit under the page's own h1/h2: their headings start at h3.
       const level = Math.min(match[1].length + 2, 6);
-      out.push(`<h${level}>${renderInline(match[2])}</h${level}>`);
+      out.push(`<h${level}>${renderInline(match[2], literals)}</h${level}>`);
       index += 1;
     } else if (RULE.test(line)) {
       out.push("<hr>");
@@ -181,13 +201,13 @@ function renderBlocks(lines) {
         quoted.push(QUOTE.exec(lines[index])[1]);
         index += 1;
       }
-      out.push(`<blockquote>${renderBlocks(quoted)}</blockquote>`);
+      out.push(`<blockquote>${renderBlocks(quoted, literals)}</blockquote>`);
     } else if (LIST_ITEM.test(line)) {
-      const [html, next] = renderList(lines, index);
+      const [html, next] = renderList(lines, index, literals);
       out.push(html);
       index = next;
     } else if (line.includes("|") && index + 1 < lines.length && TABLE_DIVIDER.test(lines[index + 1])) {
-      const [html, next] = renderTable(lines, index);
+      const [html, next] = renderTable(lines, index, literals);
       out.push(html);
       index = next;
     } else {
@@ -196,14 +216,15 @@ function renderBlocks(lines) {
         paragraph.push(lines[index]);
         index += 1;
       }
-      out.push(`<p>${inlineLines(paragraph)}</p>`);
+      out.push(`<p>${inlineLines(paragraph, literals)}</p>`);
     }
   }
   return out.join("");
 }
 
 /** Markdown source → HTML string that is safe to assign to innerHTML. */
-export function renderMarkdown(source) {
+export function renderMarkdown(source, { literals = [] } = {}) {
   const text = String(source ?? "").replace(/\u0000/g, "").replace(/\r\n?/g, "\n");
-  return renderBlocks(text.split("\n"));
+  const quoted = literals.map((literal) => String(literal).replace(/\u0000/g, ""));
+  return renderBlocks(text.split("\n"), literalPattern(quoted));
 }

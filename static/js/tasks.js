@@ -1,41 +1,128 @@
-// The task panel: pending and completed tasks from the REST API; check off, delete, add.
-// The chat refreshes it whenever a tool result arrives, so the assistant's changes show up live.
+// The task panel: pending and completed tasks from the REST API; check off, rename, delete
+// (with Undo), add, clear completed. The chat refreshes it whenever a tool result arrives, so
+// the assistant's changes show up live. Each task shows its number ("#52") exactly as the
+// assistant names it.
 
-import { compareTasks, dueControl, dueLabel } from "./due-dates.js";
-import { announce, coalesced, h, icon } from "./ui.js";
+import { dueControl, dueLabel } from "./due-dates.js";
+import { CharacterLimit } from "./limits.js";
+import { showToast } from "./toast.js";
+import { announce, coalesced, confirmDialog, h, icon, sessionEnded } from "./ui.js";
 
-const MAX_PAGES = 10; // 10 × API_PAGE_SIZE tasks is more than a panel should ever show
+const UNDO_MS = 5000;
+
+/** One status's tasks, a page at a time: the true count, and more on demand. */
+class TaskSection {
+  constructor({ api, status, moreButton }) {
+    this.api = api;
+    this.status = status;
+    this.moreButton = moreButton;
+    this.tasks = [];
+    this.count = 0;
+    this.next = null;
+    this.pages = 1; // how many pages a refresh reloads: as many as the person has seen
+  }
+
+  /** Reload the pages already shown. */
+  async reload() {
+    const tasks = [];
+    let page = await this.api.listTasks(this.status);
+    tasks.push(...page.results);
+    for (let loaded = 1; page.next && loaded < this.pages; loaded += 1) {
+      page = await this.api.listTasks(this.status, page.next);
+      tasks.push(...page.results);
+    }
+    this.tasks = tasks;
+    this.count = page.count;
+    this.next = page.next;
+  }
+
+  async loadMore() {
+    if (!this.next) return;
+    const page = await this.api.listTasks(this.status, this.next);
+    const known = new Set(this.tasks.map((task) => task.id));
+    this.tasks.push(...page.results.filter((task) => !known.has(task.id)));
+    this.count = page.count;
+    this.next = page.next;
+    this.pages += 1;
+  }
+
+  /** Every task of this status (to clear them all), loading the pages not seen yet. */
+  async loadAll() {
+    while (this.next) await this.loadMore();
+    return this.tasks;
+  }
+
+  /** By id: a refresh may have replaced the objects since `task` was shown. */
+  remove(task) {
+    const index = this.tasks.findIndex((shown) => shown.id === task.id);
+    if (index === -1) return -1;
+    this.tasks.splice(index, 1);
+    this.count -= 1;
+    return index;
+  }
+
+  insert(task, index = 0) {
+    this.tasks.splice(Math.max(0, index), 0, task);
+    this.count += 1;
+  }
+}
 
 export class TaskPanel {
   constructor({ api, onCount = () => {} }) {
     this.api = api;
     this.onCount = onCount;
-    this.tasks = [];
     this.loaded = false;
     this.flashIds = new Set();
+    this.deleting = new Map(); // task id → its pending delete, until Undo's time is up
+    this.editingId = null;
     this.pendingList = document.getElementById("pending-tasks");
     this.completedList = document.getElementById("completed-tasks");
     this.pendingEmpty = document.getElementById("pending-empty");
     this.pendingCount = document.getElementById("tasks-pending-count");
     this.completedCount = document.getElementById("completed-count");
     this.completedSection = document.getElementById("completed-section");
+    this.scrollArea = this.completedSection.parentElement;
     this.error = document.getElementById("tasks-error");
     this.addForm = document.getElementById("task-add");
     this.addInput = document.getElementById("task-add-input");
+    this.titleMax = Number(this.addInput.dataset.maxLength);
+    this.addLimit = new CharacterLimit({
+      input: this.addInput,
+      output: document.getElementById("task-add-count"),
+      max: this.titleMax,
+    });
+    this.pending = new TaskSection({ api, status: "pending", moreButton: document.getElementById("pending-more") });
+    this.completed = new TaskSection({
+      api,
+      status: "completed",
+      moreButton: document.getElementById("completed-more"),
+    });
     this.addForm.addEventListener("submit", (event) => {
       event.preventDefault();
       this.add();
     });
-    this.loadAll = coalesced(async () => {
-      const tasks = [];
-      let page = await this.api.listTasks("all");
-      tasks.push(...page.results);
-      for (let count = 1; page.next && count < MAX_PAGES; count += 1) {
-        page = await this.api.listTasks("all", page.next);
-        tasks.push(...page.results);
-      }
-      this.tasks = tasks;
+    document.getElementById("clear-completed").addEventListener("click", () => this.clearCompleted());
+    for (const section of [this.pending, this.completed]) {
+      section.moreButton.addEventListener("click", () => this.showMore(section));
+    }
+    // "Show more" loads by itself as it scrolls into view.
+    this.moreObserver = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          const section = entry.target === this.pending.moreButton ? this.pending : this.completed;
+          this.showMore(section);
+        }
+      },
+      { root: this.scrollArea },
+    );
+    this.moreObserver.observe(this.pending.moreButton);
+    this.moreObserver.observe(this.completed.moreButton);
+    // Leaving the page ends the Undo time: the deletes go out now.
+    window.addEventListener("pagehide", () => {
+      for (const id of this.deleting.keys()) this.api.deleteTask(id, { keepalive: true }).catch(() => {});
     });
+    this.loadAll = coalesced(() => Promise.all([this.pending.reload(), this.completed.reload()]));
     this.timer = 0;
   }
 
@@ -46,7 +133,7 @@ export class TaskPanel {
     this.timer = setTimeout(() => this.refresh(), 120);
   }
 
-  /** Reload every task. Concurrent calls share one. */
+  /** Reload every task shown. Concurrent calls share one. */
   refresh() {
     return this.loadAll().then(
       () => {
@@ -54,31 +141,56 @@ export class TaskPanel {
         this.showError("");
         this.render();
       },
-      (error) => this.showError(`Couldn't load your tasks: ${error.message}`),
+      (error) => this.showError(`Couldn't load your tasks: ${error.message}`, error),
     );
   }
 
-  showError(message) {
-    this.error.textContent = message;
+  async showMore(section) {
+    if (section.loadingMore || !section.next) return;
+    section.loadingMore = true;
+    section.moreButton.disabled = true;
+    try {
+      await section.loadMore();
+      this.render();
+    } catch (error) {
+      this.showError(`Couldn't load more tasks: ${error.message}`, error);
+    } finally {
+      section.loadingMore = false;
+      section.moreButton.disabled = false;
+    }
+  }
+
+  /** `error` (optional) is what failed: a lost session says so, with a way to sign in. */
+  showError(message, error = null) {
+    if (error?.needsSignIn) this.error.replaceChildren(...sessionEnded());
+    else this.error.textContent = message;
     this.error.hidden = !message;
   }
 
+  visible(section) {
+    return section.tasks.filter((task) => !this.deleting.has(task.id));
+  }
+
   render() {
+    if (this.editingId !== null) return; // mid-rename: the rename's end redraws
     const focused = document.activeElement;
     const focusKey =
-      focused && this.completedSection.parentElement.contains(focused) && focused.closest(".task")
+      focused && this.scrollArea.contains(focused) && focused.closest(".task")
         ? [focused.closest(".task").dataset.id, focused.dataset.role]
         : null;
-    this.tasks.sort(compareTasks);
-    const pending = this.tasks.filter((task) => !task.completed);
-    const completed = this.tasks.filter((task) => task.completed);
+    const pending = this.visible(this.pending);
+    const completed = this.visible(this.completed);
+    const pendingCount = this.pending.count - (this.pending.tasks.length - pending.length);
+    const completedCount = this.completed.count - (this.completed.tasks.length - completed.length);
     this.pendingList.replaceChildren(...pending.map((task) => this.item(task)));
     this.completedList.replaceChildren(...completed.map((task) => this.item(task)));
-    this.pendingEmpty.hidden = !this.loaded || pending.length > 0;
-    this.completedSection.hidden = completed.length === 0;
-    this.pendingCount.textContent = String(pending.length);
-    this.completedCount.textContent = String(completed.length);
-    this.onCount(pending.length);
+    this.pendingEmpty.hidden = !this.loaded || pendingCount > 0;
+    this.completedSection.hidden = completedCount === 0;
+    this.pending.moreButton.hidden = !this.pending.next;
+    this.completed.moreButton.hidden = !this.completed.next;
+    this.pendingCount.textContent = String(pendingCount);
+    this.completedCount.textContent = String(completedCount);
+    this.onCount(pendingCount);
     if (focusKey) {
       const [id, role] = focusKey;
       document.querySelector(`.task[data-id="${id}"] [data-role="${role}"]`)?.focus();
@@ -112,11 +224,25 @@ export class TaskPanel {
         { class: "task__body" },
         h(
           "label",
-          { class: "task__label", for: id },
+          // dir=auto on the whole label: the number is neutral, so the title sets the direction.
+          { class: "task__label", for: id, dir: "auto" },
+          h("span", { class: "task__number", text: `#${task.id}` }),
           h("span", { class: "task__title", text: task.title }),
-          task.description ? h("span", { class: "task__description", text: task.description }) : null,
+          task.description ? h("span", { class: "task__description", dir: "auto", text: task.description }) : null,
         ),
         dueControl(task, (dueDate) => this.setDueDate(task, dueDate)),
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "icon-btn icon-btn--sm task__rename",
+          "aria-label": `Rename task “${task.title}”`,
+          title: "Rename task",
+          dataset: { role: "rename" },
+          onClick: () => this.startRename(task),
+        },
+        icon("pencil"),
       ),
       h(
         "button",
@@ -133,17 +259,28 @@ export class TaskPanel {
     );
   }
 
+  sectionOf(task) {
+    return task.completed ? this.completed : this.pending;
+  }
+
   async setCompleted(task, completed) {
     const before = task.completed;
-    task.completed = completed; // optimistic: the checkbox moves at once
+    const move = (to) => {
+      this.sectionOf(task).remove(task);
+      task.completed = to;
+      this.sectionOf(task).insert(task);
+    };
+    move(completed); // optimistic: the checkbox moves at once
     this.render();
     try {
       Object.assign(task, await this.api.updateTask(task.id, { completed }));
       announce(completed ? `Completed “${task.title}”.` : `“${task.title}” is pending again.`);
       this.showError("");
+      // A refresh that started before the change may have put the old state back: reload.
+      this.scheduleRefresh();
     } catch (error) {
-      task.completed = before;
-      this.showError(`Couldn't update “${task.title}”: ${error.message}`);
+      move(before);
+      this.showError(`Couldn't update “${task.title}”: ${error.message}`, error);
     }
     this.render();
   }
@@ -156,45 +293,141 @@ export class TaskPanel {
       Object.assign(task, await this.api.updateTask(task.id, { due_date: dueDate }));
       announce(dueDate ? `“${task.title}” is due ${dueLabel(dueDate)}.` : `Removed the due date of “${task.title}”.`);
       this.showError("");
+      this.scheduleRefresh(); // the API's order: by due date
     } catch (error) {
       task.due_date = before;
-      this.showError(`Couldn't change the date of “${task.title}”: ${error.message}`);
+      this.showError(`Couldn't change the date of “${task.title}”: ${error.message}`, error);
     }
     this.render();
   }
 
-  async delete(task) {
-    const index = this.tasks.indexOf(task);
-    this.tasks = this.tasks.filter((other) => other !== task);
+  /** Inline rename: Enter (or leaving the box) saves, Escape cancels. */
+  startRename(task) {
+    const row = document.querySelector(`.task[data-id="${task.id}"]`);
+    if (!row) return;
+    const input = h("input", {
+      class: "task__rename-input",
+      type: "text",
+      value: task.title,
+      dir: "auto",
+      "aria-label": `New title for “${task.title}”`,
+    });
+    const count = h("p", { class: "char-count", "aria-live": "polite", hidden: true });
+    const limit = new CharacterLimit({ input, output: count, max: this.titleMax });
+    let finished = false;
+    const finish = async (save) => {
+      if (finished) return;
+      const title = input.value.trim();
+      if (save && limit.over) return; // the counter says why; the box stays open
+      finished = true;
+      this.editingId = null;
+      if (save && title && title !== task.title) {
+        try {
+          Object.assign(task, await this.api.updateTask(task.id, { title }));
+          announce(`Renamed to “${task.title}”.`);
+          this.showError("");
+          this.scheduleRefresh();
+        } catch (error) {
+          this.showError(`Couldn't rename “${task.title}”: ${error.message}`, error);
+        }
+      }
+      this.render();
+      document.querySelector(`.task[data-id="${task.id}"] [data-role="rename"]`)?.focus();
+    };
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        finish(true);
+      } else if (event.key === "Escape") {
+        event.preventDefault(); // the key is the edit's, not the page's (Escape stops a reply)
+        finish(false);
+      }
+    });
+    input.addEventListener("blur", () => finish(true));
+    this.editingId = task.id;
+    row.classList.add("is-editing");
+    row.replaceChildren(h("div", { class: "task__edit" }, input, count));
+    input.focus();
+    input.select();
+  }
+
+  /** Delete at once from view; the request waits out the Undo time. */
+  delete(task) {
+    const row = document.querySelector(`.task[data-id="${task.id}"]`);
+    const nextFocus = row?.nextElementSibling?.querySelector("[data-role=delete]") || this.addInput;
+    const remove = () => this.sendDelete(task);
+    this.deleting.set(task.id, remove);
     this.render();
+    nextFocus.focus();
+    announce(`Deleted task “${task.title}”. Undo is available for a few seconds.`);
+    showToast({
+      message: `Deleted “${task.title}”.`,
+      actionLabel: "Undo",
+      ms: UNDO_MS,
+      onTimeout: remove,
+      onAction: () => {
+        this.deleting.delete(task.id);
+        this.render();
+        announce(`Restored “${task.title}”.`);
+      },
+    });
+  }
+
+  async sendDelete(task) {
+    if (!this.deleting.has(task.id)) return;
     try {
       await this.api.deleteTask(task.id);
-      announce(`Deleted task “${task.title}”.`);
+      this.sectionOf(task).remove(task);
       this.showError("");
     } catch (error) {
-      if (error.status !== 404) {
-        this.tasks.splice(index, 0, task);
-        this.showError(`Couldn't delete “${task.title}”: ${error.message}`);
-        this.render();
-      }
+      if (error.status === 404) this.sectionOf(task).remove(task);
+      else this.showError(`Couldn't delete “${task.title}”: ${error.message}`, error);
+    } finally {
+      this.deleting.delete(task.id);
+      this.render();
     }
+  }
+
+  async clearCompleted() {
+    const count = this.completed.count;
+    const confirmed = await confirmDialog({
+      title: "Clear completed tasks?",
+      message: `${count === 1 ? "The completed task" : `All ${count} completed tasks`} will be deleted. Pending tasks stay.`,
+      confirmLabel: "Clear completed",
+    });
+    if (!confirmed) return;
+    try {
+      const tasks = [...(await this.completed.loadAll())];
+      for (const task of tasks) {
+        await this.api.deleteTask(task.id).catch((error) => {
+          if (error.status !== 404) throw error;
+        });
+        this.completed.remove(task);
+      }
+      announce(`Cleared ${tasks.length} completed tasks.`);
+      this.showError("");
+    } catch (error) {
+      this.showError(`Couldn't clear completed tasks: ${error.message}`, error);
+    }
+    this.render();
     this.addInput.focus();
   }
 
   async add() {
     const title = this.addInput.value.trim();
-    if (!title) return;
+    if (!title || this.addLimit.over) return;
     this.addInput.disabled = true;
     try {
       const task = await this.api.createTask(title);
       this.addInput.value = "";
+      this.addLimit.update();
       this.flashIds.add(task.id);
-      this.tasks.unshift(task);
+      this.pending.insert(task);
       this.render();
       announce(`Added “${task.title}”.`);
       this.showError("");
     } catch (error) {
-      this.showError(`Couldn't add the task: ${error.message}`);
+      this.showError(`Couldn't add the task: ${error.message}`, error);
     } finally {
       this.addInput.disabled = false;
       this.addInput.focus();

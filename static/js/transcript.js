@@ -3,7 +3,7 @@
 
 import { toolDueNote } from "./due-dates.js";
 import { renderMarkdown } from "./markdown.js";
-import { h, icon } from "./ui.js";
+import { announce, h, icon } from "./ui.js";
 
 const TOOL_ICONS = {
   add_task: "tool-add",
@@ -29,36 +29,67 @@ export function storedErrorText(code) {
 // Block elements the typing cursor may descend into, to sit at the end of the last line.
 const CURSOR_HOSTS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "H3", "H4", "H5", "H6"]);
 
-function plural(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
+// What a tool call does, in words: while it runs, once it worked, when it failed.
+const TOOL_WORDS = {
+  add_task: ["Adding", "Added", "Couldn't add"],
+  list_tasks: ["Looking up tasks", "Looked up tasks", "Couldn't look up tasks"],
+  complete_task: ["Completing", "Completed", "Couldn't complete"],
+  delete_task: ["Deleting", "Deleted", "Couldn't delete"],
+  update_task: ["Renaming", "Renamed", "Couldn't rename"],
+  update_description: ["Updating", "Updated", "Couldn't update"],
+};
+
+/** "Added", "Looking up tasks", "Couldn't delete": the chip's label for this state. */
+export function toolAction(name, args = {}, output) {
+  const describesOnly = name === "update_task" && args?.title == null && args?.description != null;
+  const words = TOOL_WORDS[describesOnly ? "update_description" : name];
+  if (!words) return name;
+  const [running, done, failed] = words;
+  if (output?.ok === false) return failed;
+  return output ? done : running;
 }
 
-/** The task a tool call is about, in a few words: its title, "#3", or "4 tasks". */
-export function toolSubject(name, args = {}, output = null) {
+/** The task a tool call is about, in a few words: its title, "task #3", or "3 pending". */
+export function toolSubject(args = {}, output = null) {
   if (output && output.ok === false) return output.error || "failed";
   if (output?.task?.title) return output.task.title;
   if (Array.isArray(output?.tasks)) {
-    const which = output.status && output.status !== "all" ? `${output.status} ` : "";
-    return `${plural(output.tasks.length, `${which}task`)}`;
+    const which = output.status && output.status !== "all" ? output.status : "in all";
+    return `${output.tasks.length} ${which}`;
   }
   if (args?.title) return args.title;
   if (args?.task_id !== undefined && args?.task_id !== null) return `task #${args.task_id}`;
-  if (name === "list_tasks") return args?.status && args.status !== "all" ? `${args.status} tasks` : "all tasks";
   return "";
+}
+
+/** The titles and descriptions a tool result carries: a reply quoting them shows them as text. */
+export function quotedTexts(output) {
+  const tasks = [output?.task, ...(Array.isArray(output?.tasks) ? output.tasks : [])];
+  return tasks.filter(Boolean).flatMap((task) => [task.title, task.description].filter(Boolean));
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** A message's time, shown on hover. */
+function timeLabel(iso) {
+  const time = iso ? new Date(iso) : new Date();
+  return Number.isNaN(time.getTime()) ? null : clock.format(time);
 }
 
 export class ToolChip {
   constructor({ call_id: callId, name, arguments: args }) {
     this.name = name;
     this.args = args || {};
-    this.subject = h("span", { class: "tool-chip__subject" });
+    this.action = h("span", { class: "tool-chip__name" });
+    this.subject = h("span", { class: "tool-chip__subject", dir: "auto" });
     this.state = h("span", { class: "tool-chip__state" });
     this.stateLabel = h("span", { class: "visually-hidden" });
     this.el = h(
       "li",
-      { class: "tool-chip is-running", dataset: { callId: callId || "", tool: name } },
+      { class: "tool-chip is-running", title: name, dataset: { callId: callId || "", tool: name } },
       icon(TOOL_ICONS[name] || "tool", "icon tool-chip__icon"),
-      h("span", { class: "tool-chip__name", text: name }),
+      this.action,
+      " ",
       this.subject,
       this.state,
       this.stateLabel,
@@ -68,8 +99,9 @@ export class ToolChip {
 
   /** undefined: still running; null: never returned (stored reply cut off); else the output. */
   setOutput(output) {
-    this.subject.textContent =
-      toolSubject(this.name, this.args, output || null) + toolDueNote(this.name, this.args, output || null);
+    this.output = output;
+    this.action.textContent = toolAction(this.name, this.args, output);
+    this.subject.textContent = toolSubject(this.args, output || null) + toolDueNote(this.name, this.args, output || null);
     this.state.replaceChildren();
     this.el.classList.remove("is-running", "is-ok", "is-failed", "is-unknown");
     if (output === undefined) {
@@ -91,11 +123,13 @@ export class ToolChip {
   }
 }
 
-export function userMessage(text) {
+export function userMessage(text, createdAt = null) {
   return h(
     "li",
-    { class: "message message--user" },
-    h("div", { class: "message__bubble" }, h("span", { class: "visually-hidden", text: "You: " }), text),
+    { class: "message message--user", title: timeLabel(createdAt) },
+    // The label sits outside the bubble: dir=auto takes the bubble's direction from its text.
+    h("span", { class: "visually-hidden", text: "You: " }),
+    h("div", { class: "message__bubble", dir: "auto" }, text),
   );
 }
 
@@ -114,11 +148,11 @@ export class AssistantMessage {
       h("span", { class: "thinking__dots", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
       h("span", { class: "thinking__label", text: "Thinking…" }),
     );
-    this.body = h("div", { class: "message__body md" });
+    this.body = h("div", { class: "message__body md", dir: "auto" });
     this.footer = h("div", { class: "message__footer", hidden: true });
     this.el = h(
       "li",
-      { class: "message message--assistant" },
+      { class: "message message--assistant", title: timeLabel(null) },
       h("span", { class: "message__avatar", "aria-hidden": "true" }, icon("logo")),
       h(
         "div",
@@ -141,6 +175,7 @@ export class AssistantMessage {
   static fromStored(message) {
     const reply = new AssistantMessage();
     reply.el.dataset.messageId = message.id;
+    reply.el.title = timeLabel(message.created_at) || "";
     for (const call of message.tool_calls || []) {
       reply.toolCall(call).setOutput(call.output ?? null);
     }
@@ -150,6 +185,7 @@ export class AssistantMessage {
     if (status === "error") reply.note("error", storedErrorText(message.error_code));
     else if (status === "interrupted" || status === "cancelled") reply.note("stopped", "Stopped");
     else if (status === "streaming") reply.note("pending", "Still being written… reload in a moment to see the rest.");
+    reply.addCopy();
     return reply;
   }
 
@@ -192,7 +228,9 @@ export class AssistantMessage {
       cancelAnimationFrame(this.frame);
       this.frame = 0;
     }
-    this.body.innerHTML = renderMarkdown(this.text); // escape-first: see markdown.js
+    // Escape-first (see markdown.js); task titles the assistant quotes stay plain text.
+    const literals = [...this.chips.values()].flatMap((chip) => quotedTexts(chip.output));
+    this.body.innerHTML = renderMarkdown(this.text, { literals });
     this.body.hidden = !this.text && !this.streaming;
     if (this.streaming && this.text) {
       let host = this.body;
@@ -204,7 +242,7 @@ export class AssistantMessage {
     this.onChange();
   }
 
-  /** The reply is over: `status` is complete, interrupted or error. */
+  /** The reply is over: `status` is complete, cancelled, interrupted or error. */
   finish(status) {
     this.streaming = false;
     this.thinking.hidden = true;
@@ -214,7 +252,29 @@ export class AssistantMessage {
     }
     this.render();
     this.body.setAttribute("aria-busy", "false");
-    if (status === "interrupted") this.note("stopped", "Stopped");
+    if (status === "interrupted" || status === "cancelled") this.note("stopped", "Stopped");
+    this.addCopy();
+  }
+
+  /** A Copy button for the reply's text (its Markdown source, as the assistant wrote it). */
+  addCopy() {
+    if (!this.text) return;
+    const button = h(
+      "button",
+      { type: "button", class: "icon-btn icon-btn--sm message__copy", "aria-label": "Copy reply", title: "Copy" },
+      icon("copy"),
+    );
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(this.text);
+        announce("Copied the reply.");
+        button.classList.add("is-done");
+      } catch {
+        announce("Couldn't copy: the browser did not allow it.");
+      }
+    });
+    this.footer.hidden = false;
+    this.footer.prepend(button);
   }
 
   note(kind, text) {

@@ -37,6 +37,20 @@ export function icon(name, className = "icon") {
   return svg;
 }
 
+/** What every part of the page says when the session is gone (expired, signed out elsewhere). */
+export const SESSION_ENDED = "Your session ended — sign in again to keep going.";
+
+/** The sign-in page, coming back here afterwards. */
+export function signInUrl() {
+  const login = document.getElementById("app")?.dataset.loginUrl || "/accounts/login/";
+  return `${login}?next=${encodeURIComponent(window.location.pathname)}`;
+}
+
+/** The session-ended message and its sign-in link, for the notice and error lines. */
+export function sessionEnded() {
+  return [SESSION_ENDED, h("a", { class: "btn btn--small", href: signInUrl(), text: "Sign in again" })];
+}
+
 /** Say something to screen-reader users through the page's polite status region. */
 export function announce(message) {
   const region = document.getElementById("announcer");

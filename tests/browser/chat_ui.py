@@ -93,8 +93,14 @@ class ChatUI:
 
     @property
     def pending_tasks(self) -> Locator:
-        return self.page.locator("#pending-tasks .task")
+        """The pending tasks' titles (each row also shows the task's number)."""
+        return self.page.locator("#pending-tasks .task .task__title")
 
     @property
     def completed_tasks(self) -> Locator:
-        return self.page.locator("#completed-tasks .task")
+        return self.page.locator("#completed-tasks .task .task__title")
+
+    def task_row(self, title: str) -> Locator:
+        return self.page.locator(".task").filter(
+            has=self.page.locator(".task__title", has_text=title)
+        )

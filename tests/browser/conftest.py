@@ -58,6 +58,27 @@ def make_page(browser):
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+def watch_console(page) -> list[str]:
+    """Everything a person with the developer console open would see go wrong on `page`:
+    console errors, failed requests (aborted ones too) and error responses."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
+    )
+    page.on(
+        "requestfailed",
+        lambda request: problems.append(f"failed: {request.url} {request.failure}"),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and problems.append(f"{response.status}: {response.url}")
+        ),
+    )
+    return problems
+
+
 @pytest.fixture
 def ui(make_page, live_server_url) -> ChatUI:
     return ChatUI(make_page(), live_server_url)

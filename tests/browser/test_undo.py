@@ -13,10 +13,10 @@ pytestmark = pytest.mark.browser
 def test_undo_an_added_task_from_its_chip_and_see_it_undone_after_reload(ui, user):
     ui.sign_in(user.username)
     reply = ui.chat("add buy milk")
-    chip = reply.locator(".tool-chip", has_text="add_task")
+    chip = reply.locator('.tool-chip[data-tool="add_task"]')
     expect(ui.pending_tasks).to_have_text(["buy milk"])
 
-    chip.get_by_role("button", name="Undo add_task: buy milk").click()
+    chip.get_by_role("button", name="Undo: Added buy milk").click()
 
     expect(chip).to_have_class(re.compile(r"\bis-undone\b"))
     expect(chip).to_contain_text("undone")
@@ -25,7 +25,7 @@ def test_undo_an_added_task_from_its_chip_and_see_it_undone_after_reload(ui, use
     assert not Task.objects.filter(owner=user).exists()
 
     ui.reload()
-    stored = ui.replies.last.locator(".tool-chip", has_text="add_task")
+    stored = ui.replies.last.locator('.tool-chip[data-tool="add_task"]')
     expect(stored).to_have_class(re.compile(r"\bis-undone\b"))
     expect(stored).to_contain_text("undone")
     expect(stored.get_by_role("button", name=re.compile("^Undo"))).to_have_count(0)
@@ -38,9 +38,9 @@ def test_a_conflict_is_explained_on_the_chip_of_a_reloaded_conversation(ui, user
     ui.chat("complete buy milk")
     ui.reload()
     expect(ui.completed_tasks).to_have_text(["buy milk"])
-    add_chip = ui.replies.first.locator(".tool-chip", has_text="add_task")
+    add_chip = ui.replies.first.locator('.tool-chip[data-tool="add_task"]')
     # Reads are not undoable: the list_tasks chip of the completion has no Undo.
-    list_chip = ui.replies.last.locator(".tool-chip", has_text="list_tasks")
+    list_chip = ui.replies.last.locator('.tool-chip[data-tool="list_tasks"]')
     expect(list_chip.get_by_role("button")).to_have_count(0)
 
     add_chip.get_by_role("button", name=re.compile("^Undo")).click()
@@ -51,7 +51,7 @@ def test_a_conflict_is_explained_on_the_chip_of_a_reloaded_conversation(ui, user
     assert TaskChange.objects.filter(undone_at__isnull=False).count() == 0
 
     # Undo the completion first, and the add then goes too.
-    ui.replies.last.locator(".tool-chip", has_text="complete_task").get_by_role(
+    ui.replies.last.locator('.tool-chip[data-tool="complete_task"]').get_by_role(
         "button", name=re.compile("^Undo")
     ).click()
     expect(ui.pending_tasks).to_have_text(["buy milk"])

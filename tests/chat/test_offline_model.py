@@ -5,6 +5,7 @@ Run without Django: `pytest tests/test_offline_model.py -p no:django`.
 
 import asyncio
 import json
+import re
 from typing import Any, Literal
 
 import agents
@@ -14,7 +15,6 @@ from agents.model_settings import ModelSettings
 from agents.models.interface import ModelTracing
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
-from chat.llm import offline_model
 from chat.llm.offline_intents import NextStep, parse_intent, plan_next_step
 from chat.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel, tokenize
 
@@ -123,6 +123,8 @@ FIRST_STEP_CASES = [
     ("show me all my tasks", [("list_tasks", {"status": "all"})]),
     # complete, by id or by title (title -> list first)
     ("complete task 3", [("complete_task", {"task_id": 3})]),
+    ("complete task number 3", [("complete_task", {"task_id": 3})]),
+    ("delete task number 2", [("delete_task", {"task_id": 2})]),
     ("mark 3 as done", [("complete_task", {"task_id": 3})]),
     ("Please mark #12 as completed.", [("complete_task", {"task_id": 12})]),
     ("I finished buy milk", LIST_ALL),
@@ -178,6 +180,13 @@ def test_replies_without_tool_calls(message, expected):
     step = plan([user(message)])
     assert step.calls == ()
     assert expected in step.text
+
+
+def test_help_suggests_titles_not_task_numbers():
+    """Ids are global (a new user's first task may be #11): examples name tasks by title."""
+    text = plan([user("help")]).text
+    assert '"complete buy milk"' in text
+    assert not re.search(r"task \d", text)
 
 
 # --- Final replies after the tools returned -------------------------------------------------
@@ -256,6 +265,22 @@ AFTER_TOOLS_CASES = [
         ],
         "Sorry, that didn't work: Ensure this value has at most 200 characters.",
         id="validation-error",
+    ),
+    pytest.param(
+        [
+            user("add " + "x" * 300),
+            *tool_round(
+                "add_task",
+                {"title": "x" * 300},
+                {
+                    "ok": False,
+                    "error": "title: Task titles can be up to 200 characters — this one has 300.",
+                },
+                "c1",
+            ),
+        ],
+        "Sorry, that didn't work: Task titles can be up to 200 characters — this one has 300.",
+        id="title-too-long-in-words",
     ),
     pytest.param(
         [
@@ -547,21 +572,6 @@ def test_get_response_matches_the_stream():
     assert item.call_id.startswith("call_")
     assert response.response_id and response.usage.requests == 1
     assert response.usage.output_tokens > 0
-
-
-def test_pacing_sleeps_before_first_and_between_deltas(monkeypatch):
-    sleeps: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    monkeypatch.setattr(offline_model.asyncio, "sleep", fake_sleep)
-    events = collect(OfflineModel(first_token_ms=200, token_ms=20), [user("hi")])
-    deltas = [event for event in events if event.type == "response.output_text.delta"]
-    assert sleeps == [0.2] + [0.02] * (len(deltas) - 1)
-    sleeps.clear()
-    collect(OfflineModel(), [user("hi")])
-    assert sleeps == []
 
 
 # --- The real SDK drives the model ----------------------------------------------------------

@@ -165,3 +165,21 @@ def test_changelist_queries_do_not_grow_with_rows(moderator_client, make_user):
 
     assert len(shown(moderator_client.get(CONVERSATIONS))) == 50
     assert many == few
+
+
+def test_flagged_column_names_only_the_flagged(
+    moderator_client, moderator, user, make_conversation
+):
+    make_conversation(user, title="bad", flagged=True, flag_reason="spam")
+    make_conversation(user, title="clean")
+    html = moderator_client.get(CONVERSATIONS).content.decode()
+    assert html.count("⚑ Flagged") == 1
+    assert "icon-no.svg" not in html and "icon-yes.svg" not in html
+
+
+def test_reply_status_filter_offers_streaming(moderator_client, user, make_conversation):
+    stuck = make_conversation(user, messages=[("assistant", "", {"status": "streaming"})])
+    make_conversation(user, messages=[("assistant", "ok")])
+    response = moderator_client.get(CONVERSATIONS, {"reply_status": "streaming"})
+    assert shown(response) == [stuck]
+    assert "?reply_status=streaming" in response.content.decode()

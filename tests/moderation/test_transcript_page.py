@@ -98,6 +98,34 @@ def test_a_tool_call_cut_off_before_its_output(moderator_client, user, make_conv
     assert "(no text)" in html
 
 
+def test_one_moderation_box_first_and_save_delete_after_the_transcript(
+    superuser_client, transcript
+):
+    html = superuser_client.get(change_url(transcript)).content.decode()
+    assert html.count(">Moderation<") == 1
+    moderation = html.index('id="moderation-heading"')
+    transcript_at = html.index('id="transcript-heading"')
+    save = html.index('name="_save"')
+    assert moderation < transcript_at < save
+    assert html.index('class="deletelink"') > transcript_at
+
+
+def test_an_untitled_conversation_shows_the_title_its_heading_uses(
+    client, moderator, superuser, user, make_conversation
+):
+    untitled = make_conversation(user, title="")
+    name = f"Conversation {untitled.pk}"
+    client.force_login(moderator)
+    page = client.get(change_url(untitled)).content.decode()
+    field = page[page.index("field-shown_title") :]
+    assert ">Title:<" in field[:400] and f'<div class="readonly">{name}</div>' in field[:600]
+    assert "field-title" not in page
+
+    client.force_login(superuser)
+    editor = client.get(change_url(untitled)).content.decode()
+    assert "shown as “Conversation” and its number" in editor
+
+
 def test_an_undone_tool_call_is_marked_with_who_and_when(
     moderator_client, transcript, user, other_user
 ):

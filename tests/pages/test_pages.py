@@ -12,7 +12,8 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-OFFLINE_NOTE = "Offline demo model"
+OFFLINE_NOTE = "Demo assistant"
+OFFLINE_DETAIL = "(built-in, no AI service)"
 OFFLINE_HINT = "set OPENAI_API_KEY to use a real model"
 
 
@@ -38,7 +39,8 @@ def test_chat_page_renders_user_id_script_and_csrf_cookie(client, user):
     html = response.content.decode()
     assert f'data-user-id="{user.id}"' in html
     assert 'data-conversation-id=""' in html
-    assert 'maxlength="4000"' in html
+    # The limit is the script's to enforce, with a counter: a maxlength would cut text silently.
+    assert 'data-max-length="4000"' in html and "maxlength" not in html
     assert 'type="module" src="/static/js/chat.js"' in html
     assert "csrftoken" in response.cookies, "the script reads the CSRF token from the cookie"
     # Defence in depth for the transcript: no inline script could run (config/security.py).
@@ -54,9 +56,17 @@ def test_conversation_url_puts_its_id_in_the_page(client, user):
     assert 'data-conversation-id="12"' in html
 
 
-def test_offline_note_when_the_offline_model_is_in_use(client, user, settings):
-    client.force_login(user)
+def test_offline_note_speaks_to_users_and_the_key_hint_only_to_staff(client, make_user, settings):
     settings.AGENT_MODEL = settings.OFFLINE_MODEL
+    client.force_login(make_user("member"))
+    html = client.get("/").content.decode()
+    assert OFFLINE_NOTE in html and OFFLINE_DETAIL in html
+    assert "OPENAI_API_KEY" not in html
+
+    staff = make_user("operator")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
     html = client.get("/").content.decode()
     assert OFFLINE_NOTE in html and OFFLINE_HINT in html
 
@@ -116,12 +126,52 @@ def test_signed_in_user_skips_the_login_page(client, user):
     assert client.get("/accounts/signup/")["Location"] == "/"
 
 
-def test_logout_is_post_only_and_redirects_to_login(client, user):
+def test_sign_out_url_asks_to_confirm_then_signs_out_and_says_so(client, user):
     client.force_login(user)
-    assert client.get("/accounts/logout/").status_code == 405
+    page = client.get("/accounts/logout/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Sign out?" in html and 'method="post" action="/accounts/logout/"' in html
+    assert client.get("/").status_code == 200, "a GET signs nobody out"
+
     response = client.post("/accounts/logout/")
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
     assert client.get("/").status_code == 302
+    login = client.get("/accounts/login/").content.decode()
+    assert "You&#x27;ve signed out." in login
+    assert "You&#x27;ve signed out." not in client.get("/accounts/login/").content.decode()
+
+
+def test_sign_out_url_when_already_signed_out(client):
+    html = client.get("/accounts/logout/").content.decode()
+    assert "You're signed out" in html and 'href="/accounts/login/"' in html
+
+
+# --- error pages -----------------------------------------------------------------------------
+
+
+def test_unknown_url_has_a_styled_not_found_page(client, user):
+    client.force_login(user)
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "/static/css/app.css" in html
+    assert 'href="/"' in html and "Back to your chats" in html
+
+
+def test_server_error_has_a_styled_page_without_details(client, settings):
+    settings.ROOT_URLCONF = "tests.api.failing_urls"
+    client.raise_request_exception = False
+    response = client.get("/crash/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong" in html and "/static/css/app.css" in html
+    assert "boom" not in html
+
+
+def test_favicon_ico_points_at_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/img/favicon.svg"
 
 
 def test_chat_page_has_a_sign_out_form(client, user):

@@ -60,6 +60,11 @@ def test_add_task_with_a_bad_title_is_an_error_result(user, title):
     assert not Task.objects.exists()
 
 
+def test_a_title_too_long_is_explained_in_plain_words(user):
+    result = invoke(user, "add_task", title="x" * 300)
+    assert result["error"].endswith("Task titles can be up to 200 characters — this one has 300.")
+
+
 def test_list_tasks_by_status(user, other_user):
     done = task_complete(task=task_create(owner=user, title="done"))
     todo = task_create(owner=user, title="todo")

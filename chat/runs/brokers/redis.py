@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("chat.runs")
 
 READ_COUNT = 1000  # stream entries per read
+POOL_CONNECTIONS = 64  # Redis connections per worker
+POOL_WAIT_S = 20  # the longest a command waits for one
 
 
 def stream_id(seq: int) -> str:
@@ -88,7 +90,14 @@ class RedisRunBroker(RunBroker):
         loop = asyncio.get_running_loop()
         state = self._loops.get(loop)
         if state is None:
-            state = _LoopState(client=redis.Redis.from_url(settings.REDIS_URL))
+            # A blocking pool: past POOL_CONNECTIONS a writer waits for a connection (its
+            # events meanwhile join its next batch) instead of failing with "Too many
+            # connections", as redis-py's default pool (100, not blocking) did under a burst
+            # of 250 runs a worker (docs/PERFORMANCE.md).
+            pool = redis.BlockingConnectionPool.from_url(
+                settings.REDIS_URL, max_connections=POOL_CONNECTIONS, timeout=POOL_WAIT_S
+            )
+            state = _LoopState(client=redis.Redis(connection_pool=pool))
             self._loops[loop] = state
         return state
 
