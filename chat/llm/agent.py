@@ -11,6 +11,7 @@ from django.dispatch import receiver
 
 from chat.llm import sdk_costs
 from chat.llm.provider import ModelChoice, build_model_choice
+from config.timezones import local_today
 from todos.tools import TASK_TOOLS, TaskToolContext
 
 INSTRUCTIONS = """\
@@ -58,9 +59,9 @@ def instructions(
     run_context: RunContextWrapper[TaskToolContext], agent: Agent[TaskToolContext]
 ) -> str:
     """The instructions for one run: the fixed text and the user's local date."""
-    context = run_context.context
-    zone_name = context.time_zone or settings.TIME_ZONE
-    return f"{INSTRUCTIONS}\n{today_line(context.today(), zone_name)}"
+    # A run without the server's context (a benchmark, say) counts from TIME_ZONE.
+    zone_name = getattr(run_context.context, "time_zone", "") or settings.TIME_ZONE
+    return f"{INSTRUCTIONS}\n{today_line(local_today(zone_name), zone_name)}"
 
 
 @cache
