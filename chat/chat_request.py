@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from config.text import unstorable_character_problem
+from config.timezones import UnknownTimeZone, checked_zone_name
 
 MAX_ID = 2**63 - 1  # the largest primary key a database column holds
 
@@ -14,6 +15,7 @@ MAX_ID = 2**63 - 1  # the largest primary key a database column holds
 class ChatRequest:
     message: str
     conversation_id: int | None
+    time_zone: str = ""  # the client's IANA zone ("timezone"); "" means the TIME_ZONE setting
 
 
 class InvalidChatRequest(Exception):
@@ -77,4 +79,11 @@ def parse_chat_request(body: bytes, content_type: str) -> ChatRequest:
         raise _field_error(
             "conversation_id", "A conversation id must be a positive integer or null."
         )
-    return ChatRequest(message=message.strip(), conversation_id=conversation_id)
+    zone = payload.get("timezone")
+    if zone is not None and not isinstance(zone, str):
+        raise _field_error("timezone", "A time zone must be a string such as Europe/Paris.")
+    try:
+        zone = checked_zone_name(zone)
+    except UnknownTimeZone as unknown:
+        raise _field_error("timezone", str(unknown)) from None
+    return ChatRequest(message=message.strip(), conversation_id=conversation_id, time_zone=zone)

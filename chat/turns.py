@@ -33,6 +33,7 @@ class Turn:
     run_id: uuid.UUID
     model_name: str
     input_items: list[dict[str, Any]] = field(repr=False)
+    time_zone: str = ""  # the user's IANA zone for this turn; "" means the TIME_ZONE setting
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def turn_start(
     text: str,
     model_name: str,
     history_limit: int,
+    time_zone: str = "",
 ) -> Turn:
     """Save the user's message (creating the conversation if needed) and reserve the reply.
 
@@ -157,6 +159,7 @@ def turn_start(
         run_id=run_id,
         model_name=model_name,
         input_items=[*history_input_items(history), {"role": "user", "content": text}],
+        time_zone=time_zone,
     )
 
 

@@ -70,6 +70,7 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | Htt
             text=chat_request.message,
             model_name=model_choice().name,
             history_limit=settings.CHAT_HISTORY_MAX_MESSAGES,
+            time_zone=chat_request.time_zone,
         )
     except ConversationNotFound:
         return error_response(404, "Conversation not found.", "not_found")

@@ -132,6 +132,13 @@ def _chat_components() -> dict[str, dict[str, Any]]:
                     "nullable": True,
                     "description": "Continue this conversation; null or absent starts a new one.",
                 },
+                "timezone": {
+                    "type": "string",
+                    "nullable": True,
+                    "example": "Europe/Paris",
+                    "description": "Your IANA time zone: the assistant plans due dates from "
+                    "your local date. Absent: the server's `TIME_ZONE`. An unknown zone → 400.",
+                },
             },
             "required": ["message"],
         },

@@ -17,7 +17,7 @@ class TaskAdminForm(forms.ModelForm):
 
     class Meta:
         model = Task
-        fields = ["owner", "title", "description", "completed"]
+        fields = ["owner", "title", "description", "due_date", "completed"]
 
     def clean_title(self) -> str:
         return _field_rule(clean_title, self.cleaned_data.get("title"), "title")
@@ -36,8 +36,21 @@ def _field_rule(rule, value, field: str):
 @admin.register(Task)
 class TaskAdmin(BoundedSearchMixin, admin.ModelAdmin):
     form = TaskAdminForm
-    list_display = ["title", "owner", "completed", "created_at", "updated_at", "completed_at"]
-    list_filter = ["completed", "created_at", ("owner", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "title",
+        "owner",
+        "completed",
+        "due_date",
+        "created_at",
+        "updated_at",
+        "completed_at",
+    ]
+    list_filter = [
+        "completed",
+        "due_date",
+        "created_at",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "description", "owner__username"]
     date_hierarchy = "created_at"
     list_select_related = ["owner"]
@@ -61,10 +74,15 @@ class TaskAdmin(BoundedSearchMixin, admin.ModelAdmin):
                 title=data["title"],
                 description=data["description"],
                 completed=data["completed"],
+                due_date=data["due_date"],
+                clear_due_date=data["due_date"] is None,
             )
             return
         task = task_create(
-            owner=data["owner"], title=data["title"], description=data["description"]
+            owner=data["owner"],
+            title=data["title"],
+            description=data["description"],
+            due_date=data["due_date"],
         )
         if data["completed"]:
             task_update(task=task, completed=True)

@@ -10,12 +10,27 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsPathUser
 from config.openapi import error_responses
+from config.timezones import TIMEZONE_HEADER, UnknownTimeZone, local_today, zone_from_header
 from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
-from todos.selectors import TASK_STATUSES, TaskNotFound, task_get, task_list
+from todos.selectors import DUE_FILTERS, TASK_STATUSES, TaskNotFound, task_get, task_list
 from todos.services import task_create, task_delete, task_update
 
 TAGS = ["tasks"]
 SEARCH_MAX_LENGTH = 200
+DUE_DATE_HELP = "The day the task is due (`YYYY-MM-DD`), or null for none."
+TIMEZONE_PARAMETER = OpenApiParameter(
+    TIMEZONE_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    description="Your IANA time zone, e.g. `Europe/Paris`: `?due=` counts from your local "
+    "date. Absent: the server's `TIME_ZONE`. An unknown zone → 400.",
+)
+
+
+def _due_date_field(**options) -> serializers.DateField:
+    return serializers.DateField(
+        input_formats=["iso-8601"], allow_null=True, help_text=DUE_DATE_HELP, **options
+    )
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -34,6 +49,7 @@ class TaskOutputSerializer(serializers.Serializer):
     description = serializers.CharField()
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True, help_text=DUE_DATE_HELP)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -51,6 +67,7 @@ class TaskListApi(GenericAPIView):
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=TASK_STATUSES, default="all")
         search = serializers.CharField(max_length=SEARCH_MAX_LENGTH, default="", allow_blank=True)
+        due = serializers.ChoiceField(choices=DUE_FILTERS, required=False)
 
     @extend_schema_serializer(component_name="TaskCreate")
     class InputSerializer(serializers.Serializer):
@@ -58,13 +75,14 @@ class TaskListApi(GenericAPIView):
         description = serializers.CharField(
             max_length=DESCRIPTION_MAX_LENGTH, default="", allow_blank=True
         )
+        due_date = _due_date_field(default=None)
 
     # What an OPTIONS request describes for POST (GenericAPIView's metadata asks for it).
     serializer_class = InputSerializer
 
     @extend_schema(
         tags=TAGS,
-        summary="Your tasks, pending first then newest",
+        summary="Your tasks: pending first, then by due date (undated last), then newest",
         parameters=[
             OpenApiParameter(
                 "status", enum=TASK_STATUSES, default="all", description="Which tasks to list."
@@ -72,13 +90,24 @@ class TaskListApi(GenericAPIView):
             OpenApiParameter(
                 "search", str, description="Only tasks whose title or description contains this."
             ),
+            OpenApiParameter(
+                "due",
+                enum=DUE_FILTERS,
+                description="By due date, from your local date: `today`; `overdue` (before "
+                "today and not completed); `week` (today to 6 days ahead); `none` (no date).",
+            ),
+            TIMEZONE_PARAMETER,
         ],
         responses={200: TaskOutputSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, user_id: int) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        tasks = task_list(owner=request.user, **filters.validated_data)
+        try:
+            today = local_today(zone_from_header(request))
+        except UnknownTimeZone as unknown:
+            raise exceptions.ValidationError({TIMEZONE_HEADER: [str(unknown)]}) from None
+        tasks = task_list(owner=request.user, today=today, **filters.validated_data)
         page = self.paginate_queryset(tasks)
         return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
 
@@ -105,6 +134,7 @@ class TaskDetailApi(APIView):
             max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True
         )
         completed = StrictBooleanField(required=False)
+        due_date = _due_date_field(required=False)
 
     @extend_schema(
         tags=TAGS,
@@ -116,7 +146,7 @@ class TaskDetailApi(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Change a task's title, description or completion",
+        summary="Change a task's title, description, completion or due date (null clears it)",
         request=InputSerializer,
         responses={200: TaskOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
@@ -124,7 +154,9 @@ class TaskDetailApi(APIView):
         task = _get_task(request, task_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        task = task_update(task=task, **serializer.validated_data)
+        changes = serializer.validated_data
+        clear_due_date = "due_date" in changes and changes["due_date"] is None
+        task = task_update(task=task, clear_due_date=clear_due_date, **changes)
         return Response(TaskOutputSerializer(task).data)
 
     @extend_schema(

@@ -17,11 +17,18 @@ class Task(models.Model):
     description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
     completed = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["completed", "-created_at", "-id"]
+        # Pending first, then the earliest due date (undated last), then newest.
+        ordering = [
+            "completed",
+            models.F("due_date").asc(nulls_last=True),
+            "-created_at",
+            "-id",
+        ]
         indexes = [models.Index(fields=["owner", "completed"], name="task_owner_completed_idx")]
         constraints = [
             models.CheckConstraint(

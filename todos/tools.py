@@ -5,7 +5,8 @@ argument: no tool takes a user id, so whatever the model says it reaches only it
 Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": ...}` or
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
 A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
-shown to the model) and records the change under it for undo (todos.changes).
+shown to the model) and records the change under it for undo (todos.changes); one that counts
+from the user's date takes a keyword-only `today` (the user's local date, from the context).
 A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_TASKS_MAX tasks.
 """
 
@@ -14,6 +15,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
@@ -23,6 +25,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from config.db_threads import run_db
+from config.timezones import local_today
 from todos import selectors, services
 from todos.changes import recorded_change
 from todos.models import Task, TaskChange
@@ -35,6 +38,7 @@ class TaskToolContext:
     """What the server knows about a run (one per run); the model never sees or sets it."""
 
     user: AbstractBaseUser
+    time_zone: str = ""  # the user's IANA zone; "" means the TIME_ZONE setting
     # Calls whose run stopped while their database work was still going: call id → the
     # work, whose result the transcript records once it is done (chat.runs.run).
     unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)
@@ -48,6 +52,14 @@ class TaskToolContext:
         self.tool_calls_made += 1
         return True
 
+    def today(self) -> date:
+        """The user's local date."""
+        return local_today(self.time_zone)
+
+
+# Keyword-only arguments the server fills in; the model never sees them.
+SERVER_ARGUMENTS = frozenset({"call_id", "today"})
+
 
 def task_payload(task: Task) -> dict[str, Any]:
     return {
@@ -55,6 +67,7 @@ def task_payload(task: Task) -> dict[str, Any]:
         "title": task.title,
         "description": task.description,
         "completed": task.completed,
+        "due_date": task.due_date.isoformat() if task.due_date else None,
     }
 
 
@@ -82,7 +95,9 @@ def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
 
 def _task_tool(func: Callable) -> FunctionTool:
     """Run a sync tool body in a worker thread (it uses the ORM); rule breaks become errors."""
-    records_changes = "call_id" in inspect.signature(func).parameters
+    parameters = inspect.signature(func).parameters
+    records_changes = "call_id" in parameters
+    counts_from_today = "today" in parameters
 
     def body(user: AbstractBaseUser, *args: Any, **kwargs: Any) -> str:
         try:
@@ -100,6 +115,8 @@ def _task_tool(func: Callable) -> FunctionTool:
             )
         if records_changes:
             kwargs["call_id"] = ctx.tool_call_id
+        if counts_from_today:
+            kwargs["today"] = ctx.context.today()
         work = asyncio.ensure_future(run_db(body, ctx.context.user, *args, **kwargs))
         try:
             # The thread commits (or rolls back) its one transaction whatever happens here.
@@ -117,11 +134,11 @@ def _task_tool(func: Callable) -> FunctionTool:
 
 def _tool_signature(func: Callable) -> inspect.Signature:
     """The model-facing signature: the context first, then the body's arguments without `user`
-    and `call_id`."""
+    and the SERVER_ARGUMENTS."""
     parameters = [
         parameter
         for parameter in list(inspect.signature(func).parameters.values())[1:]
-        if parameter.name != "call_id"
+        if parameter.name not in SERVER_ARGUMENTS
     ]
     context = inspect.Parameter(
         "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ToolContext[TaskToolContext]
@@ -129,31 +146,48 @@ def _tool_signature(func: Callable) -> inspect.Signature:
     return inspect.Signature([context, *parameters], return_annotation=str)
 
 
-def add_task(user: AbstractBaseUser, title: str, description: str = "", *, call_id: str) -> str:
+def add_task(
+    user: AbstractBaseUser,
+    title: str,
+    description: str = "",
+    due_date: str | None = None,
+    *,
+    call_id: str,
+) -> str:
     """Add a task to the user's todo list.
 
     Args:
         title: What needs doing, 1 to 200 characters.
         description: Optional details, up to 2000 characters.
+        due_date: Optional day it is due, as YYYY-MM-DD (work it out from today's date in
+            your instructions), or null for no date.
     """
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
-        change.task = services.task_create(owner=user, title=title, description=description)
+        change.task = services.task_create(
+            owner=user, title=title, description=description, due_date=due_date
+        )
     return _ok("added", task=task_payload(change.task))
 
 
 def list_tasks(
-    user: AbstractBaseUser, status: Literal["all", "pending", "completed"] = "all"
+    user: AbstractBaseUser,
+    status: Literal["all", "pending", "completed"] = "all",
+    due: Literal["today", "overdue", "week", "none"] | None = None,
+    *,
+    today: date,
 ) -> str:
-    """List the user's tasks with their ids (at most 50; "more" says how many are not shown).
-    Use it before guessing a task id.
+    """List the user's tasks with their ids and due dates (at most 50; "more" says how many
+    are not shown). Use it before guessing a task id.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
+        due: Optionally only tasks due "today", "overdue" (before today, not done), this
+            "week" (today and the 6 days after) or with "none" (no due date).
     """
-    found = selectors.task_list(owner=user, status=status)
+    found = selectors.task_list(owner=user, status=status, due=due, today=today)
     tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
     more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
-    return _ok("listed", status=status, tasks=tasks, more=more)
+    return _ok("listed", status=status, due=due, tasks=tasks, more=more)
 
 
 def complete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
@@ -186,19 +220,29 @@ def update_task(
     task_id: int,
     title: str | None = None,
     description: str | None = None,
+    due_date: str | None = None,
+    clear_due_date: bool = False,
     *,
     call_id: str,
 ) -> str:
-    """Rename a task or change its description; leave a field null to keep it.
+    """Rename a task, change its description or its due date; leave a field null to keep it.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
         title: The new title, or null to keep the current one.
         description: The new description, or null to keep the current one.
+        due_date: The new due day as YYYY-MM-DD, or null to keep the current one.
+        clear_due_date: true to remove the task's due date (then leave due_date null).
     """
     task = selectors.task_get(owner=user, task_id=task_id)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.UPDATE, task=task):
-        services.task_update(task=task, title=title, description=description)
+        services.task_update(
+            task=task,
+            title=title,
+            description=description,
+            due_date=due_date,
+            clear_due_date=clear_due_date,
+        )
     return _ok("updated", task=task_payload(task))
 
 

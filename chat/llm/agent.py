@@ -1,15 +1,17 @@
 """The todo assistant: one `Agent` per process, rebuilt only when model settings change."""
 
 import copy
+from datetime import date
 from functools import cache
 
-from agents import Agent, RunConfig, set_tracing_disabled
+from agents import Agent, RunConfig, RunContextWrapper, set_tracing_disabled
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from chat.llm import sdk_costs
 from chat.llm.provider import ModelChoice, build_model_choice
+from config.timezones import local_today
 from todos.tools import TASK_TOOLS, TaskToolContext
 
 INSTRUCTIONS = """\
@@ -21,6 +23,9 @@ You are Taskstream, a friendly and concise assistant that manages the user's tod
 - A tool output marked "undone" was taken back by the user afterwards: that change no longer
   holds, so never speak of it as done.
 - You only manage tasks. For anything else, say so kindly in one sentence.
+- Due dates are calendar days: pass them to the tools as YYYY-MM-DD, worked out from today's
+  date below ("friday" means the next Friday after today; "tomorrow" is today + 1 day).
+  To remove a task's date, call update_task with clear_due_date true.
 Keep replies short. Markdown lists are fine for several tasks."""
 
 MODEL_SETTING_NAMES = frozenset(
@@ -45,12 +50,26 @@ def model_choice() -> ModelChoice:
     return build_model_choice()
 
 
+def today_line(today: date, zone_name: str) -> str:
+    """The instructions' last line: the user's date, which the offline model reads too."""
+    return f"Today is {today:%A}, {today.isoformat()} in the user's time zone ({zone_name})."
+
+
+def instructions(
+    run_context: RunContextWrapper[TaskToolContext], agent: Agent[TaskToolContext]
+) -> str:
+    """The instructions for one run: the fixed text and the user's local date."""
+    # A run without the server's context (a benchmark, say) counts from TIME_ZONE.
+    zone_name = getattr(run_context.context, "time_zone", "") or settings.TIME_ZONE
+    return f"{INSTRUCTIONS}\n{today_line(local_today(zone_name), zone_name)}"
+
+
 @cache
 def todo_agent() -> Agent[TaskToolContext]:
     choice = model_choice()
     agent = Agent[TaskToolContext](
         name="Taskstream",
-        instructions=INSTRUCTIONS,
+        instructions=instructions,
         tools=TASK_TOOLS,
         model=choice.model,
         model_settings=choice.model_settings,

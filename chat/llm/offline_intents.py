@@ -27,6 +27,8 @@ Conventions
 * Rename: the first " to " / " as " / " into " after the reference starts the new title.
 * Bounds: parsing is linear in the text and reads at most `MAX_PARSED_CHARS` of a message;
   a pronoun looks back `PRONOUN_LOOKBACK_TURNS` turns at most.
+* Due dates: "add pay rent due friday", "move pay rent to monday", "remove the date from pay
+  rent", "what's due this week?" (the phrases and their dates: `chat/llm/offline_dates.py`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,20 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, Literal
+
+from chat.llm.offline_dates import (
+    DUE_EMPTY_TEXTS,
+    due_listing_header,
+    due_note,
+    parse_clear,
+    parse_due_question,
+    parse_move,
+    split_due,
+    spoken_date,
+    today_from_instructions,
+)
 
 ADD_TASK = "add_task"
 LIST_TASKS = "list_tasks"
@@ -68,6 +83,7 @@ class TaskRef:
 class NewTask:
     title: str
     description: str = ""
+    due_date: str | None = None  # ISO
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,9 @@ class Intent:
     ref: TaskRef | None = None
     new_title: str | None = None
     new_description: str | None = None
+    due: str | None = None  # a list_tasks `due` filter
+    new_due_date: str | None = None  # ISO
+    clear_due_date: bool = False
 
 
 @dataclass(frozen=True)
@@ -544,12 +563,37 @@ def _parse_list(text: str) -> Intent | None:
     return None
 
 
-@functools.lru_cache(maxsize=256)
-def parse_intent(message: str) -> Intent:
-    """Classify one user message; never raises.
+def _parse_dates(text: str, today: date) -> Intent | None:
+    """Requests that are about due dates: a question, clearing one, moving one."""
+    if due := parse_due_question(text):
+        return Intent("list", status="pending", due=due)
+    if (ref := parse_clear(text)) is not None:
+        return Intent("update", ref=parse_ref(ref), clear_due_date=True)
+    if moved := parse_move(text, today):
+        return Intent("update", ref=parse_ref(moved[0]), new_due_date=moved[1].isoformat())
+    return None
 
-    Cached: every model call of a turn re-reads the whole history, and an `Intent` is immutable.
-    """
+
+def _with_due_date(intent: Intent, text: str, today: date) -> Intent:
+    """An add request ending in a date phrase: the tasks without it, due that day."""
+    rest, due = split_due(text, today)
+    dated = _parse_add(rest) if due else None
+    if due is None or dated is None or not dated.tasks:
+        return intent
+    return replace(
+        dated, tasks=tuple(replace(task, due_date=due.isoformat()) for task in dated.tasks)
+    )
+
+
+def parse_intent(message: str, today: date | None = None) -> Intent:
+    """Classify one user message; never raises. `today` is the user's date (default UTC's)."""
+    return _parse_intent(message, today or today_from_instructions(None))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_intent(message: str, today: date) -> Intent:
+    """Cached: every model call of a turn re-reads the whole history, and an `Intent` is
+    immutable (keyed by today too: a date phrase means another day tomorrow)."""
     text = _normalize(message)
     bare = text.rstrip(" \n!.,")
     if _THANKS.fullmatch(bare):
@@ -564,9 +608,11 @@ def parse_intent(message: str) -> Intent:
         return Intent("thanks")
     if _HELP.fullmatch(text):
         return Intent("help")
+    if intent := _parse_dates(text, today):
+        return intent
     for parse in (_parse_complete, _parse_delete, _parse_update, _parse_add, _parse_list):
         if intent := parse(text):
-            return intent
+            return _with_due_date(intent, text, today) if intent.kind == "add" else intent
     return Intent("unknown")
 
 
@@ -648,7 +694,8 @@ HELP_TEXT = (
     '- **List**: "show my tasks", "what\'s left?", "show completed tasks"\n'
     '- **Complete**: "complete buy milk" or "I finished buy milk"\n'
     '- **Rename**: "rename buy milk to buy oat milk"\n'
-    '- **Delete**: "delete buy milk" or "remove buy milk"'
+    '- **Delete**: "delete buy milk" or "remove buy milk"\n'
+    '- **Dates**: "add pay rent due friday", "move pay rent to monday", "what\'s due this week?"'
 )
 GREETING_TEXT = (
     "Hi there! I can add, list, complete, rename and delete your tasks. "
@@ -686,6 +733,10 @@ def error_text(output: dict[str, Any]) -> str:
 
 
 def _updated_text(task: dict[str, Any], arguments: dict[str, Any]) -> str:
+    if arguments.get("clear_due_date"):
+        return f"Removed the due date from {describe(task)}."
+    if arguments.get("due_date"):
+        return f"Moved {describe(task)} to {spoken_date(task.get('due_date') or '')}."
     if arguments.get("title") is None and arguments.get("description") is not None:
         description = task.get("description") or arguments["description"]
         return f'Updated the description of {describe(task)} to "{description}".'
@@ -697,7 +748,8 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
     action = output.get("action")
     if action == "added":
         note = f' with the note "{task["description"]}"' if task.get("description") else ""
-        return f"Added {describe(task)}{note}."
+        due = f", due {spoken_date(task['due_date'])}" if task.get("due_date") else ""
+        return f"Added {describe(task)}{due}{note}."
     if action == "completed":
         return f"Nice work! Marked {describe(task)} as done. \u2713"
     if action == "deleted":
@@ -710,24 +762,29 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
 def task_line(task: dict[str, Any]) -> str:
     check = " \u2713" if task.get("completed") else ""
     note = f" \u2014 {task['description']}" if task.get("description") else ""
-    return f"- #{task.get('id')} {task.get('title', '')}{check}{note}"
+    return f"- #{task.get('id')} {task.get('title', '')}{due_note(task)}{check}{note}"
 
 
 def listing_text(output: dict[str, Any]) -> str:
     tasks = output.get("tasks") or []
     status = output.get("status", "all")
+    due = output.get("due") if isinstance(output.get("due"), str) else None
     if not tasks:
-        return {
+        return DUE_EMPTY_TEXTS.get(due) or {
             "pending": "Nothing pending: you're all caught up!",
             "completed": "You haven't completed any tasks yet.",
         }.get(status, 'Your list is empty. Try "add buy milk" to get started.')
     more = output.get("more") if isinstance(output.get("more"), int) else 0
     count = len(tasks) + more
     plural = "" if count == 1 else "s"
-    header = {
-        "pending": f"You have {count} pending task{plural}:",
-        "completed": f"You've completed {count} task{plural}:",
-    }.get(status, f"You have {count} task{plural}:")
+    header = (
+        due_listing_header(due, count)
+        if due in DUE_EMPTY_TEXTS
+        else {
+            "pending": f"You have {count} pending task{plural}:",
+            "completed": f"You've completed {count} task{plural}:",
+        }.get(status, f"You have {count} task{plural}:")
+    )
     rest = [f"…and {more} more."] if more > 0 else []
     return "\n".join([header, *(task_line(task) for task in tasks), *rest])
 
@@ -791,14 +848,16 @@ def _plan_add(intent: Intent, convo: InputConversation, tools: frozenset[str]) -
         return NextStep.reply('What should I add? For example: "add buy milk".')
     if ADD_TASK not in tools:
         return NextStep.reply(_unavailable_text("add"))
-    return NextStep.call(
-        *(
-            ToolCall(ADD_TASK, {"title": task.title, "description": task.description})
-            if task.description
-            else ToolCall(ADD_TASK, {"title": task.title})
-            for task in intent.tasks
-        )
-    )
+    return NextStep.call(*(ToolCall(ADD_TASK, _add_arguments(task)) for task in intent.tasks))
+
+
+def _add_arguments(task: NewTask) -> dict[str, Any]:
+    arguments: dict[str, Any] = {"title": task.title}
+    if task.description:
+        arguments["description"] = task.description
+    if task.due_date:
+        arguments["due_date"] = task.due_date
+    return arguments
 
 
 def _plan_list(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
@@ -806,7 +865,8 @@ def _plan_list(intent: Intent, convo: InputConversation, tools: frozenset[str]) 
         return NextStep.reply(result_text(listed[-1]))
     if LIST_TASKS not in tools:
         return NextStep.reply(_unavailable_text("list"))
-    return NextStep.call(ToolCall(LIST_TASKS, {"status": intent.status}))
+    due = {"due": intent.due} if intent.due else {}
+    return NextStep.call(ToolCall(LIST_TASKS, {"status": intent.status, **due}))
 
 
 def _action_call(intent: Intent, task_id: int) -> ToolCall:
@@ -816,6 +876,10 @@ def _action_call(intent: Intent, task_id: int) -> ToolCall:
             "title": intent.new_title,
             "description": intent.new_description,
         }
+        if intent.new_due_date:
+            arguments["due_date"] = intent.new_due_date
+        if intent.clear_due_date:
+            arguments["clear_due_date"] = True
         return ToolCall(UPDATE_TASK, arguments)
     return ToolCall(_ACTION_TOOLS[intent.kind], {"task_id": task_id})
 
@@ -853,7 +917,8 @@ def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]
         return NextStep.reply(
             f"I can only {_VERBS[intent.kind]} one task at a time. {_which_task_text(intent.kind)}"
         )
-    if intent.kind == "update" and intent.new_title is None and intent.new_description is None:
+    changes = (intent.new_title, intent.new_description, intent.new_due_date)
+    if intent.kind == "update" and changes == (None, None, None) and not intent.clear_due_date:
         return NextStep.reply('What should I change? For example: "rename task 2 to buy oat milk".')
     if tool not in tools:
         return NextStep.reply(_unavailable_text(intent.kind))
@@ -910,10 +975,13 @@ def _answer_to_which(intent: Intent, convo: InputConversation) -> Intent:
     return replace(previous, ref=ref)
 
 
-def plan_next_step(input: str | Sequence[Any], tool_names: Iterable[str]) -> NextStep:
-    """Decide the model's next output from the whole conversation and the offered tools."""
+def plan_next_step(
+    input: str | Sequence[Any], tool_names: Iterable[str], today: date | None = None
+) -> NextStep:
+    """Decide the model's next output from the whole conversation and the offered tools;
+    `today` is the user's date (the agent's instructions carry it)."""
     convo = read_conversation(input)
-    intent = _answer_to_which(parse_intent(convo.current.user_text), convo)
+    intent = _answer_to_which(parse_intent(convo.current.user_text, today), convo)
     tools = frozenset(tool_names)
     step = _PLANNERS.get(intent.kind, _plan_talk)(intent, convo, tools)
     if _repeats_a_call(step, convo.results):

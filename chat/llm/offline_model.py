@@ -60,6 +60,7 @@ from openai.types.responses.response_usage import (
 )
 
 from chat.llm.offline_benchmark import benchmark_step
+from chat.llm.offline_dates import today_from_instructions
 from chat.llm.offline_intents import NextStep, as_dict, plan_next_step
 
 OFFLINE_MODEL_NAME = "taskstream-offline"
@@ -292,12 +293,20 @@ class OfflineModel(Model):
         self.token_ms = token_ms
 
     def _respond(
-        self, input: str | list[TResponseInputItem], tools: list[Tool]
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        tools: list[Tool],
     ) -> tuple[list[TResponseOutputItem], Usage]:
-        return _answer(plan_next_step(input, _tool_names(tools)), input)
+        # The user's today comes as a real model gets it: in the instructions.
+        today = today_from_instructions(system_instructions)
+        return _answer(plan_next_step(input, _tool_names(tools), today=today), input)
 
     async def _plan(
-        self, input: str | list[TResponseInputItem], tools: list[Tool]
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        tools: list[Tool],
     ) -> tuple[list[TResponseOutputItem], Usage]:
         """The benchmarking reply is recognized on the event loop (it reads at most a short
         last message, and a benchmark measures the relay, not a thread hop); every other
@@ -305,14 +314,17 @@ class OfflineModel(Model):
         step = benchmark_step(input)
         if step is not None:
             return _answer(step, input)
-        return await self._respond_off_loop(input, tools)
+        return await self._respond_off_loop(system_instructions, input, tools)
 
     async def _respond_off_loop(
-        self, input: str | list[TResponseInputItem], tools: list[Tool]
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        tools: list[Tool],
     ) -> tuple[list[TResponseOutputItem], Usage]:
         """Plan in a worker thread: parsing is linear, yet a 4000-character message with a long
         history still costs milliseconds that every other stream would wait for."""
-        return await asyncio.to_thread(self._respond, input, tools)
+        return await asyncio.to_thread(self._respond, system_instructions, input, tools)
 
     async def get_response(
         self,
@@ -328,7 +340,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: ResponsePromptParam | None,
     ) -> ModelResponse:
-        output, usage = await self._plan(input, tools)
+        output, usage = await self._plan(system_instructions, input, tools)
         return ModelResponse(output=output, usage=usage, response_id=_new_id("resp"))
 
     async def stream_response(
@@ -347,7 +359,7 @@ class OfflineModel(Model):
     ) -> AsyncIterator[TResponseStreamEvent]:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        output, usage = await self._plan(input, tools)
+        output, usage = await self._plan(system_instructions, input, tools)
         response = _response(output, _response_usage(usage))
         deltas = 0
         for event in stream_events(response):

@@ -48,7 +48,7 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
     )
     result = None
     save: asyncio.Future | None = None  # the one save of this turn's outcome
-    context = TaskToolContext(user=turn.user)
+    context = TaskToolContext(user=turn.user, time_zone=turn.time_zone)
     try:
         try:
             result = Runner.run_streamed(

@@ -1,6 +1,7 @@
 // The public endpoints, as this page uses them: session cookie + X-CSRFToken, same origin.
 // Every failure becomes an ApiError carrying the API's {detail, code, errors} shape.
 
+import { timeZone } from "./due-dates.js";
 import { readServerSentEvents } from "./sse.js";
 
 export class ApiError extends Error {
@@ -52,6 +53,8 @@ export function csrfToken() {
 
 async function send(url, { method = "GET", body, signal, keepalive, accept = "application/json" } = {}) {
   const headers = { Accept: accept };
+  const zone = timeZone(); // the user's local date for due dates (?due=today, …)
+  if (zone) headers["X-Timezone"] = zone;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   let response;
@@ -125,7 +128,7 @@ export class Api {
   async streamChat({ message, conversationId, signal }) {
     const response = await send(`${this.base}/chat/stream`, {
       method: "POST",
-      body: { message, conversation_id: conversationId ?? null },
+      body: { message, conversation_id: conversationId ?? null, timezone: timeZone() || null },
       signal,
       accept: "text/event-stream",
     });

@@ -3,6 +3,7 @@
 // the assistant's changes show up live. Each task shows its number ("#52") exactly as the
 // assistant names it.
 
+import { dueControl, dueLabel } from "./due-dates.js";
 import { CharacterLimit } from "./limits.js";
 import { showToast } from "./toast.js";
 import { announce, coalesced, confirmDialog, h, icon, sessionEnded } from "./ui.js";
@@ -219,12 +220,17 @@ export class TaskPanel {
       { class: `task${task.completed ? " is-done" : ""}`, dataset: { id: task.id } },
       checkbox,
       h(
-        "label",
-        // dir=auto on the whole label: the number is neutral, so the title sets the direction.
-        { class: "task__label", for: id, dir: "auto" },
-        h("span", { class: "task__number", text: `#${task.id}` }),
-        h("span", { class: "task__title", text: task.title }),
-        task.description ? h("span", { class: "task__description", dir: "auto", text: task.description }) : null,
+        "div",
+        { class: "task__body" },
+        h(
+          "label",
+          // dir=auto on the whole label: the number is neutral, so the title sets the direction.
+          { class: "task__label", for: id, dir: "auto" },
+          h("span", { class: "task__number", text: `#${task.id}` }),
+          h("span", { class: "task__title", text: task.title }),
+          task.description ? h("span", { class: "task__description", dir: "auto", text: task.description }) : null,
+        ),
+        dueControl(task, (dueDate) => this.setDueDate(task, dueDate)),
       ),
       h(
         "button",
@@ -275,6 +281,22 @@ export class TaskPanel {
     } catch (error) {
       move(before);
       this.showError(`Couldn't update “${task.title}”: ${error.message}`, error);
+    }
+    this.render();
+  }
+
+  async setDueDate(task, dueDate) {
+    const before = task.due_date;
+    task.due_date = dueDate; // optimistic: the task moves to its place at once
+    this.render();
+    try {
+      Object.assign(task, await this.api.updateTask(task.id, { due_date: dueDate }));
+      announce(dueDate ? `“${task.title}” is due ${dueLabel(dueDate)}.` : `Removed the due date of “${task.title}”.`);
+      this.showError("");
+      this.scheduleRefresh(); // the API's order: by due date
+    } catch (error) {
+      task.due_date = before;
+      this.showError(`Couldn't change the date of “${task.title}”: ${error.message}`, error);
     }
     this.render();
   }

@@ -1,6 +1,7 @@
 // The messages of a conversation: user messages as plain text, assistant replies as
 // sanitized Markdown with their tool activity, stored or streaming.
 
+import { toolDueNote } from "./due-dates.js";
 import { renderMarkdown } from "./markdown.js";
 import { announce, h, icon } from "./ui.js";
 
@@ -100,7 +101,7 @@ export class ToolChip {
   setOutput(output) {
     this.output = output;
     this.action.textContent = toolAction(this.name, this.args, output);
-    this.subject.textContent = toolSubject(this.args, output || null);
+    this.subject.textContent = toolSubject(this.args, output || null) + toolDueNote(this.name, this.args, output || null);
     this.state.replaceChildren();
     this.el.classList.remove("is-running", "is-ok", "is-failed", "is-unknown");
     if (output === undefined) {

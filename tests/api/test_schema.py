@@ -109,6 +109,18 @@ def test_task_list_documents_its_filters_and_pagination(schema):
     assert {"count", "next", "previous", "results"} <= set(paginated["properties"])
 
 
+def test_the_due_date_field_filter_and_time_zone_are_documented(schema):
+    components = schema["components"]["schemas"]
+    for name in ("Task", "TaskCreateRequest", "PatchedTaskUpdateRequest"):
+        due_date = components[name]["properties"]["due_date"]
+        assert (due_date["format"], due_date["nullable"]) == ("date", True), name
+    assert components["ChatRequest"]["properties"]["timezone"]["type"] == "string"
+    operation = schema["paths"]["/api/{user_id}/tasks/"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert parameters["due"]["schema"]["enum"] == ["none", "overdue", "today", "week"]
+    assert parameters["X-Timezone"]["in"] == "header"
+
+
 def test_conversation_delete_documents_409(schema):
     operation = schema["paths"]["/api/{user_id}/conversations/{conversation_id}/"]["delete"]
     assert {"204", "409"} <= set(operation["responses"])

@@ -23,6 +23,7 @@ TASK_FIELDS = {
     "description",
     "completed",
     "completed_at",
+    "due_date",
     "created_at",
     "updated_at",
 }

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from chat.llm.offline_intents import parse_intent, plan_next_step
+from chat.llm.offline_intents import _parse_intent, parse_intent, plan_next_step
 
 ALL_TOOLS = ("add_task", "list_tasks", "complete_task", "delete_task", "update_task")
 BUDGET_S = 0.050
@@ -92,7 +92,7 @@ def assistant(text: str) -> dict[str, Any]:
 def cpu_seconds_to_plan(items: list[dict[str, Any]]) -> float:
     """CPU time of one uncached plan; a first run compiles the patterns a process uses once."""
     plan_next_step(items, ALL_TOOLS)
-    parse_intent.cache_clear()
+    _parse_intent.cache_clear()  # parse_intent caches by (message, today)
     started = time.thread_time()
     plan_next_step(items, ALL_TOOLS)
     return time.thread_time() - started

@@ -38,6 +38,9 @@ DEEPLY_NESTED = '{"message": "hi", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
         ({"message": "hi", "conversation_id": True}, "conversation_id"),
         ({"message": "hi", "conversation_id": -3}, "conversation_id"),
         ({"message": "hi", "conversation_id": 10**30}, "conversation_id"),
+        ({"message": "hi", "timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"message": "hi", "timezone": "../../etc/passwd"}, "timezone"),
+        ({"message": "hi", "timezone": 5}, "timezone"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_problem(client, user, body, field):

@@ -63,3 +63,19 @@ def test_superuser_deletes_tasks(superuser_client, user):
 
     assert response.status_code == 302
     assert not Task.objects.exists()
+
+
+def test_superuser_sets_and_clears_a_due_date(superuser_client, user):
+    superuser_client.post(
+        f"{TASKS}add/",
+        {"owner": user.pk, "title": "pay rent", "description": "", "due_date": "2026-12-04"},
+    )
+    task = Task.objects.get()
+    assert task.due_date.isoformat() == "2026-12-04"
+    url = f"{TASKS}{task.pk}/change/"
+    superuser_client.post(url, {"title": "pay rent", "description": "", "due_date": "2026-12-07"})
+    task.refresh_from_db()
+    assert task.due_date.isoformat() == "2026-12-07"
+    superuser_client.post(url, {"title": "pay rent", "description": "", "due_date": ""})
+    task.refresh_from_db()
+    assert task.due_date is None

@@ -14,10 +14,10 @@ TOOLS = {tool.name: tool for tool in TASK_TOOLS}
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def invoke(user, name: str, **arguments) -> dict:
+def invoke(user, name: str, time_zone: str = "", **arguments) -> dict:
     raw = json.dumps(arguments)
     context = ToolContext(
-        context=TaskToolContext(user=user),
+        context=TaskToolContext(user=user, time_zone=time_zone),
         tool_name=name,
         tool_call_id="call_test",
         tool_arguments=raw,
@@ -39,7 +39,13 @@ def test_add_task(user):
     assert result == {
         "ok": True,
         "action": "added",
-        "task": {"id": task.id, "title": "buy milk", "description": "2 litres", "completed": False},
+        "task": {
+            "id": task.id,
+            "title": "buy milk",
+            "description": "2 litres",
+            "completed": False,
+            "due_date": None,
+        },
     }
 
 
@@ -88,7 +94,13 @@ def test_delete_task(user):
     assert result == {
         "ok": True,
         "action": "deleted",
-        "task": {"id": task.id, "title": "old", "description": "", "completed": False},
+        "task": {
+            "id": task.id,
+            "title": "old",
+            "description": "",
+            "completed": False,
+            "due_date": None,
+        },
     }
     assert not Task.objects.exists()
 

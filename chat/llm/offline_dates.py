@@ -1,0 +1,259 @@
+"""Due dates in the offline model's English: finding the date phrase in a message, resolving
+it against the user's today, and saying dates back.
+
+The model knows the user's today the way a real model does: from the agent's instructions
+("Today is Friday, 2026-12-04 in the user's time zone ...", chat/llm/agent.py).
+
+Phrases are found word by word from the end of the message (no backtracking regular
+expressions: every step is linear in the message), and resolved by `dateparser` against
+today: a weekday is its next occurrence with today excluded ("friday" on a Friday is a week
+away), "tomorrow", "next week", "in 3 days", "dec 5" and ISO dates work as expected.
+
+Families understood (`today` a Friday, 2026-12-04):
+* add with a date: "add pay rent due friday" (12-11), "add call mom tomorrow" (12-05),
+  "add renew passport by 2026-12-05", "add dentist on dec 5" -> add_task(due_date=...)
+* move: "move pay rent to monday" (12-07) -> update_task(due_date=...)
+* clear: "remove the date from pay rent" -> update_task(clear_due_date=true)
+* ask: "what's due today?", "what's due this week?", "what's overdue?", "what has no due
+  date?" -> list_tasks(due=today|week|overdue|none)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+TODAY_LINE = re.compile(r"Today is [A-Za-z]+, (\d{4}-\d{2}-\d{2})", re.ASCII)
+
+MAX_PHRASE_WORDS = 4  # "next friday", "december 5 2027", "in 3 days"
+MARKERS = frozenset({"due", "by", "on", "before", "for", "until", "till"})
+MOVE_VERBS = frozenset({"move", "reschedule", "postpone", "push", "defer", "delay", "shift"})
+MOVE_MARKERS = frozenset({"to", "until", "till", "for"})
+CLEAR_VERBS = frozenset({"remove", "clear", "delete", "drop", "unset", "take"})
+DATE_NOUNS = frozenset({"date", "deadline", "dates"})
+ASK_WORDS = frozenset(
+    {"what", "what's", "whats", "show", "list", "which", "anything", "any", "is", "are", "tell"}
+)
+
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+WEEKDAY_ABBREVIATIONS = frozenset(
+    {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
+)
+MONTHS = frozenset(
+    {
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    }
+)  # fmt: skip
+RELATIVE_DAYS = frozenset({"today", "tonight", "tomorrow", "tmrw"})
+UNITS = frozenset({"day", "days", "week", "weeks", "month", "months"})
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+DAY_NUMBER = re.compile(r"(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?", re.ASCII)
+YEAR = re.compile(r"\d{4}", re.ASCII)
+COUNT = re.compile(r"\d{1,3}", re.ASCII)
+EDGE_PUNCTUATION = "?!.,;:\"'"
+SOON_WORDS = frozenset({"due", "soon", "coming", "up", "next", "my", "tasks", "is", "are"})
+
+
+# --- Today ----------------------------------------------------------------------------------
+
+
+def today_from_instructions(instructions: str | None) -> date:
+    """The user's today from the agent's instructions; without that line, today in UTC."""
+    if instructions and (match := TODAY_LINE.search(instructions)):
+        try:
+            return date.fromisoformat(match[1])
+        except ValueError:
+            pass
+    return datetime.now(UTC).date()
+
+
+# --- Finding and resolving a date phrase ----------------------------------------------------
+
+
+def _word(word: str) -> str:
+    return word.strip(EDGE_PUNCTUATION).casefold()
+
+
+def _is_date_phrase(words: list[str], marked: bool) -> bool:
+    """Whether `words` read as a date. Without a marker word before them ("due", "by", "on")
+    only unmistakable phrases count, so "add march on washington" keeps its title."""
+    first, rest = words[0], words[1:]
+    if len(words) == 1 and (first in RELATIVE_DAYS | WEEKDAYS or ISO_DATE.fullmatch(first)):
+        return True
+    if first in {"next", "this"} and len(words) == 2:
+        weekday = rest[0] in WEEKDAYS or rest[0] in WEEKDAY_ABBREVIATIONS
+        return weekday or (first == "next" and rest[0] == "week")
+    if first == "in" and len(words) == 3:
+        return bool(COUNT.fullmatch(rest[0])) and rest[1] in UNITS
+    if not marked:
+        return False
+    if len(words) == 1:
+        return first in WEEKDAY_ABBREVIATIONS
+    if first in MONTHS:  # "dec 5", "december 5th 2027"
+        return bool(DAY_NUMBER.fullmatch(rest[0])) and _years(rest[1:])
+    if DAY_NUMBER.fullmatch(first):  # "5 dec", "5th of december"
+        months = [w for w in rest if w != "of"]
+        return len(months) >= 1 and months[0] in MONTHS and _years(months[1:])
+    return False
+
+
+def _years(words: list[str]) -> bool:
+    return len(words) <= 1 and all(YEAR.fullmatch(word) for word in words)
+
+
+def resolve_date(phrase: str, today: date) -> date | None:
+    """The day `phrase` names, counted from `today`, or None if it names none."""
+    words = [_word(word) for word in phrase.split()]
+    if not words or len(words) > MAX_PHRASE_WORDS:
+        return None
+    if len(words) == 1 and ISO_DATE.fullmatch(words[0]):
+        try:
+            return date.fromisoformat(words[0])
+        except ValueError:
+            return None
+    # dateparser's "future" skips today for a month and day too ("dec 5" on Dec 5 would be
+    # next year): count those from yesterday, and relative words from today.
+    base = today - timedelta(days=1) if any(word in MONTHS for word in words) else today
+    # Imported here: every process imports this module (the provider offers the offline
+    # model), but only one that reads a date phrase needs dateparser and its language data.
+    import dateparser
+
+    try:
+        parsed = dateparser.parse(
+            " ".join(words),
+            languages=["en"],
+            settings={
+                "RELATIVE_BASE": datetime.combine(base, time(12)),
+                "PREFER_DATES_FROM": "future",
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "PARSERS": ["relative-time", "absolute-time"],
+            },
+        )
+    except (ValueError, OverflowError):  # a date past year 9999, say
+        return None
+    return parsed.date() if parsed else None
+
+
+def split_due(text: str, today: date) -> tuple[str, date | None]:
+    """`text` without its trailing date phrase (and the marker before it), and the date.
+
+    "pay rent due friday" -> ("pay rent", the next Friday); no date phrase -> (text, None).
+    """
+    words = text.split()
+    for size in range(min(MAX_PHRASE_WORDS, len(words) - 1), 0, -1):
+        phrase = [_word(word) for word in words[-size:]]
+        rest = words[:-size]
+        marked = _word(rest[-1]) in MARKERS
+        if not _is_date_phrase(phrase, marked):
+            continue
+        due = resolve_date(" ".join(phrase), today)
+        if due is None:
+            continue
+        while rest and _word(rest[-1]) in MARKERS and len(rest) > 1:
+            rest = rest[:-1]
+        if rest[-1] in {"-", "\u2013", "\u2014"} or rest[-1].endswith(":"):
+            return text, None  # "pay rent - before friday": the date is the description's
+        return " ".join(rest).rstrip(","), due
+    return text, None
+
+
+# --- Requests that are about dates ----------------------------------------------------------
+
+
+def parse_move(text: str, today: date) -> tuple[str, date] | None:
+    """ "move pay rent to monday" -> ("pay rent", the next Monday)."""
+    words = text.split()
+    if len(words) < 4 or _word(words[0]) not in MOVE_VERBS:
+        return None
+    start = 2 if _word(words[1]) in {"back", "out"} else 1  # "push back X to ..."
+    for index in range(len(words) - 2, start, -1):
+        if _word(words[index]) not in MOVE_MARKERS:
+            continue
+        phrase = [_word(word) for word in words[index + 1 :]]
+        if len(phrase) > MAX_PHRASE_WORDS:
+            break
+        if _is_date_phrase(phrase, marked=True) and (due := resolve_date(" ".join(phrase), today)):
+            return " ".join(words[start:index]), due
+    return None
+
+
+def parse_clear(text: str) -> str | None:
+    """ "remove the date from pay rent" / "clear the due date of task 3" -> the task's words;
+    "clear its due date" -> "it"."""
+    words = text.split()
+    if not words or _word(words[0]) not in CLEAR_VERBS:
+        return None
+    index = 1
+    while index < len(words) and _word(words[index]) in {"the", "its", "a", "due", "off"}:
+        index += 1
+    if index >= len(words) or _word(words[index]) not in DATE_NOUNS:
+        return None
+    index += 1
+    if index == len(words):
+        return "it"  # "clear the due date": of the task just mentioned
+    if _word(words[index]) not in {"from", "of", "on", "for", "off"}:
+        return None  # "remove the date night task" deletes a task
+    return " ".join(words[index + 1 :]) or None
+
+
+def parse_due_question(text: str) -> str | None:
+    """The list_tasks `due` filter a question asks for: "what's due today?" -> "today"."""
+    words = [_word(word) for word in text.split()]
+    if not words or words[0] not in ASK_WORDS:
+        return None
+    vocabulary = set(words)
+    if "overdue" in vocabulary or "late" in vocabulary:
+        return "overdue"
+    if "undated" in vocabulary or ("no" in vocabulary and vocabulary & DATE_NOUNS):
+        return "none"
+    if not vocabulary & {"due", "deadline", "deadlines"}:
+        return None
+    if vocabulary & {"today", "tonight"}:
+        return "today"
+    if "week" in vocabulary or vocabulary <= ASK_WORDS | SOON_WORDS:  # "what's due (soon)?"
+        return "week"
+    return None
+
+
+# --- Saying dates ---------------------------------------------------------------------------
+
+
+def spoken_date(iso: str) -> str:
+    """ "2026-12-04" -> "Friday, Dec 4"."""
+    try:
+        day = date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    return f"{day:%A}, {day:%b} {day.day}"
+
+
+def due_note(task: dict) -> str:
+    """ " (due Fri, Dec 4)" for a task line, or ""."""
+    iso = task.get("due_date")
+    if not iso:
+        return ""
+    try:
+        day = date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return ""
+    return f" (due {day:%a}, {day:%b} {day.day})"
+
+
+DUE_EMPTY_TEXTS = {
+    "today": "Nothing is due today.",
+    "overdue": "Nothing is overdue: you're on track!",
+    "week": "Nothing is due this week.",
+    "none": "Every task has a due date.",
+}
+
+
+def due_listing_header(due: str, count: int) -> str:
+    tasks = f"{count} task{'' if count == 1 else 's'}"
+    return {
+        "today": f"You have {tasks} due today:",
+        "overdue": f"{tasks} {'is' if count == 1 else 'are'} overdue:".capitalize(),
+        "week": f"You have {tasks} due this week:",
+        "none": f"{tasks} without a due date:".capitalize(),
+    }.get(due, f"You have {tasks}:")
