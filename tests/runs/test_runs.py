@@ -13,6 +13,7 @@ import pytest
 from chat.llm.offline_intents import HELP_TEXT
 from chat.models import Conversation, Message
 from tests.conftest import bearer
+from tests.runs.replies import settled_reply
 from tests.sse import read_events
 
 pytestmark = pytest.mark.usefixtures("broker", "paced")
@@ -36,15 +37,6 @@ def _events_path(user, run_id, after=None) -> str:
     return f"/api/{user.id}/chat/runs/{run_id}/events{query}"
 
 
-def _settled_reply(run_id) -> Message:
-    deadline = time.monotonic() + 20
-    reply = Message.objects.get(run_id=run_id)
-    while reply.status == "streaming" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        reply.refresh_from_db()
-    return reply
-
-
 def test_a_dropped_client_resumes_after_last_event_id(live_server_url, user, auth):
     first = _start(live_server_url, user, auth, stop_after=4)
     run_id = first[0].event["run_id"]
@@ -65,7 +57,7 @@ def test_a_dropped_client_resumes_after_last_event_id(live_server_url, user, aut
         "status": "complete",
     }
     text = "".join(f.event["content"] for f in [*first, *rest] if f.event["type"] == "text")
-    reply = _settled_reply(run_id)
+    reply = settled_reply(run_id)
     assert reply.status == "complete" and reply.content == text == HELP_TEXT
 
 
@@ -95,7 +87,7 @@ def test_cancel_stops_the_run_and_keeps_the_text(live_server_url, user, auth):
     assert response.json() == {"run_id": run_id, "cancel_requested": True}
     _, rest, _ = read_events(live_server_url, _events_path(user, run_id), auth, timeout=5)
     assert rest[-1].event["type"] == "done" and rest[-1].event["status"] == "cancelled"
-    reply = _settled_reply(run_id)
+    reply = settled_reply(run_id)
     assert reply.status == "cancelled"
     text = "".join(f.event["content"] for f in rest if f.event["type"] == "text")
     assert reply.content == text and 0 < len(text) < len(HELP_TEXT)
@@ -114,7 +106,7 @@ def test_a_second_run_in_the_conversation_is_refused(live_server_url, user, auth
     assert response.json()["code"] == "run_active" and response.json()["run_id"] == run_id
     assert Message.objects.filter(conversation_id=conversation_id).count() == before
     assert not Message.objects.filter(content="add refused task").exists()
-    assert _settled_reply(run_id).status == "complete"
+    assert settled_reply(run_id).status == "complete"
     again = httpx.post(
         f"{live_server_url}/api/{user.id}/chat",
         json={"message": "hello", "conversation_id": conversation_id},
@@ -128,7 +120,7 @@ def test_the_conversation_names_its_active_run(live_server_url, user, auth):
     run_id, conversation_id = frames[0].event["run_id"], frames[0].event["conversation_id"]
     url = f"{live_server_url}/api/{user.id}/conversations/{conversation_id}/"
     assert httpx.get(url, headers=auth).json()["active_run_id"] == run_id
-    _settled_reply(run_id)
+    settled_reply(run_id)
     assert httpx.get(url, headers=auth).json()["active_run_id"] is None
 
 
@@ -148,7 +140,7 @@ def test_another_users_run_is_not_found_and_keeps_running(live_server_url, user,
         ).status_code
         == 403
     )
-    assert _settled_reply(run_id).status == "complete"
+    assert settled_reply(run_id).status == "complete"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from chat.llm.offline_intents import HELP_TEXT
 from chat.models import Message
 from tests.conftest import bearer
+from tests.runs.replies import settled_reply
 from tests.sse import read_events
 from tests.workers import start_workers
 
@@ -29,7 +30,6 @@ def workers(redis_url):
     )
     yield pair
     for worker in pair:
-        print(f"--- worker {worker.port} ---\n{worker.output()}")
         worker.close()
 
 
@@ -55,15 +55,6 @@ def _events(worker, user, run_id, auth, **kwargs):
     return read_events(worker.url, f"/api/{user.id}/chat/runs/{run_id}/events", auth, **kwargs)
 
 
-def _settled(run_id) -> Message:
-    deadline = time.monotonic() + 20
-    reply = Message.objects.get(run_id=run_id)
-    while reply.status == "streaming" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        reply.refresh_from_db()
-    return reply
-
-
 def test_started_on_a_resumed_on_b(workers, user, auth):
     a, b = workers
     first = _start(a, user, auth, stop_after=5)
@@ -73,7 +64,7 @@ def test_started_on_a_resumed_on_b(workers, user, auth):
     seqs = [frame.event["seq"] for frame in rest]
     assert seqs == list(range(k + 1, k + 1 + len(seqs))) and rest[-1].event["type"] == "done"
     text = "".join(f.event["content"] for f in [*first, *rest] if f.event["type"] == "text")
-    reply = _settled(run_id)
+    reply = settled_reply(run_id)
     assert reply.status == "complete" and reply.content == text == HELP_TEXT
 
 
@@ -96,7 +87,7 @@ def test_cancel_on_b_stops_the_run_on_a_within_a_second(workers, user, auth):
     ((arrived, last),) = ended
     assert last["type"] == "done" and last["status"] == "cancelled"
     assert arrived - sent < 1.0
-    reply = _settled(run_id)
+    reply = settled_reply(run_id)
     assert reply.status == "cancelled" and 0 < len(reply.content) < len(HELP_TEXT)
 
 
@@ -108,7 +99,7 @@ def test_sigkill_of_a_mid_run_is_seen_from_b_as_interrupted(workers, user, auth)
     status, rest, _ = _events(b, user, run_id, {**auth, "Last-Event-ID": "1"}, timeout=15)
     assert status == 200
     assert rest[-1].event["type"] == "error" and rest[-1].event["code"] == "interrupted"
-    assert _settled(run_id).status == "interrupted"
+    assert settled_reply(run_id).status == "interrupted"
     again = httpx.post(
         f"{b.url}/api/{user.id}/chat",
         json={"message": "hello", "conversation_id": conversation_id},
@@ -154,4 +145,4 @@ def test_a_foreign_run_is_not_found_on_the_other_worker(workers, user, auth, oth
     assert status == 404
     cancel = httpx.post(f"{b.url}/api/{other_user.id}/chat/runs/{run_id}/cancel", headers=mallory)
     assert cancel.status_code == 404
-    assert _settled(run_id).status == "complete"
+    assert settled_reply(run_id).status == "complete"
