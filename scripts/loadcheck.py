@@ -398,7 +398,8 @@ def run_setup(
         }
         with BenchServer(env=env, workers=setup.workers) as server:
             ledger = asyncio.run(drive(server, setup, seconds, seed))
-        report = check(Database(database.url), ledger)
+            # Checked while the server still runs: runs whose client left finish meanwhile.
+            report = check(Database(database.url), ledger)
     return {"setup": setup.name, "seconds": seconds, "visitors": setup.visitors} | report
 
 
