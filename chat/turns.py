@@ -17,6 +17,7 @@ from django.utils import timezone
 from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
+from config.changes import changed
 from config.text import storable
 
 TITLE_WORDS_LENGTH = 60
@@ -151,6 +152,11 @@ def turn_start(
                 ),
             ]
         )
+        # bulk_create sends no post_save: say what was stored (published after the commit).
+        changed.send(Message, kind="created", user_id=user.pk, subject=user_message)
+        _announce_run(
+            "run_started", user_id=user.pk, reply=assistant_message, status=assistant_message.status
+        )
     return Turn(
         user=user,
         conversation_id=conversation.pk,
@@ -163,11 +169,22 @@ def turn_start(
     )
 
 
+def _announce_run(kind: str, *, user_id: int, reply: Message, status: str) -> None:
+    """`run_started` / `run_finished`: once per run, never per event of it."""
+    run = {
+        "conversation_id": reply.conversation_id,
+        "run_id": reply.run_id,
+        "message_id": reply.pk,
+        "status": status,
+    }
+    changed.send(Message, kind=kind, user_id=user_id, subject=run)
+
+
 def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
     """Store the reply as it ended and move the conversation to the top of the list."""
     with transaction.atomic():
         # Only a reply still `streaming` is written: the first outcome saved is the one kept.
-        Message.objects.filter(
+        saved = Message.objects.filter(
             pk=turn.assistant_message_id, status=Message.Status.STREAMING
         ).update(
             status=outcome.status,
@@ -180,10 +197,31 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
             error_code=outcome.error_code,
         )
         Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
+        if saved:
+            reply = Message(
+                pk=turn.assistant_message_id,
+                conversation_id=turn.conversation_id,
+                run_id=turn.run_id,
+            )
+            _announce_run("run_finished", user_id=turn.user.pk, reply=reply, status=outcome.status)
 
 
 def turn_interrupt(*, message_id: int) -> None:
     """Close a reply whose run died: `interrupted`, keeping whatever it already had."""
-    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
-        status=Message.Status.INTERRUPTED
-    )
+    with transaction.atomic():
+        reply = (
+            Message.objects.select_for_update()
+            .filter(pk=message_id, status=Message.Status.STREAMING)
+            .only("conversation_id", "run_id", "conversation__owner_id")
+            .select_related("conversation")
+            .first()
+        )
+        if reply is None:
+            return
+        Message.objects.filter(pk=message_id).update(status=Message.Status.INTERRUPTED)
+        _announce_run(
+            "run_finished",
+            user_id=reply.conversation.owner_id,
+            reply=reply,
+            status=Message.Status.INTERRUPTED,
+        )

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "chat",
     "todos",
     "accounts",
+    "live",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -247,6 +248,13 @@ CHAT_RUN_LEASE_S = env_float("CHAT_RUN_LEASE_S", 10.0)
 CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
 # Chat turns per user, on both chat endpoints (config/ratelimit.py).
 CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
+
+# --- Live: every change of a user's data on their open pages and clients (live/) --------------
+# How long the events of a user's live stream stay readable (resume with Last-Event-ID).
+LIVE_EVENTS_TTL_S = env_float("LIVE_EVENTS_TTL_S", 600.0)
+# Live streams open at once per user; opening one more closes the oldest (`replaced`).
+LIVE_STREAMS_PER_USER = env_int("LIVE_STREAMS_PER_USER", 10)
+LIVE_REDIS_PREFIX = env_str("LIVE_REDIS_PREFIX", "taskstream:live:")
 
 # --- Operations (ops/): metrics, graceful shutdown ---------------------------------------------
 METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
