@@ -228,11 +228,13 @@ def test_past_the_per_user_limit_the_oldest_stream_is_replaced(
     live_server_url, user, auth, settings
 ):
     settings.LIVE_STREAMS_PER_USER = 2
-    with LiveListener(live_server_url, user.pk, auth) as oldest:
-        with LiveListener(live_server_url, user.pk, auth) as second:
-            with LiveListener(live_server_url, user.pk, auth) as third:
-                assert oldest.ended.wait(30)
-                _sentinel(user)
-                assert second.wait_for(1) and third.wait_for(1)
+    with (  # opened in this order
+        LiveListener(live_server_url, user.pk, auth) as oldest,
+        LiveListener(live_server_url, user.pk, auth) as second,
+        LiveListener(live_server_url, user.pk, auth) as third,
+    ):
+        assert oldest.ended.wait(30)
+        _sentinel(user)
+        assert second.wait_for(1) and third.wait_for(1)
     assert oldest.types == ["replaced"]
     assert "replaced" not in second.types + third.types
