@@ -31,28 +31,20 @@ class ResumePoint:
 
 
 def resume_point(
-    *,
-    requested: EventId | None,
-    last: EventId | None,
-    trimmed: EventId | None,
-    current: EventId,
-    now_ms: int,
+    *, requested: EventId | None, last: EventId | None, current: EventId, now_ms: int
 ) -> ResumePoint:
     """Decide where a stream starts.
 
-    `last`: the user's newest event (None: nothing retained, the log expired or never was),
-    `trimmed`: the newest event dropped for age, `current`: an id no later event can be at or
-    below (the log's clock), `requested`: the client's resume point (None: a fresh start).
+    `last`: the user's newest event (None: nothing retained), `current`: an id no later event
+    can be at or below (the log's clock), `requested`: the client's resume point (None: a fresh
+    start). Entries are dropped by age alone, so a resume point within LIVE_EVENTS_TTL_S of
+    `now_ms` has lost nothing; an older one (or one from the future) gets `resync`.
     """
     start = last or current
     if requested is None:
         return ResumePoint(start, resync=False)
-    if requested > start:
-        return ResumePoint(start, resync=True)  # not an id of ours (another deployment?)
-    if last is None:
-        too_old = requested[0] < now_ms - int(settings.LIVE_EVENTS_TTL_S * 1000)
-        return ResumePoint(start if too_old else requested, resync=too_old)
-    if trimmed is not None and requested < trimmed:
+    too_old = requested[0] < now_ms - int(settings.LIVE_EVENTS_TTL_S * 1000)
+    if too_old or requested > start:
         return ResumePoint(start, resync=True)
     return ResumePoint(requested, resync=False)
 

@@ -24,7 +24,6 @@ def now_ms() -> int:
 @dataclass
 class _UserLog:
     entries: deque[LiveEntry] = field(default_factory=deque)
-    trimmed: EventId | None = None
     subscribers: set[Subscription] = field(default_factory=set)
 
 
@@ -45,7 +44,7 @@ class MemoryLiveLog(LiveLog):
     def _trim(self, log: _UserLog) -> None:
         oldest_kept = now_ms() - int(settings.LIVE_EVENTS_TTL_S * 1000)
         while log.entries and log.entries[0].id[0] < oldest_kept:
-            log.trimmed = log.entries.popleft().id
+            log.entries.popleft()
 
     def _forget_idle(self) -> None:
         """Users with nothing retained and nobody listening cost nothing."""
@@ -75,7 +74,6 @@ class MemoryLiveLog(LiveLog):
             start = resume_point(
                 requested=after,
                 last=log.entries[-1].id if log.entries else None,
-                trimmed=log.trimmed,
                 current=self._last_id,
                 now_ms=now_ms(),
             )

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from tests.conftest import bearer
@@ -14,11 +16,15 @@ def quick_keepalives(settings):
     settings.CHAT_KEEPALIVE_S = 0.5
 
 
-@pytest.fixture
-def fresh_live_log():
-    """Each test starts from an empty in-process live log."""
+@pytest.fixture(params=["memory", "redis"])
+def live_backend(request, settings):
+    """Each test runs once per live log: in-process, and Redis under a prefix of its own."""
     from live.logs import live_log
 
+    if request.param == "redis":
+        settings.REDIS_URL = request.getfixturevalue("redis_url")
+        settings.LIVE_REDIS_PREFIX = f"taskstream-test:{uuid.uuid4().hex}:live:"
+        settings.CHAT_RUN_REDIS_PREFIX = f"taskstream-test:{uuid.uuid4().hex}:"
     live_log.cache_clear()
-    yield
+    yield request.param
     live_log.cache_clear()

@@ -12,7 +12,7 @@ from tests.sse import stream_chat
 from todos.models import Task
 from todos.services import task_create
 
-pytestmark = pytest.mark.usefixtures("fresh_live_log")
+pytestmark = pytest.mark.usefixtures("live_backend")
 
 
 def _api(user) -> APIClient:
