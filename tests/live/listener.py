@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-DEADLINE_S = 30.0
+from tests.waiting import DEADLINE_S
 
 
 @dataclass
