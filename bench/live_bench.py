@@ -26,6 +26,9 @@ import httpx
 from bench.servers import BenchDatabase, BenchServer, _status_kb
 
 IDLE_INTERVAL_S = 20.0
+# PostgreSQL flushes a backend's statistics up to 10 s after it goes idle: wait that out
+# before reading the transaction counter.
+STATS_FLUSH_S = 12.0
 USERS = 20  # the idle streams are spread over this many users (one Redis stream each)
 
 
@@ -87,8 +90,10 @@ async def measure_idle(
     streams = await open_idle_streams(server.base_url, users, count)
     await asyncio.sleep(2)  # let the opening settle
     after = rss_kb(pid)
+    await asyncio.sleep(STATS_FLUSH_S)
     transactions = _transactions(database_url)
     await asyncio.sleep(IDLE_INTERVAL_S)
+    # Less our own reading of the counter.
     idle_transactions = (
         _transactions(database_url) - transactions - 1 if transactions is not None else None
     )
@@ -114,19 +119,21 @@ async def measure_latency(
     user_id, token = user
     headers = {"Authorization": f"Bearer {token}"}
     arrived: dict[str, float] = {}
+    following = asyncio.Event()
     async with httpx.AsyncClient(timeout=60) as client:
 
         async def follow() -> None:
             url = f"{b.base_url}/api/{user_id}/events"
             async with client.stream("GET", url, headers=headers) as response:
                 async for line in response.aiter_lines():
+                    following.set()  # the first frame: subscribed
                     if line.startswith("data: "):
                         event = json.loads(line[6:])
                         if event["type"] == "task.created":
                             arrived[event["task"]["title"]] = time.perf_counter()
 
         follower = asyncio.create_task(follow())
-        await asyncio.sleep(1)
+        await asyncio.wait_for(following.wait(), 60)
         sent: dict[str, float] = {}
         request_ms = []
         for n in range(changes):
