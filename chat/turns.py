@@ -153,7 +153,7 @@ def turn_start(
             ]
         )
         # bulk_create sends no post_save: say what was stored (published after the commit).
-        changed.send(Message, kind="created", user_id=user.pk, subject=user_message)
+        changed.send(Message, kind="user_message_stored", user_id=user.pk, subject=user_message)
         _announce_run(
             "run_started", user_id=user.pk, reply=assistant_message, status=assistant_message.status
         )

@@ -56,7 +56,11 @@ def _signed_out_audience(ending: dict[str, Any]) -> Audience:
 def register_all() -> None:
     register_model(Task, name="task", describe=lambda task: TaskOutputSerializer(task).data)
     register_model(Conversation, name="conversation", describe=conversation_fields)
-    register(Message, "created", Publication(LiveEventType.MESSAGE_CREATED, _message_created))
+    register(
+        Message,
+        "user_message_stored",
+        Publication(LiveEventType.MESSAGE_CREATED, _message_created),
+    )
     register(Message, "run_started", Publication(LiveEventType.RUN_STARTED, _run_fields))
     register(Message, "run_finished", Publication(LiveEventType.RUN_FINISHED, _run_fields))
     register(

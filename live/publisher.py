@@ -18,7 +18,7 @@ from django.db.models.signals import post_delete, post_save
 
 from config.changes import changed
 from live.logs import live_log
-from live.registry import Publication, publication_for, registered_models
+from live.registry import SIGNALLED_MODELS, Publication, publication_for
 
 logger = logging.getLogger("live")
 
@@ -69,7 +69,7 @@ def _changed(sender: type[Model], *, kind: str, user_id: int, subject: Any, **kw
 
 def connect() -> None:
     """Listen to the registered models and to `changed` (from LiveConfig.ready)."""
-    for model in registered_models():
+    for model in SIGNALLED_MODELS:
         post_save.connect(_saved, sender=model, dispatch_uid=f"live.saved.{model._meta.label}")
         post_delete.connect(
             _deleted, sender=model, dispatch_uid=f"live.deleted.{model._meta.label}"

@@ -1,8 +1,9 @@
 """What each change publishes: (model, kind) → event type, its fields and its audience.
 
 A kind is `created`, `updated` or `deleted` for the model signals (`register_model`), or what a
-service names when it sends `config.changes.changed`. Adding a model's events is one
-`register_model` call in live/publications.py; the publisher (live/publisher.py) knows no model.
+service names when it sends `config.changes.changed` (never one of those three). Adding a
+model's events is one `register_model` call in live/publications.py; the publisher
+(live/publisher.py) knows no model.
 """
 
 from collections.abc import Callable
@@ -34,6 +35,8 @@ class Publication:
 
 
 PUBLICATIONS: dict[tuple[type[Model], str], Publication] = {}
+# The models whose post_save / post_delete publish (register_model).
+SIGNALLED_MODELS: set[type[Model]] = set()
 
 
 def register(model: type[Model], kind: str, publication: Publication) -> None:
@@ -57,10 +60,7 @@ def register_model(
         event_type = LiveEventType(f"{name}.{kind}")
         fields = (lambda instance: {f"{name}_id": instance.pk}) if kind == "deleted" else saved
         register(model, kind, Publication(event_type, fields, owner_id=owner_id))
-
-
-def registered_models() -> set[type[Model]]:
-    return {model for model, kind in PUBLICATIONS if kind in MODEL_KINDS}
+    SIGNALLED_MODELS.add(model)
 
 
 def publication_for(model: type[Model], kind: str) -> Publication | None:

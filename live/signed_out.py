@@ -8,8 +8,8 @@ from live.publisher import publish_on_commit
 
 def session_signed_out(sender, request: HttpRequest, user, **kwargs) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
-    if user is None or not session_key:
-        return
+    if user is None or user.pk is None or not session_key:
+        return  # nobody signed in, or the account was deleted (which said so itself)
     publish_on_commit(
         get_user_model(),
         "signed_out",
