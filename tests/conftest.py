@@ -1,15 +1,30 @@
 """Shared fixtures: users, authenticated clients, and a real uvicorn server for end-to-end tests."""
 
+import inspect
 import os
 
+import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.servers import LiveAsgiServer
+from tests.waiting import DEADLINE_S
 
 pytest_plugins = ["tests.workers"]
+
+
+def _wait_as_long_as_a_loaded_machine_needs() -> None:
+    """httpx's default timeout (5 s) is shorter than a loaded machine may take to answer, and
+    the tests' requests to real servers mostly name none: raise it to DEADLINE_S for this test
+    process. httpx.get/post/stream and Client() all default to one shared Timeout object."""
+    default = inspect.signature(httpx.request).parameters["timeout"].default
+    assert isinstance(default, httpx.Timeout), f"httpx's default timeout changed: {default!r}"
+    default.connect = default.read = default.write = default.pool = DEADLINE_S
+
+
+_wait_as_long_as_a_loaded_machine_needs()
 
 PASSWORD = "a-long-test-password-42"
 

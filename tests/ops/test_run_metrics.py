@@ -7,7 +7,7 @@ from django.core.cache import cache
 from config.env import RateLimit
 from tests.conftest import bearer
 from tests.fakes import FakeOpenAI
-from tests.ops.prometheus import scrape, value
+from tests.ops.prometheus import scrape, scrape_after_runs, value
 from tests.sse import stream_chat
 
 
@@ -27,7 +27,7 @@ def test_a_model_failure_is_counted_by_its_code(live_server_url, user, settings,
             live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)}
         )
     assert result.events[-1]["code"] == "model_auth"
-    after = scrape(live_server_url)
+    after = scrape_after_runs(live_server_url, before, runs=1, status="error")
 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
