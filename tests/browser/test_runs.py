@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from chat.llm.offline_intents import HELP_TEXT
+from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Message
 from tests.waiting import DEADLINE_S
 

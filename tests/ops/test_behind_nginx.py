@@ -9,7 +9,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from chat.llm.offline_intents import HELP_TEXT
+from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Message
 from tests.conftest import bearer
 from tests.ops.nginx import Nginx

@@ -3,7 +3,7 @@ a reply long enough to act on while it runs."""
 
 import time
 
-from chat.llm.offline_benchmark import benchmark_text
+from chat.llm.offline.benchmark import benchmark_text
 from chat.models import Message
 from tests.waiting import DEADLINE_S
 
