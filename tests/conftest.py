@@ -87,6 +87,31 @@ def django_db_setup(django_db_setup):
     close_connections()
 
 
+class FrozenClock:
+    """`time.time()` as config.ratelimit reads it: one moment, moved on only by a test."""
+
+    # 30 s into a minute and into an hour (1_800_000_000 is a whole number of hours).
+    MID_WINDOW = 1_800_000_030.0
+
+    def __init__(self) -> None:
+        self.now = self.MID_WINDOW
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def rate_limit_clock(monkeypatch) -> FrozenClock:
+    """Rate limits count in windows aligned to the clock: a count that crossed a window's edge
+    would start again. With this fixture the windows stand still (until `clock.now` moves),
+    however slow the machine, and Retry-After is known: 30 s."""
+    from config import ratelimit
+
+    clock = FrozenClock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    return clock
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The real Redis the Redis-backed paths are tested against; fail loudly when it is down."""
