@@ -29,7 +29,7 @@ PARTS = (
     ("openai/pydantic", "/pydantic"),
     ("django", "/django/"),
     ("asyncio", "/asyncio/"),
-    ("offline model", "/chat/llm/"),
+    ("offline model", "/chat/llm/offline/"),
     ("ours", "/chat/"),
     ("ours", "/config/"),
     ("ours", "/accounts/"),
@@ -75,7 +75,7 @@ def _short(filename: str) -> str:
 
 
 class WritePacing:
-    """Stands in for the `asyncio` module inside chat.llm.offline_model: its `sleep` (the pause
+    """Stands in for the `asyncio` module inside chat.llm.offline.model: its `sleep` (the pause
     before each text delta) returns once the stream wrote its next chunk, so the model never
     runs ahead of the relay and every event is relayed alone, in a fixed order."""
 
@@ -130,7 +130,11 @@ def _scope(path: str, token: str, body: bytes) -> dict:
 
 
 async def post_stream(
-    app: Callable, user_id: int, token: str, message: str, on_write: Callable[[], None] = None
+    app: Callable,
+    user_id: int,
+    token: str,
+    message: str,
+    on_write: Callable[[], None] | None = None,
 ) -> Stream:
     """`POST /api/<user_id>/chat/stream {"message": message}` to `app`, read to the end."""
     body = json.dumps({"message": message}).encode()
@@ -162,7 +166,7 @@ async def post_stream(
 async def count_turn_calls(app: Callable, user_id: int, token: str, tokens: int) -> CallCount:
     """The calls of one streamed `benchmark <tokens>` turn under `WritePacing` (installed by
     the caller), from the request to its last byte."""
-    from chat.llm import offline_model
+    from chat.llm.offline import model as offline_model
 
     pacing = offline_model.asyncio
     counter = CallCount()
@@ -267,7 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     user_id, token = _setup()
     import uvloop
 
-    from chat.llm import offline_model
+    from chat.llm.offline import model as offline_model
     from config.asgi import application
 
     if args.profile:
