@@ -135,9 +135,10 @@ async def post_stream(
     token: str,
     message: str,
     on_write: Callable[[], None] | None = None,
+    conversation_id: int | None = None,
 ) -> Stream:
     """`POST /api/<user_id>/chat/stream {"message": message}` to `app`, read to the end."""
-    body = json.dumps({"message": message}).encode()
+    body = json.dumps({"message": message, "conversation_id": conversation_id}).encode()
     stream, finished = Stream(), asyncio.Event()
     delivered = False
 
