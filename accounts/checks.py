@@ -95,9 +95,10 @@ def check_mail_backend(app_configs=None, **kwargs) -> list:
         return []
     return [
         Warning(
-            "Mail (password reset links, address verification) goes to the console: nobody "
-            "receives it.",
-            hint="Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST "
+            "Mail (password reset and address verification links) goes to the server's "
+            "console: only who reads it there receives it.",
+            hint="Fine on your own machine. Anywhere else set "
+            "EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST "
             "(README's settings table).",
             id="accounts.W003",
         )
