@@ -63,24 +63,31 @@ def _lifetime(seconds: int) -> str:
     return timesince(now - timedelta(seconds=seconds), now, depth=1)
 
 
+def _link_mail(kind: str, *, to: str, username: str, link: str, lifetime_s: int) -> bool:
+    context = {"username": username, "link": link, "valid_for": _lifetime(lifetime_s)}
+    return _deliver(kind, to=to, context=context)
+
+
 def send_email_verification(*, to: str, username: str, link: str) -> bool:
     """The link that verifies `to` as the user's address."""
-    context = {
-        "username": username,
-        "link": link,
-        "valid_for": _lifetime(settings.EMAIL_VERIFY_TIMEOUT_S),
-    }
-    return _deliver("email_verification", to=to, context=context)
+    return _link_mail(
+        "email_verification",
+        to=to,
+        username=username,
+        link=link,
+        lifetime_s=settings.EMAIL_VERIFY_TIMEOUT_S,
+    )
 
 
 def send_password_reset(*, to: str, username: str, link: str) -> bool:
     """The one-time link that sets a new password."""
-    context = {
-        "username": username,
-        "link": link,
-        "valid_for": _lifetime(settings.PASSWORD_RESET_TIMEOUT),
-    }
-    return _deliver("password_reset", to=to, context=context)
+    return _link_mail(
+        "password_reset",
+        to=to,
+        username=username,
+        link=link,
+        lifetime_s=settings.PASSWORD_RESET_TIMEOUT,
+    )
 
 
 def send_email_changed(*, to: str, username: str) -> bool:
