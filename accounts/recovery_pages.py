@@ -86,6 +86,8 @@ def password_reset_confirm_page(request: HttpRequest) -> HttpResponse:
         page = render(request, template, {"form": form, "validlink": True})
         return retry_later(page, retry_after)
     form = SetPasswordForm(request.POST)
+    if "uid" in form.errors or "token" in form.errors:
+        return render(request, template, {"form": form, "validlink": False}, status=400)
     if form.is_valid():
         link = {"uid": form.cleaned_data["uid"], "token": form.cleaned_data["token"]}
         target = password_reset_user(**link)
