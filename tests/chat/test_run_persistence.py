@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Conversation, Message
-from chat.runs import run as run_module
+from chat.runs import saving as saving_module
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
 from chat.turns import turn_finish, turn_start
@@ -241,7 +241,7 @@ def test_a_client_leaving_during_the_final_save_keeps_the_reply_complete(
         saving.set()
         left.wait(DEADLINE_S)  # still on the database thread when the client leaves
 
-    monkeypatch.setattr(run_module, "turn_finish", slow_turn_finish)
+    monkeypatch.setattr(saving_module, "turn_finish", slow_turn_finish)
 
     async def leave_during_save():
         consumer = asyncio.create_task(collect_async(turn))

@@ -60,9 +60,12 @@ def one_migration_unrecorded(transactional_db):
         )
 
 
-def test_readyz_is_503_naming_unapplied_migrations(live_server_url, one_migration_unrecorded):
+def test_readyz_is_503_on_unapplied_migrations_without_naming_them(
+    live_server_url, one_migration_unrecorded
+):
     response = httpx.get(f"{live_server_url}/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["failing"] == ["migrations"]
-    assert body["checks"]["migrations"] == "unapplied: todos.0001_initial"
+    assert body["checks"]["migrations"] == "failed: unapplied"
+    assert "0001_initial" not in response.text
