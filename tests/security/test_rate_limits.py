@@ -49,6 +49,7 @@ def _wait_for_a_fresh_window(period_s: int, needed_s: float = 3) -> None:
         ("20/min", RateLimit(20, 60)),
         ("5/sec", RateLimit(5, 1)),
         (" 100/hour ", RateLimit(100, 3600)),
+        ("20/day", RateLimit(20, 86400)),
         ("0", None),
         ("", None),
         ("0/min", None),
@@ -69,7 +70,7 @@ def test_the_defaults(monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["CHAT_RATE_LIMIT", "AUTH_RATE_LIMIT"])
-@pytest.mark.parametrize("raw", ["20", "20/day", "twenty/min", "-1/min", "20/min/x", "2.5/sec"])
+@pytest.mark.parametrize("raw", ["20", "20/week", "twenty/min", "-1/min", "20/min/x", "2.5/sec"])
 def test_a_malformed_limit_stops_the_process_at_startup(name, raw):
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -80,7 +81,7 @@ def test_a_malformed_limit_stops_the_process_at_startup(name, raw):
         timeout=60,
     )
     assert result.returncode != 0
-    assert f"{name} must be <count>/<sec|min|hour>" in result.stderr
+    assert f"{name} must be <count>/<sec|min|hour|day>" in result.stderr
 
 
 def test_malformed_trusted_proxies_stop_the_process_at_startup():
