@@ -34,6 +34,8 @@ BASE_ENV = {
     "CHAT_MAX_ACTIVE_RUNS_PER_USER": "0",
     "CHAT_MAX_ACTIVE_RUNS": "0",
     "AGENT_MODEL": "offline",
+    # No mail is sent; the console backend with DEBUG off would be a check warning (migrate).
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "OPENAI_API_KEY": "",
     "OPENAI_BASE_URL": "",
 }

@@ -168,12 +168,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 20),
 }
-# Attempts per client address on sign-in, token, refresh and register (config/ratelimit.py).
+# Attempts per client address on sign-in, token, refresh, register, password reset requests
+# and verification resends (config/ratelimit.py).
 AUTH_RATE_LIMIT = env_rate_limit("AUTH_RATE_LIMIT", "10/min")
 # Registrations per client address, on top of AUTH_RATE_LIMIT (accounts are free).
 REGISTER_RATE_LIMIT = env_rate_limit("REGISTER_RATE_LIMIT", "20/day")
 # Proxies whose X-Forwarded-For is believed; empty: the socket's peer is the client.
 TRUSTED_PROXY_IPS = env_networks("TRUSTED_PROXY_IPS")
+# Mails per target address (password reset, verification, change notices): past it they are
+# silently not sent, and the request still answers as usual (accounts/mail.py).
+EMAIL_RATE_LIMIT = env_rate_limit("EMAIL_RATE_LIMIT", "3/hour")
+# Seconds a password reset link (Django's PasswordResetTokenGenerator) and an address
+# verification link (django.core.signing) stay valid.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+EMAIL_VERIFY_TIMEOUT_S = env_int("EMAIL_VERIFY_TIMEOUT_S", 3 * 24 * 3600)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
@@ -218,6 +226,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Mail (django.core.mail): the console in development, SMTP in production ------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Taskstream <noreply@localhost>")
+# The file backend's directory (django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 
 # --- Model (the agent) ----------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
