@@ -31,6 +31,7 @@ from chat.runs.transcript import TranscriptRecorder
 from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
+from config.ratelimit import RATE_LIMITED
 from ops import metrics, shutdown
 
 _opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
@@ -49,7 +50,7 @@ def _authenticate(request: HttpRequest, user_id: int) -> AbstractBaseUser | Http
 
 
 def _refusal_response(refusal: Refusal) -> HttpResponse:
-    metrics.rate_limited(refusal.code)
+    metrics.rate_limited("chat" if refusal.code == RATE_LIMITED else refusal.code)
     response = JsonResponse(error_body(refusal.detail, refusal.code) | refusal.extra, status=429)
     response["Retry-After"] = str(refusal.retry_after_s)
     return response

@@ -101,12 +101,17 @@ def _wait_in_cache(key: str, limit: RateLimit, now: float) -> float | None:
         return None
 
 
+def clock() -> float:
+    """Now, in seconds since the epoch (the tests freeze it)."""
+    return time.time()
+
+
 def hit(key: str, limit: RateLimit | None, *, now: float | None = None) -> int | None:
     """Count one attempt for `key`. None when admitted; else the seconds until one more
     would be (for Retry-After)."""
     if limit is None:
         return None
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     wait = _wait_in_redis if settings.REDIS_URL else _wait_in_cache
     waited = wait(log_key(key, limit), limit, now)
     return None if waited is None else max(1, math.ceil(waited))

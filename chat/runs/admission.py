@@ -103,7 +103,7 @@ def _take_local_slot(user_id: int, run_id: str) -> bool:
 
 
 def _verdict(user: AbstractBaseUser, run_id: str) -> tuple[str, float]:
-    limit, now = settings.CHAT_RATE_LIMIT, time.time()
+    limit, now = settings.CHAT_RATE_LIMIT, ratelimit.clock()
     rate_key = ratelimit.log_key(f"chat:{user.pk}", limit)
     if _shared():
         args = [
