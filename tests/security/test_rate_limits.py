@@ -133,6 +133,7 @@ def test_concurrent_attempts_are_counted_exactly():
 WORKER = """
 import sys, types, django
 django.setup()
+from config import ratelimit
 from config.env import RateLimit
 key, attempts, now = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 ratelimit.time = types.SimpleNamespace(time=lambda: now)  # the test's frozen clock
