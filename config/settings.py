@@ -101,6 +101,11 @@ TEMPLATES = [
 DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+# A connection is checked before it is used: with PostgreSQL's pool Django passes the pool
+# `check=ConnectionPool.check_connection`, so one that died with the server (a restart, a
+# failover) is dropped and replaced as it leaves the pool, never handed to a request. The
+# database threads keep theirs and retry a call on a fresh one (config/db_threads.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked".
@@ -266,6 +271,8 @@ CHAT_RUN_EVENTS_TTL_S = env_float("CHAT_RUN_EVENTS_TTL_S", 600.0)
 # A run's process renews its lease every quarter of this; a run without one died.
 CHAT_RUN_LEASE_S = env_float("CHAT_RUN_LEASE_S", 10.0)
 CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
+# How long a run's final save is retried (fresh connections, backoff) before it is given up.
+CHAT_SAVE_RETRY_S = env_float("CHAT_SAVE_RETRY_S", 30.0)
 # Chat turns per user, on both chat endpoints (config/ratelimit.py).
 CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
 
