@@ -193,6 +193,19 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
         Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
 
 
+def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
+    """Add a tool call to the reply while it is written, inside the transaction of the change
+    the call made: whatever becomes of the reply's final save, the change is in its
+    transcript (the final save writes every call again, in the run's order)."""
+    reply = Message.objects.select_for_update().filter(pk=message_id).only("tool_calls").first()
+    if reply is None:
+        return
+    calls = [known for known in reply.tool_calls if known.get("call_id") != call["call_id"]]
+    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
+        tool_calls=storable([*calls, call])
+    )
+
+
 def turn_interrupt(*, message_id: int) -> None:
     """Close a reply whose run died: `interrupted`, keeping whatever it already had."""
     Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(

@@ -25,7 +25,7 @@ from chat.runs.brokers.base import EventBatches, RunInfo
 from chat.runs.events import EventType
 from chat.runs.execution import LocalRun, end_if_dead, end_stale_run, start_run
 from chat.runs.relay import event_stream_response
-from chat.runs.run import save_outcome
+from chat.runs.saving import save_outcome
 from chat.runs.transcript import TranscriptRecorder
 from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
@@ -180,7 +180,7 @@ async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
-FAILURE_STATUS = {"model_timeout": 504, "interrupted": 503}
+FAILURE_STATUS = {"model_timeout": 504, "interrupted": 503, "save_failed": 503}
 
 
 def _failure_response(info: RunInfo, code: str, message: str) -> JsonResponse:
