@@ -9,6 +9,7 @@ from django.test import override_settings
 
 from chat.llm.offline_intents import listing_text
 from tests.conftest import bearer
+from tests.todos.factories import bulk_tasks
 from todos.models import Task
 from todos.tools import LIST_TASKS_MAX, TASK_TOOLS, TaskToolContext
 
@@ -44,7 +45,7 @@ def test_the_default_limit_is_20(user):
 
 
 def test_list_tasks_shows_at_most_50_and_counts_the_rest(user):
-    Task.objects.bulk_create(Task(owner=user, title=f"task {n}") for n in range(LIST_TASKS_MAX + 7))
+    bulk_tasks(user, (f"task {n}" for n in range(LIST_TASKS_MAX + 7)))
     listed = invoke(TaskToolContext(user=user), "list_tasks")
     assert len(listed["tasks"]) == LIST_TASKS_MAX == 50 and listed["more"] == 7
     assert invoke(TaskToolContext(user=user), "list_tasks", status="completed")["more"] == 0
