@@ -52,7 +52,7 @@ def test_list_tasks_shows_at_most_50_and_counts_the_rest(user):
 
 
 def test_the_offline_model_counts_what_a_listing_does_not_show():
-    output = {"ok": True, "status": "all", "tasks": [{"id": 1, "title": "a"}], "more": 4}
+    output = {"ok": True, "status": "all", "tasks": [{"number": 1, "title": "a"}], "more": 4}
     assert listing_text(output) == "You have 5 tasks:\n- #1 a\n\u2026and 4 more."
 
 
