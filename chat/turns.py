@@ -6,7 +6,7 @@ its tools do, never a write per token.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils import timezone
 from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
+from chat.usage import usage_add
 from config.changes import changed
 from config.text import storable
 
@@ -70,6 +71,17 @@ class RunInProgress(Exception):
         self.age_s = age_s
 
 
+def _in_progress(
+    conversation_id: int, message_id: int, run_id: uuid.UUID, created_at: datetime
+) -> RunInProgress:
+    return RunInProgress(
+        run_id=run_id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        age_s=(timezone.now() - created_at).total_seconds(),
+    )
+
+
 def active_run(*, conversation_id: int) -> RunInProgress | None:
     """The run writing a reply into the conversation now, as far as the database knows: a
     reply still `streaming` (and younger than the longest run). The broker knows whether its
@@ -80,15 +92,7 @@ def active_run(*, conversation_id: int) -> RunInProgress | None:
         .values_list("pk", "run_id", "created_at")
         .first()
     )
-    if active is None:
-        return None
-    message_id, run_id, created_at = active
-    return RunInProgress(
-        run_id=run_id,
-        conversation_id=conversation_id,
-        message_id=message_id,
-        age_s=(timezone.now() - created_at).total_seconds(),
-    )
+    return None if active is None else _in_progress(conversation_id, *active)
 
 
 def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
@@ -96,19 +100,29 @@ def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
     return list(reversed(recent[:limit]))
 
 
-def _mark_abandoned_replies(conversation_id: int) -> None:
-    """Replies still `streaming` after the longest a run may take were cut off by a process
-    that died mid-run: say so, rather than showing them as being written forever."""
-    started_before = timezone.now() - timedelta(seconds=settings.CHAT_RUN_TIMEOUT_S)
-    Message.objects.filter(
-        conversation_id=conversation_id,
-        status=Message.Status.STREAMING,
-        created_at__lt=started_before,
-    ).update(status=Message.Status.INTERRUPTED)
+def _settle_streaming_replies(conversation_id: int) -> RunInProgress | None:
+    """The conversation's active run (as `active_run` finds it), in one read of its replies
+    still `streaming`. Those older than the longest a run may take were cut off by a process
+    that died mid-run: they are marked `interrupted` (one more statement, only then), rather
+    than shown as being written forever."""
+    started_after = timezone.now() - timedelta(seconds=settings.CHAT_RUN_TIMEOUT_S)
+    streaming = Message.objects.filter(
+        conversation_id=conversation_id, status=Message.Status.STREAMING
+    ).values_list("pk", "role", "run_id", "created_at")
+    abandoned = [pk for pk, _, _, created_at in streaming if created_at < started_after]
+    if abandoned:
+        Message.objects.filter(pk__in=abandoned, status=Message.Status.STREAMING).update(
+            status=Message.Status.INTERRUPTED
+        )
+    for pk, role, run_id, created_at in streaming:
+        if created_at >= started_after and role == Message.Role.ASSISTANT and run_id is not None:
+            return _in_progress(conversation_id, pk, run_id, created_at)
+    return None
 
 
 def turn_start(
     *,
+    run_id: uuid.UUID | None = None,
     user: AbstractBaseUser,
     conversation_id: int | None,
     text: str,
@@ -125,26 +139,25 @@ def turn_start(
         if conversation_id is None:
             conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
             history: list[Message] = []
+            conversation_id = conversation.pk
         else:
-            # Locked, so a concurrent delete either finishes first (404 here) or waits for us.
-            conversation = (
-                Conversation.objects.select_for_update()
-                .filter(pk=conversation_id, owner=user)
-                .first()
+            # Moved to the top of the list first: the update locks the row, so a concurrent
+            # delete either finishes first (404 here) or waits for us, and a conversation
+            # that is missing or not the user's is found out without a read of its own.
+            touched = Conversation.objects.filter(pk=conversation_id, owner=user).update(
+                updated_at=timezone.now()
             )
-            if conversation is None:
+            if not touched:
                 raise ConversationNotFound(conversation_id)
-            _mark_abandoned_replies(conversation.pk)
-            if (in_progress := active_run(conversation_id=conversation.pk)) is not None:
+            if (in_progress := _settle_streaming_replies(conversation_id)) is not None:
                 raise in_progress
-            history = _recent_messages(conversation.pk, history_limit)
-            Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-        run_id = uuid.uuid4()
+            history = _recent_messages(conversation_id, history_limit)
+        run_id = run_id or uuid.uuid4()
         user_message, assistant_message = Message.objects.bulk_create(
             [
-                Message(conversation=conversation, role=Message.Role.USER, content=text),
+                Message(conversation_id=conversation_id, role=Message.Role.USER, content=text),
                 Message(
-                    conversation=conversation,
+                    conversation_id=conversation_id,
                     role=Message.Role.ASSISTANT,
                     status=Message.Status.STREAMING,
                     run_id=run_id,
@@ -159,7 +172,7 @@ def turn_start(
         )
     return Turn(
         user=user,
-        conversation_id=conversation.pk,
+        conversation_id=conversation_id,
         user_message_id=user_message.pk,
         assistant_message_id=assistant_message.pk,
         run_id=run_id,
@@ -180,6 +193,14 @@ def _announce_run(kind: str, *, user_id: int, reply: Message, status: str) -> No
     changed.send(Message, kind=kind, user_id=user_id, subject=run)
 
 
+def _counts_usage(turn: Turn, outcome: TurnOutcome) -> bool:
+    """A provider's tokens always count; the offline model's estimates only against a budget
+    (they cost nothing, and the benchmark path stays one statement shorter)."""
+    if not (outcome.input_tokens or outcome.output_tokens):
+        return False
+    return turn.model_name != settings.OFFLINE_MODEL or bool(settings.CHAT_DAILY_TOKEN_BUDGET)
+
+
 def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
     """Store the reply as it ended and move the conversation to the top of the list."""
     with transaction.atomic():
@@ -196,6 +217,12 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
             duration_ms=outcome.duration_ms,
             error_code=outcome.error_code,
         )
+        if saved and _counts_usage(turn, outcome):
+            usage_add(
+                user_id=turn.user.pk,
+                input_tokens=outcome.input_tokens or 0,
+                output_tokens=outcome.output_tokens or 0,
+            )
         Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
         if saved:
             reply = Message(
@@ -204,6 +231,19 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
                 run_id=turn.run_id,
             )
             _announce_run("run_finished", user_id=turn.user.pk, reply=reply, status=outcome.status)
+
+
+def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
+    """Add a tool call to the reply while it is written, inside the transaction of the change
+    the call made: whatever becomes of the reply's final save, the change is in its
+    transcript (the final save writes every call again, in the run's order)."""
+    reply = Message.objects.select_for_update().filter(pk=message_id).only("tool_calls").first()
+    if reply is None:
+        return
+    calls = [known for known in reply.tool_calls if known.get("call_id") != call["call_id"]]
+    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
+        tool_calls=storable([*calls, call])
+    )
 
 
 def turn_interrupt(*, message_id: int) -> None:
