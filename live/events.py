@@ -19,6 +19,9 @@ class LiveEventType(StrEnum):
     TASK_UPDATED = "task.updated"
     TASK_DELETED = "task.deleted"
     TASKS_BULK = "tasks.bulk"
+    LIST_CREATED = "list.created"
+    LIST_UPDATED = "list.updated"
+    LIST_DELETED = "list.deleted"
     CONVERSATION_CREATED = "conversation.created"
     CONVERSATION_UPDATED = "conversation.updated"
     CONVERSATION_DELETED = "conversation.deleted"
@@ -36,6 +39,9 @@ EVENT_FIELDS: dict[LiveEventType, tuple[str, ...]] = {
     LiveEventType.TASK_UPDATED: ("task",),
     LiveEventType.TASK_DELETED: ("task_id",),
     LiveEventType.TASKS_BULK: ("task_ids", "change"),
+    LiveEventType.LIST_CREATED: ("list",),
+    LiveEventType.LIST_UPDATED: ("list",),
+    LiveEventType.LIST_DELETED: ("list_id",),
     LiveEventType.CONVERSATION_CREATED: ("conversation",),
     LiveEventType.CONVERSATION_UPDATED: ("conversation",),
     LiveEventType.CONVERSATION_DELETED: ("conversation_id",),

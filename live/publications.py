@@ -15,7 +15,7 @@ from chat.models import Conversation, Message
 from live.events import Audience, LiveEventType, session_fingerprint
 from live.registry import Publication, register, register_model
 from todos.apis import TaskOutputSerializer
-from todos.models import Task
+from todos.models import Task, TaskList
 
 _datetime = serializers.DateTimeField()
 
@@ -28,6 +28,31 @@ def conversation_fields(conversation: Conversation) -> dict[str, Any]:
         "created_at": _datetime.to_representation(conversation.created_at),
         "updated_at": _datetime.to_representation(conversation.updated_at),
     }
+
+
+def list_fields(task_list: TaskList) -> dict[str, Any]:
+    """The list's own fields as the lists API shows them (its task counts need a query: a
+    client that shows them counts its tasks)."""
+    return {
+        "id": task_list.pk,
+        "name": task_list.name,
+        "position": task_list.position,
+        "is_inbox": task_list.is_inbox,
+        "created_at": _datetime.to_representation(task_list.created_at),
+    }
+
+
+def _bulk_fields(bulk: dict[str, Any]) -> dict[str, Any]:
+    """`bulk`: `task_ids` and `change`, the columns the service set on all of them (model
+    values), shown as the tasks API shows those fields."""
+    fields = TaskOutputSerializer().fields
+    change = {}
+    for name, value in bulk["change"].items():
+        if isinstance(value, TaskList):
+            change[name] = value.pk
+        else:
+            change[name] = None if value is None else fields[name].to_representation(value)
+    return {"task_ids": sorted(bulk["task_ids"]), "change": change}
 
 
 def _message_created(message: Message) -> dict[str, Any]:
@@ -55,6 +80,8 @@ def _signed_out_audience(ending: dict[str, Any]) -> Audience:
 
 def register_all() -> None:
     register_model(Task, name="task", describe=lambda task: TaskOutputSerializer(task).data)
+    register(Task, "bulk", Publication(LiveEventType.TASKS_BULK, _bulk_fields))
+    register_model(TaskList, name="list", describe=list_fields)
     register_model(Conversation, name="conversation", describe=conversation_fields)
     register(
         Message,

@@ -1,8 +1,9 @@
 """What each change publishes: (model, kind) → event type, its fields and its audience.
 
 A kind is `created`, `updated` or `deleted` for the model signals (`register_model`), or what a
-service names when it sends `config.changes.changed` (never one of those three). Adding a
-model's events is one `register_model` call in live/publications.py; the publisher
+service names when it sends `config.changes.changed` — the same three when a queryset write
+(bulk_create, bulk_update) made that change without a model signal, else a kind of its own.
+Adding a model's events is one `register_model` call in live/publications.py; the publisher
 (live/publisher.py) knows no model.
 """
 

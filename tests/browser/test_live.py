@@ -63,7 +63,7 @@ def test_a_reply_started_in_one_page_streams_in_the_other_and_stops_there(two_pa
     assert cancel.value.status == 202
 
     for page in (second, first):
-        reply = page.wait_reply_done(timeout=LIVE_DEADLINE_MS)
+        reply = page.wait_reply_done()
         expect(reply.locator(".message__note--stopped")).to_have_text("Stopped")
     latest = Message.objects.filter(conversation_id=conversation_id, role="assistant").last()
     assert latest.status == Message.Status.CANCELLED

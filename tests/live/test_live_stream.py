@@ -9,7 +9,6 @@ from live.events import EVENT_FIELDS, LiveEventType
 from tests.conftest import PASSWORD, bearer
 from tests.live.listener import LiveListener
 from tests.sse import stream_chat
-from todos.models import Task
 from todos.services import task_create
 
 pytestmark = pytest.mark.usefixtures("live_backend")
@@ -100,7 +99,7 @@ def test_a_resume_point_past_retention_gets_resync(live_server_url, user, auth, 
         task_create(owner=user, title="old")
         live.wait_for(1)
     settings.LIVE_EVENTS_TTL_S = 0.001
-    Task.objects.create(owner=user, title="trims the old one")
+    task_create(owner=user, title="trims the old one")
     with LiveListener(live_server_url, user.pk, auth, after=live.last_id) as resumed:
         settings.LIVE_EVENTS_TTL_S = 600
         _sentinel(user)
@@ -215,7 +214,7 @@ def test_a_password_change_keeps_the_callers_own_session_open(live_server_url, u
 
 
 def test_deleting_the_account_closes_its_streams(live_server_url, user, auth):
-    Task.objects.create(owner=user, title="goes with the account")
+    task_create(owner=user, title="goes with the account")
     with LiveListener(live_server_url, user.pk, auth) as live:
         response = _api(user).delete("/api/auth/me/", {"password": PASSWORD}, format="json")
         assert response.status_code == 204
@@ -238,3 +237,68 @@ def test_past_the_per_user_limit_the_oldest_stream_is_replaced(
         assert second.wait_for(1) and third.wait_for(1)
     assert oldest.types == ["replaced"]
     assert "replaced" not in second.types + third.types
+
+
+def test_lists_publish_and_a_deleted_lists_tasks_move_in_one_bulk_event(
+    live_server_url, user, auth
+):
+    api = _api(user)
+    base = f"/api/{user.pk}/lists/"
+    with LiveListener(live_server_url, user.pk, auth) as live:
+        work = api.post(base, {"name": "Work"}, format="json").json()
+        home = api.post(base, {"name": "Home"}, format="json").json()
+        api.patch(f"{base}{work['id']}/", {"name": "Office"}, format="json")
+        api.patch(f"{base}{home['id']}/", {"position": 0}, format="json")
+        task = api.post(
+            f"/api/{user.pk}/tasks/", {"title": "report", "list": work["id"]}, format="json"
+        ).json()
+        assert api.delete(f"{base}{work['id']}/").status_code == 204
+        _sentinel(user)
+        events = _until_sentinel(live)
+    types = [event["type"] for event in events]
+    assert types[:3] == ["list.created", "list.created", "list.updated"]
+    assert events[0]["list"]["name"] == "Work" and events[2]["list"]["name"] == "Office"
+    # The move: every list whose position changed, Home first now.
+    moved = [e["list"] for e in events if e["type"] == "list.updated"][1:]
+    assert {each["id"]: each["position"] for each in moved} == {home["id"]: 1, work["id"]: 2}
+    assert types[-3:] == ["task.created", "tasks.bulk", "list.deleted"]
+    bulk = events[-2]
+    inbox = task_list_inbox(user)
+    assert bulk["task_ids"] == [task["id"]] and bulk["change"] == {"list": inbox}
+    assert events[-1]["list_id"] == work["id"]
+
+
+def task_list_inbox(user) -> int:
+    from todos.lists import inbox_for
+
+    return inbox_for(owner=user).pk
+
+
+def test_a_bulk_change_and_its_undo_publish_every_task_once(live_server_url, user, auth):
+    api = _api(user)
+    ids = [task_create(owner=user, title=f"t{n}").pk for n in range(3)]
+    with LiveListener(live_server_url, user.pk, auth) as live:
+        done = api.post(
+            f"/api/{user.pk}/tasks/bulk/", {"action": "complete", "ids": ids}, format="json"
+        ).json()
+        api.post(f"/api/{user.pk}/tasks/changes/{done['change_id']}/undo")
+        removed = api.post(
+            f"/api/{user.pk}/tasks/bulk/", {"action": "delete", "ids": ids[:2]}, format="json"
+        ).json()
+        api.post(f"/api/{user.pk}/tasks/changes/{removed['change_id']}/undo")
+        _sentinel(user)
+        events = _until_sentinel(live)
+    bulk, *rest = events
+    assert bulk["type"] == "tasks.bulk" and bulk["task_ids"] == ids
+    assert bulk["change"]["completed"] is True and bulk["change"]["completed_at"]
+    # Each group in the order the service went through its tasks.
+    assert sorted((e["type"], e["task"]["id"]) for e in rest[:3]) == [
+        ("task.updated", i) for i in ids
+    ]
+    assert all(not e["task"]["completed"] for e in rest[:3])
+    assert sorted((e["type"], e["task_id"]) for e in rest[3:5]) == [
+        ("task.deleted", i) for i in ids[:2]
+    ]
+    assert sorted((e["type"], e["task"]["id"]) for e in rest[5:]) == [
+        ("task.created", i) for i in ids[:2]
+    ]
