@@ -9,15 +9,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import AuthFailure, authenticate_for_user
+from chat.views import SSE_HEADERS
 from config.db_threads import run_db
 from config.errors import error_response
 from live.events import parse_event_id, session_fingerprint
 from live.streams import open_stream
 
-SSE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Accel-Buffering": "no",  # nginx: pass each frame through at once
-}
 INVALID_RESUME_POINT = "Last-Event-ID or after must be an event id (`<milliseconds>-<n>`)."
 
 

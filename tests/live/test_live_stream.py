@@ -302,3 +302,25 @@ def test_a_bulk_change_and_its_undo_publish_every_task_once(live_server_url, use
     assert sorted((e["type"], e["task"]["id"]) for e in rest[5:]) == [
         ("task.created", i) for i in ids[:2]
     ]
+
+
+def test_signing_out_of_one_session_closes_only_its_streams(live_server_url, user, auth):
+    leaving, staying = APIClient(), APIClient()
+    for client in (leaving, staying):
+        client.login(username=user.username, password=PASSWORD)
+    cookie = {
+        name: {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+        for name, client in (("leaving", leaving), ("staying", staying))
+    }
+    with (
+        LiveListener(live_server_url, user.pk, cookie["leaving"]) as gone,
+        LiveListener(live_server_url, user.pk, cookie["staying"]) as kept,
+        LiveListener(live_server_url, user.pk, auth) as by_token,
+    ):
+        assert leaving.post("/accounts/logout/").status_code == 302
+        assert gone.ended.wait(60)
+        _sentinel(user)
+        assert kept.wait_for(1, types={"task.created"})
+        assert by_token.wait_for(1, types={"task.created"})
+    assert gone.types == ["account.signed_out"] and gone.events[0]["reason"] == "signed_out"
+    assert "account.signed_out" not in kept.types + by_token.types
