@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import AuthFailure, authenticate_for_user
-from chat.views import SSE_HEADERS
+from chat.runs.relay import SSE_HEADERS
 from config.db_threads import run_db
 from config.errors import error_response
 from live.events import parse_event_id, session_fingerprint
