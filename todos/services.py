@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.text import clean_text, visible_text_problem
+from config.text import clean_visible_text
 from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -17,7 +17,7 @@ TITLE_REQUIRED = "A task needs a title."
 def clean_title(title: object) -> str:
     """A stripped title of 1 to 200 characters that shows as it reads, or a ValidationError on
     `title`: one of only invisible characters counts as empty; direction controls are refused."""
-    text = clean_text(
+    return clean_visible_text(
         title,
         field="title",
         max_length=TITLE_MAX_LENGTH,
@@ -25,13 +25,11 @@ def clean_title(title: object) -> str:
         # Said in the assistant's reply as it stands: plain words, the numbers that matter.
         too_long="Task titles can be up to {max_length} characters — this one has {length}.",
     )
-    if problem := visible_text_problem(text, required=TITLE_REQUIRED):
-        raise ValidationError({"title": [problem]})
-    return text
 
 
 def clean_description(description: object) -> str:
-    return clean_text(
+    """Empty, or up to 2000 characters that show as they read (the title's rule)."""
+    return clean_visible_text(
         description,
         field="description",
         max_length=DESCRIPTION_MAX_LENGTH,
