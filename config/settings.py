@@ -205,8 +205,9 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {
             "name": "auth",
-            "description": "Register, obtain, refresh and revoke JWTs, change the password, "
-            "who am I, export or delete my account.",
+            "description": "Register, obtain, refresh and revoke JWTs, change the password or "
+            "the email address, verify the address, reset a forgotten password, who am I, "
+            "export or delete my account.",
         },
         {"name": "chat", "description": "Talk to the assistant, streaming or not."},
         {"name": "conversations", "description": "Stored transcripts."},
