@@ -37,8 +37,10 @@ CALLS_PER_TEXT_EVENT = 170
 OUR_CALLS_PER_TEXT_EVENT = 44
 
 # Python calls of one turn besides its text events, on the event loop: the request,
-# authentication's hop, the run's setup and end, the SDK's run, the response. Measured: 6346.
-CALLS_PER_TURN = 7600
+# authentication's hop, the run's setup and end, the SDK's run (its share grows with the
+# agent's tools), the response. Measured: 6346 before the request signals ran on the loop,
+# 5796 after, 6931 once the list tools (issue of lists) and sliding-window limits merged.
+CALLS_PER_TURN = 8300
 
 
 @pytest.fixture
