@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from hypothesis import HealthCheck, given
+from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -122,9 +122,7 @@ def pathological_messages(draw: st.DrawFn) -> str:
     return start + body[:room] + end
 
 
-FUZZ = hypothesis_settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FUZZ = hypothesis_settings(max_examples=150)  # no deadline: tests/conftest.py's profile
 
 
 def test_the_message_from_the_review_plans_in_time():
