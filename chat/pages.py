@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from chat.llm.provider import uses_offline_model
-from todos.models import LIST_NAME_MAX_LENGTH, TITLE_MAX_LENGTH
+from todos.models import TITLE_MAX_LENGTH
 
 
 @login_required
@@ -26,6 +26,5 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "offline_model": uses_offline_model(),
             "max_message_chars": settings.CHAT_MAX_MESSAGE_CHARS,
             "task_title_max_chars": TITLE_MAX_LENGTH,
-            "list_name_max_chars": LIST_NAME_MAX_LENGTH,
         },
     )

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 ADD = {"call_id": "c1", "name": "add_task", "arguments": {"title": "milk"}, "output": {"ok": True}}
 LIST = {"call_id": "c2", "name": "list_tasks", "arguments": {}, "output": {"tasks": []}}
-STOPPED = {"call_id": "c3", "name": "delete_task", "arguments": {"task_id": 1}}
+STOPPED = {"call_id": "c3", "name": "delete_task", "arguments": {"number": 1}}
 
 
 @pytest.fixture
