@@ -11,6 +11,11 @@ const TOOL_ICONS = {
   complete_task: "tool-complete",
   delete_task: "tool-delete",
   update_task: "tool-update",
+  bulk_update_tasks: "tool-update",
+  list_lists: "tool-list",
+  create_list: "tool-add",
+  rename_list: "tool-update",
+  delete_list: "tool-delete",
 };
 
 const STORED_ERRORS = {
@@ -37,6 +42,11 @@ const TOOL_WORDS = {
   delete_task: ["Deleting", "Deleted", "Couldn't delete"],
   update_task: ["Renaming", "Renamed", "Couldn't rename"],
   update_description: ["Updating", "Updated", "Couldn't update"],
+  bulk_update_tasks: ["Changing tasks", "Changed", "Couldn't change"],
+  list_lists: ["Looking up lists", "Looked up lists", "Couldn't look up lists"],
+  create_list: ["Creating list", "Created list", "Couldn't create list"],
+  rename_list: ["Renaming list", "Renamed list", "Couldn't rename list"],
+  delete_list: ["Deleting list", "Deleted list", "Couldn't delete list"],
 };
 
 /** "Added", "Looking up tasks", "Couldn't delete": the chip's label for this state. */
@@ -52,7 +62,13 @@ export function toolAction(name, args = {}, output) {
 /** The task a tool call is about, in a few words: its title, "task #3", or "3 pending". */
 export function toolSubject(args = {}, output = null) {
   if (output && output.ok === false) return output.error || "failed";
-  if (output?.task?.title) return output.task.title;
+  if (output?.task?.title) return `#${output.task.number} ${output.task.title}`;
+  if (output?.list?.name) return output.list.name;
+  if (Array.isArray(output?.lists)) return `${output.lists.length} lists`;
+  if (output?.action === "bulk_updated") {
+    const tasks = output.tasks || [];
+    return `${tasks.length} ${tasks.length === 1 ? "task" : "tasks"}: ${tasks.map((task) => `#${task.number}`).join(" ")}`;
+  }
   if (Array.isArray(output?.tasks)) {
     const which = output.status && output.status !== "all" ? output.status : "in all";
     return `${output.tasks.length} ${which}`;

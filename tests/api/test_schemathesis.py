@@ -126,7 +126,9 @@ values = {json.dumps(conversation_ids)}
     unreached = [
         label
         for label, codes in statuses.items()
-        if "{user_id}" in label and not any(200 <= code < 300 for code in codes)
+        if "{user_id}" in label
+        and label not in NEED_IDS_FROM_EARLIER_CALLS
+        and not any(200 <= code < 300 for code in codes)
     ]
     assert not unreached, unreached
 
@@ -142,6 +144,14 @@ def _fuzzed_operations(live_server_url: str) -> set[str]:
         if not re.search(EXCLUDED_PATHS, path)
         for method in operations
     }
+
+
+# Operations a random request cannot get past: a bulk change needs the ids of existing tasks
+# (any other id is a 404, by design), an undo the change id a bulk change answered. Their
+# success paths are tested in tests/api/test_task_lists_filters_bulk.py.
+NEED_IDS_FROM_EARLIER_CALLS = frozenset(
+    {"POST /api/{user_id}/tasks/bulk/", "POST /api/{user_id}/tasks/changes/{change_id}/undo"}
+)
 
 
 def _statuses_by_operation(report: Path) -> dict[str, set[int]]:
