@@ -9,12 +9,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from chat.export import conversation_as_dict, conversations_for_export, json_document
+from chat.export import conversation_as_owner_sees_it, conversations_for_export, json_document
 from chat.models import Conversation
 from todos.apis import TaskOutputSerializer
 from todos.models import Task, TaskChange
 
 CHUNK_SIZE = 500
+INDENT = 2  # the file is for people to read
 
 
 def profile_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
@@ -53,10 +54,10 @@ def _task_changes(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
 
 
 def account_export(*, user: AbstractBaseUser) -> Iterator[str]:
-    """{"exported_at", "user", "tasks", "task_changes", "conversations"}: the task changes
-    the assistant's tool calls made (what undo takes back), and the conversations as the
-    moderation export writes them, each with every message, tool call, usage figure and
-    status."""
+    """{"exported_at", "user", "tasks", "task_changes", "conversations"}, indented: the task
+    changes the assistant's tool calls made (what undo takes back), and the conversations,
+    each with every message, tool call, usage figure and status, and whether it was flagged
+    (not by whom nor why: see chat.export.conversation_as_owner_sees_it)."""
     conversations = Conversation.objects.filter(owner=user)
     return json_document(
         {
@@ -64,8 +65,11 @@ def account_export(*, user: AbstractBaseUser) -> Iterator[str]:
             "user": profile_as_dict(user),
             "tasks": _tasks(user),
             "task_changes": _task_changes(user),
-            "conversations": map(conversation_as_dict, conversations_for_export(conversations)),
-        }
+            "conversations": map(
+                conversation_as_owner_sees_it, conversations_for_export(conversations)
+            ),
+        },
+        indent=INDENT,
     )
 
 
