@@ -1,8 +1,8 @@
-"""The Redis broker: runs shared by every worker, through Redis Streams (redis-py's asyncio client).
+"""The Redis broker: runs shared by every worker, on the Redis streams of `transport`.
 
 Keys, under CHAT_RUN_REDIS_PREFIX + run id:
-- `…:events`  a stream; each entry's id is `0-<seq + 1>`, so "after seq k" is a stream id and a
-  second writer of the same seq (a dead run's `interrupted`) is refused by Redis itself;
+- `…:events`  the run's events, one entry per event at position = seq, so a second writer of
+  the same seq (a dead run's `interrupted`) is refused by Redis itself;
 - `…:info`    owner, conversation and reply ids (authorizes listeners on any worker);
 - `…:lease`   exists while the run's process is alive: renewed every CHAT_RUN_LEASE_S / 4;
 - `…:cancel`  set by a cancel request, beside a pub/sub message on the `cancel` channel.
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import redis.asyncio as redis
 from django.conf import settings
-from redis.exceptions import ResponseError
 
 from chat.runs.brokers.base import (
     EventBatches,
@@ -33,6 +32,9 @@ from chat.runs.brokers.base import (
     interrupted_event,
 )
 from chat.runs.events import RunEvent, event_from_json
+from transport.base import Entry
+from transport.client import redis_client
+from transport.redis import RedisStreams
 
 if TYPE_CHECKING:
     from chat.runs.execution import LocalRun
@@ -40,17 +42,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("chat.runs")
 
 READ_COUNT = 1000  # stream entries per read
-POOL_CONNECTIONS = 64  # Redis connections per worker
-POOL_WAIT_S = 20  # the longest a command waits for one
 
 
-def stream_id(seq: int) -> str:
-    return f"0-{seq + 1}"
-
-
-def _entry(event: RunEvent) -> dict[str, bytes]:
+def _entry(event: RunEvent) -> Entry:
     # "replace": a lone surrogate from a model must not break the write.
-    return {"e": event.to_json().encode(errors="replace")}
+    return Entry(event.seq, event.to_json().encode(errors="replace"))
 
 
 @dataclass
@@ -63,9 +59,8 @@ class _Outbox:
 
 @dataclass
 class _LoopState:
-    """Connections and background tasks belong to one event loop."""
+    """Background tasks belong to one event loop."""
 
-    client: redis.Redis
     maintenance: asyncio.Task | None = None
 
 
@@ -74,6 +69,7 @@ class RedisRunBroker(RunBroker):
         super().__init__()
         self.prefix = settings.CHAT_RUN_REDIS_PREFIX
         self._outboxes: dict[str, _Outbox] = {}
+        self.streams = RedisStreams()
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
             weakref.WeakKeyDictionary()
         )
@@ -90,20 +86,12 @@ class RedisRunBroker(RunBroker):
         loop = asyncio.get_running_loop()
         state = self._loops.get(loop)
         if state is None:
-            # A blocking pool: past POOL_CONNECTIONS a writer waits for a connection (its
-            # events meanwhile join its next batch) instead of failing with "Too many
-            # connections", as redis-py's default pool (100, not blocking) did under a burst
-            # of 250 runs a worker (docs/PERFORMANCE.md).
-            pool = redis.BlockingConnectionPool.from_url(
-                settings.REDIS_URL, max_connections=POOL_CONNECTIONS, timeout=POOL_WAIT_S
-            )
-            state = _LoopState(client=redis.Redis(connection_pool=pool))
-            self._loops[loop] = state
+            state = self._loops[loop] = _LoopState()
         return state
 
     @property
     def client(self) -> redis.Redis:
-        return self._state().client
+        return redis_client()
 
     @staticmethod
     def lease_ms() -> int:
@@ -116,7 +104,7 @@ class RedisRunBroker(RunBroker):
     def _ensure_maintenance(self) -> None:
         state = self._state()
         if state.maintenance is None or state.maintenance.done():
-            state.maintenance = asyncio.create_task(self._maintain(state.client))
+            state.maintenance = asyncio.create_task(self._maintain(self.client))
 
     # --- the run's side -------------------------------------------------------------------
     async def run_started(self, run: LocalRun) -> None:
@@ -143,18 +131,18 @@ class RedisRunBroker(RunBroker):
             while outbox.pending:
                 batch, outbox.pending = outbox.pending, []
                 try:
-                    async with self.client.pipeline(transaction=False) as pipe:
-                        for event in batch:
-                            pipe.xadd(events_key, _entry(event), id=stream_id(event.seq))
-                        pipe.pexpire(events_key, self._keep_alive_ms())
-                        replies = await pipe.execute(raise_on_error=False)
+                    accepted = await self.streams.append(
+                        events_key,
+                        [_entry(event) for event in batch],
+                        ttl_s=self._keep_alive_ms() / 1000,
+                    )
                 except Exception:
                     # Redis is away: this worker's own listeners still get the run.
                     logger.exception("run %s: writing events to Redis failed", run.info.run_id)
-                    replies = [None] * len(batch)
-                for event, reply in zip(batch, replies, strict=False):
+                    accepted = [True] * len(batch)
+                for event, ok in zip(batch, accepted, strict=False):
                     # A refused entry: the run was declared dead meanwhile, and its seq taken.
-                    if not isinstance(reply, Exception):
+                    if ok:
                         run.log.append(event)
         finally:
             outbox.writer = None
@@ -238,15 +226,16 @@ class RedisRunBroker(RunBroker):
         self, run_id: str, *, after: int, idle_s: float, on_stale: StaleRunHandler
     ) -> EventBatches:
         events_key = self.key(run_id, "events")
-        last_id = stream_id(after)
         block_ms = max(int(min(idle_s, settings.CHAT_RUN_LEASE_S / 2) * 1000), 1)
         idle_since = self.now()
         while True:
-            reply = await self.client.xread({events_key: last_id}, count=READ_COUNT, block=block_ms)
+            reply = await self.client.xread(
+                {events_key: f"0-{after + 1}"}, count=READ_COUNT, block=block_ms
+            )
             entries = reply[0][1] if reply else []
             if entries:
                 batch = [event_from_json(fields[b"e"]) for _, fields in entries]
-                last_id = entries[-1][0]
+                after = batch[-1].seq
                 idle_since = self.now()
                 yield batch
                 if batch[-1].is_terminal:
@@ -265,18 +254,14 @@ class RedisRunBroker(RunBroker):
     async def interrupt(self, info: RunInfo) -> None:
         events_key = self.key(info.run_id, "events")
         for _ in range(5):
-            last = await self.client.xrevrange(events_key, count=1)
-            last_event = event_from_json(last[0][1][b"e"]) if last else None
+            last = await self.streams.last(events_key)
+            last_event = event_from_json(last.data) if last else None
             if last_event is not None and last_event.is_terminal:
                 return
             event = interrupted_event(last_event.seq if last_event else -1)
-            try:
-                await self.client.xadd(
-                    events_key,
-                    {"e": event.to_json().encode(errors="replace")},
-                    id=stream_id(event.seq),
-                )
-            except ResponseError:
-                continue  # someone wrote that seq first: look again
-            await self.client.pexpire(events_key, int(self.events_ttl_s() * 1000))
-            return
+            (written,) = await self.streams.append(
+                events_key, [_entry(event)], ttl_s=self.events_ttl_s()
+            )
+            if written:
+                return
+            # someone wrote that seq first: look again

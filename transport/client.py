@@ -1,0 +1,64 @@
+"""The process-wide Redis client (redis.asyncio), from `REDIS_URL`: one connection pool per
+event loop, shared by everything in this process that talks to Redis.
+
+A connection found broken is replaced and the command retried once, so a Redis restart costs
+no request an error once it is back. The pool blocks past POOL_CONNECTIONS: a command waits
+for a connection rather than failing with "Too many connections", as redis-py's default pool
+(100, not blocking) did under a burst of 250 runs a worker (docs/PERFORMANCE.md).
+"""
+
+import asyncio
+import weakref
+
+import redis.asyncio as redis
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError
+
+POOL_CONNECTIONS = 64  # Redis connections per worker
+POOL_WAIT_S = 20  # the longest a command waits for one
+CONNECT_TIMEOUT_S = 5.0
+COMMAND_TIMEOUT_S = 5.0  # no command the app sends blocks on the server (XREAD BLOCK: reader.py)
+HEALTH_CHECK_S = 30  # a connection idle this long is checked (PING) before it is used
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def connection_options() -> dict:
+    """How every connection of this process is made (the reader's too, with its own
+    socket timeout)."""
+    return {
+        "socket_connect_timeout": CONNECT_TIMEOUT_S,
+        "socket_timeout": COMMAND_TIMEOUT_S,
+        "health_check_interval": HEALTH_CHECK_S,
+        # Only a connection error is retried: a command that timed out may have been applied.
+        "retry": Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+        "retry_on_error": [ConnectionError],
+    }
+
+
+def redis_client() -> redis.Redis:
+    """The client of the running event loop (connections belong to one loop)."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        pool = redis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=POOL_CONNECTIONS,
+            timeout=POOL_WAIT_S,
+            **connection_options(),
+        )
+        client = redis.Redis(connection_pool=pool)
+        _clients[loop] = client
+    return client
+
+
+@receiver(setting_changed)
+def _forget_clients_on_settings_change(*, setting: str, **kwargs) -> None:
+    if setting == "REDIS_URL":
+        _clients.clear()
