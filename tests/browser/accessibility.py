@@ -16,7 +16,18 @@ AUDIT_OPTIONS = {
     "rules": {"label-content-name-mismatch": {"enabled": True}},
 }
 BLOCKING_IMPACTS = {"serious", "critical"}
-NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Resolves once the page's DOM has not changed for 300 ms (a list redrawn while axe reads it
+# would be reported as labels gone missing).
+SETTLED = """() => new Promise((done) => {
+    const finish = () => { observer.disconnect(); done(); };
+    let timer = setTimeout(finish, 300);
+    const observer = new MutationObserver(() => {
+        clearTimeout(timer);
+        timer = setTimeout(finish, 300);
+    });
+    const everything = { subtree: true, childList: true, attributes: true, characterData: true };
+    observer.observe(document.body, everything);
+})"""
 
 
 @cache
@@ -25,10 +36,10 @@ def axe_script() -> str:
 
 
 def axe_violations(page: Page) -> list[dict]:
-    """Every violation axe finds on the page once it is settled (no request in flight, so no
-    list is redrawn under axe's feet)."""
+    """Every violation axe finds on the page once it is settled: no request in flight, and no
+    change to the DOM for a moment."""
     page.wait_for_load_state("networkidle")
-    page.evaluate(NEXT_FRAME)
+    page.evaluate(SETTLED)
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_script())
     results = page.evaluate("options => axe.run(document, options)", AUDIT_OPTIONS)
