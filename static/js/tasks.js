@@ -528,15 +528,18 @@ export class TaskPanel {
     input.select();
   }
 
-  /** Delete at once from view; the request waits out the Undo time. */
+  /** Delete at once from view; the request waits out the Undo time. Focus goes to the same
+   * button of the next task (or the one before), else to the list. */
   delete(task) {
     const row = document.querySelector(`.task[data-id="${task.id}"]`);
-    const nextFocus = row?.nextElementSibling?.querySelector("[data-role=delete]") || this.addInput;
+    const neighbour = row?.nextElementSibling || row?.previousElementSibling;
+    const list = row?.parentElement || this.pendingList;
     const remove = () => this.sendDelete(task);
     this.deleting.set(task.id, remove);
-    this.render();
-    nextFocus.focus();
-    announce(`Deleted task “${task.title}”. Undo is available for a few seconds.`);
+    this.render(); // new rows: find the neighbour's button again
+    const next = neighbour && document.querySelector(`.task[data-id="${neighbour.dataset.id}"] [data-role=delete]`);
+    (next || (list.getClientRects().length ? list : this.addInput)).focus();
+    announce(`Deleted task “${task.title}”. Press Control+Z to undo.`);
     showToast({
       message: `Deleted “${task.title}”.`,
       actionLabel: "Undo",

@@ -31,7 +31,7 @@ export class ToolCallUndo {
       type: "button",
       class: "tool-chip__undo",
       text: "Undo",
-      "aria-label": `Undo: ${chip.action.textContent} ${chip.subject.textContent}`,
+      "aria-label": `Undo: ${chip.summary}`,
     });
     button.addEventListener("click", () => this.undo(chip, call.call_id, button));
     chip.el.append(button);
@@ -54,7 +54,7 @@ export class ToolCallUndo {
     }
     for (const noted of this.noted) this.setNote(noted, "");
     this.markUndone(chip);
-    announce(`Undone: ${chip.action.textContent} ${chip.subject.textContent}.`);
+    announce(`Undone: ${chip.summary}.`);
     this.onUndone();
   }
 
