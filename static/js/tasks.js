@@ -313,7 +313,7 @@ export class TaskPanel {
       const result = await this.api.bulkTasks(ids, action, value);
       this.selected.clear();
       const said = `${BULK_WORDS[action]} ${tasksCount(result.tasks.length)}.`;
-      announce(`${said} Undo is available for a few seconds.`);
+      announce(`${said} Press Control+Z to undo.`);
       this.showError("");
       if (result.change_id) {
         showToast({
@@ -585,7 +585,7 @@ export class TaskPanel {
         if (result.change_id) changes.push(result.change_id);
       }
       const said = `Cleared ${tasksCount(ids.length)}.`;
-      announce(`${said} Undo is available for a few seconds.`);
+      announce(`${said} Press Control+Z to undo.`);
       showToast({
         message: said,
         actionLabel: "Undo",
