@@ -111,9 +111,9 @@ class FrozenClock:
 
 @pytest.fixture
 def rate_limit_clock(monkeypatch) -> FrozenClock:
-    """Rate limits count in windows aligned to the clock: a count that crossed a window's edge
-    would start again. With this fixture the windows stand still (until `clock.now` moves),
-    however slow the machine, and Retry-After is known: 30 s."""
+    """Rate limits count the attempts of the last period (a sliding window). With this fixture
+    the clock stands still (until `clock.now` moves), however slow the machine: attempts are
+    all in one window, and Retry-After is known, a full period (60 s for a minute)."""
     from config import ratelimit
 
     clock = FrozenClock()

@@ -171,6 +171,6 @@ def test_it_refers_to_a_task_of_the_last_few_turns_only():
     history = [user("add buy milk"), assistant('Added "buy milk" (task #3).')]
     chatter = [user("hello"), assistant("Hi there!")]
     recent = plan_next_step([*history, *chatter * 7, user("delete it")], ALL_TOOLS)
-    assert [call.arguments for call in recent.calls] == [{"task_id": 3}]
+    assert [call.arguments for call in recent.calls] == [{"number": 3}]
     distant = plan_next_step([*history, *chatter * 8, user("delete it")], ALL_TOOLS)
     assert distant.calls == () and "Which task should I delete?" in distant.text

@@ -16,6 +16,7 @@ from tests.chat.test_run_persistence import open_turn
 from tests.waiting import DEADLINE_S
 from todos import services
 from todos.models import Task
+from todos.services import task_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_delete_cut_off_by_cancel_is_recorded_with_its_real_outcome(
     user, scripted_model, monkeypatch
 ):
-    task = Task.objects.create(owner=user, title="buy milk")
+    task = task_create(owner=user, title="buy milk")
     scripted_model(
         [function_call("delete_task", {"task_id": task.id}, call_id="call_del")],
         [assistant_message("Deleted buy milk.")],
