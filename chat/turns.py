@@ -18,7 +18,7 @@ from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
 from chat.usage import usage_add
-from config.text import storable
+from config.text import looks_empty, storable, without_direction_controls
 
 TITLE_WORDS_LENGTH = 60
 
@@ -52,8 +52,12 @@ class TurnOutcome:
 
 
 def title_from_message(text: str) -> str:
-    """A short title from the first message: its words on one line, cut at a word boundary."""
-    words = " ".join(text.split())
+    """A short title from the first message: its words on one line, cut at a word boundary,
+    by the rule of every title (config.text): without direction controls, and none at all
+    rather than one of only invisible characters."""
+    words = " ".join(without_direction_controls(text).split())
+    if looks_empty(words):
+        return ""
     if len(words) <= TITLE_WORDS_LENGTH:
         return words
     return words[:TITLE_WORDS_LENGTH].rsplit(" ", 1)[0] + "…"

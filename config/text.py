@@ -46,6 +46,14 @@ def visible_text_problem(text: str, *, required: str) -> str | None:
     return None
 
 
+INVISIBLE_ONLY = "This text has only invisible characters: leave it empty or write something."
+
+
+def without_direction_controls(text: str) -> str:
+    """`text` less the embeddings, overrides and isolates (for text made from other text)."""
+    return _BIDI_CONTROL.sub("", text)
+
+
 def unstorable_character_problem(text: str) -> str | None:
     """Why `text` cannot be stored, or None."""
     match = _UNSTORABLE.search(text)
@@ -92,3 +100,22 @@ def storable(value: object) -> object:
     if isinstance(value, dict):
         return {key: storable(item) for key, item in value.items()}
     return value
+
+
+def clean_visible_text(
+    value: object,
+    *,
+    field: str,
+    max_length: int,
+    required: str | None = None,
+    too_long: str = "At most {max_length} characters ({length} given).",
+) -> str:
+    """`clean_text`, for text people are shown (titles, descriptions): it must show as it
+    reads. Text of only invisible characters is empty (`required`, or INVISIBLE_ONLY for
+    optional text); direction controls (the "Trojan Source" trick) are refused."""
+    text = clean_text(
+        value, field=field, max_length=max_length, required=required, too_long=too_long
+    )
+    if text and (problem := visible_text_problem(text, required=required or INVISIBLE_ONLY)):
+        raise ValidationError({field: [problem]})
+    return text
