@@ -22,6 +22,8 @@ from config.changes import changed
 from config.text import looks_empty, storable, without_direction_controls
 
 TITLE_WORDS_LENGTH = 60
+# The error code of a run whose final save was given up (chat.runs.saving).
+SAVE_FAILED = "save_failed"
 
 
 @dataclass(frozen=True)
@@ -250,8 +252,14 @@ def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
     )
 
 
-def turn_interrupt(*, message_id: int) -> None:
-    """Close a reply whose run died: `interrupted`, keeping whatever it already had."""
+def turn_interrupt(*, message_id: int, save_failed: bool = False) -> None:
+    """Close a reply whose run died: `interrupted`, keeping whatever it already had; `error`
+    (`save_failed`) for a run that had told its listeners its save was given up."""
+    ending = (
+        {"status": Message.Status.ERROR, "error_code": SAVE_FAILED}
+        if save_failed
+        else {"status": Message.Status.INTERRUPTED}
+    )
     with transaction.atomic():
         reply = (
             Message.objects.select_for_update()
@@ -262,10 +270,10 @@ def turn_interrupt(*, message_id: int) -> None:
         )
         if reply is None:
             return
-        Message.objects.filter(pk=message_id).update(status=Message.Status.INTERRUPTED)
+        Message.objects.filter(pk=message_id).update(**ending)
         _announce_run(
             "run_finished",
             user_id=reply.conversation.owner_id,
             reply=reply,
-            status=Message.Status.INTERRUPTED,
+            status=ending["status"],
         )
