@@ -21,6 +21,8 @@ from chat.usage import usage_add
 from config.text import looks_empty, storable, without_direction_controls
 
 TITLE_WORDS_LENGTH = 60
+# The error code of a run whose final save was given up (chat.runs.saving).
+SAVE_FAILED = "save_failed"
 
 
 @dataclass(frozen=True)
@@ -226,8 +228,12 @@ def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
     )
 
 
-def turn_interrupt(*, message_id: int) -> None:
-    """Close a reply whose run died: `interrupted`, keeping whatever it already had."""
-    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
-        status=Message.Status.INTERRUPTED
+def turn_interrupt(*, message_id: int, save_failed: bool = False) -> None:
+    """Close a reply whose run died: `interrupted`, keeping whatever it already had; `error`
+    (`save_failed`) for a run that had told its listeners its save was given up."""
+    ending = (
+        {"status": Message.Status.ERROR, "error_code": SAVE_FAILED}
+        if save_failed
+        else {"status": Message.Status.INTERRUPTED}
     )
+    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(**ending)

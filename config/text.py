@@ -8,6 +8,7 @@ around it (the "Trojan Source" trick).
 
 import re
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -102,20 +103,13 @@ def storable(value: object) -> object:
     return value
 
 
-def clean_visible_text(
-    value: object,
-    *,
-    field: str,
-    max_length: int,
-    required: str | None = None,
-    too_long: str = "At most {max_length} characters ({length} given).",
-) -> str:
-    """`clean_text`, for text people are shown (titles, descriptions): it must show as it
-    reads. Text of only invisible characters is empty (`required`, or INVISIBLE_ONLY for
-    optional text); direction controls (the "Trojan Source" trick) are refused."""
-    text = clean_text(
-        value, field=field, max_length=max_length, required=required, too_long=too_long
-    )
-    if text and (problem := visible_text_problem(text, required=required or INVISIBLE_ONLY)):
+def clean_visible_text(value: object, *, field: str, **rules: Any) -> str:
+    """`clean_text` (with its `rules`), for text people are shown (titles, descriptions): it
+    must show as it reads. Text of only invisible characters is empty (`required`, or
+    INVISIBLE_ONLY for optional text); direction controls (the "Trojan Source" trick) are
+    refused."""
+    text = clean_text(value, field=field, **rules)
+    required = rules.get("required") or INVISIBLE_ONLY
+    if text and (problem := visible_text_problem(text, required=required)):
         raise ValidationError({field: [problem]})
     return text

@@ -313,7 +313,7 @@ export class TaskPanel {
       const result = await this.api.bulkTasks(ids, action, value);
       this.selected.clear();
       const said = `${BULK_WORDS[action]} ${tasksCount(result.tasks.length)}.`;
-      announce(`${said} Undo is available for a few seconds.`);
+      announce(`${said} Press Control+Z to undo.`);
       this.showError("");
       if (result.change_id) {
         showToast({
@@ -358,12 +358,23 @@ export class TaskPanel {
       checked: this.selected.has(task.id),
       "aria-label": `Select #${task.number} ${task.title}`,
       dataset: { role: "select" },
-      onChange: (event) => {
-        if (event.target.checked) this.selected.add(task.id);
-        else this.selected.delete(task.id);
-        this.renderSelection();
-      },
+      // Shift-click selects (or clears) every task between the last one clicked and this one.
+      onClick: (event) => this.selectClicked(task, event.target.checked, event.shiftKey),
     });
+  }
+
+  selectClicked(task, checked, range) {
+    const order = [...this.visible(this.pending), ...this.visible(this.completed)].map((shown) => shown.id);
+    const from = order.indexOf(this.lastClickedId);
+    const to = order.indexOf(task.id);
+    const ids = range && from !== -1 ? order.slice(Math.min(from, to), Math.max(from, to) + 1) : [task.id];
+    for (const id of ids) {
+      if (checked) this.selected.add(id);
+      else this.selected.delete(id);
+    }
+    this.lastClickedId = task.id;
+    if (ids.length > 1) this.render();
+    else this.renderSelection();
   }
 
   item(task) {
@@ -574,7 +585,7 @@ export class TaskPanel {
         if (result.change_id) changes.push(result.change_id);
       }
       const said = `Cleared ${tasksCount(ids.length)}.`;
-      announce(`${said} Undo is available for a few seconds.`);
+      announce(`${said} Press Control+Z to undo.`);
       showToast({
         message: said,
         actionLabel: "Undo",

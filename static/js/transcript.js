@@ -72,7 +72,10 @@ export function toolAction(name, args = {}, output) {
 /** The task a tool call is about, in a few words: its title, "task #3", or "3 pending". */
 export function toolSubject(args = {}, output = null) {
   if (output && output.ok === false) return output.error || "failed";
-  if (output?.task?.title) return `#${output.task.number} ${output.task.title}`;
+  if (output?.task?.title) {
+    const number = output.task.number ?? null; // calls stored before tasks had numbers have none
+    return number === null ? output.task.title : `#${number} ${output.task.title}`;
+  }
   if (output?.list?.name) return output.list.name;
   if (Array.isArray(output?.lists)) return `${output.lists.length} lists`;
   if (output?.action === "bulk_updated") {

@@ -123,6 +123,13 @@ def test_a_bulk_action_and_its_one_undo(make_page, live_server_url, shopping, vi
     expect(ui.pending_tasks).to_have_count(4)
     assert not Task.objects.filter(completed=True).exists()
 
+    # Shift-click selects the tasks in between.
+    page.get_by_role("checkbox", name="Select #1 pay rent").click()
+    page.get_by_role("checkbox", name="Select #2 Café au lait").click(modifiers=["Shift"])
+    expect(page.locator("#bulk-count")).to_have_text("4 selected")
+    page.get_by_role("checkbox", name="Select #1 pay rent").click()  # one off again
+    expect(page.locator("#bulk-count")).to_have_text("3 selected")
+
     # Move by keyboard: select all, then the "Move to" list.
     page.get_by_role("button", name="Select all").click()
     page.get_by_role("combobox", name="Move to list").select_option(label="Groceries")
