@@ -7,6 +7,7 @@ relay what the broker carries, so a client that leaves stops nothing.
 """
 
 import asyncio
+import re
 import uuid
 from contextlib import aclosing
 
@@ -23,7 +24,8 @@ from chat.models import Message
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import EventBatches, RunInfo
 from chat.runs.events import EventType
-from chat.runs.execution import LocalRun, end_if_dead, end_stale_run, start_run
+from chat.runs.execution import LocalRun, end_if_dead, start_run
+from chat.runs.lapsed import end_stale_run
 from chat.runs.relay import sse_frames
 from chat.runs.run import save_outcome
 from chat.runs.transcript import TranscriptRecorder
@@ -34,6 +36,8 @@ from config.ratelimit import chat_turn_refusal
 from ops import shutdown
 
 _opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
+
+SEQ = re.compile(r"-1|[0-9]+")
 
 SSE_HEADERS = {
     "Cache-Control": "no-cache",
@@ -207,11 +211,8 @@ def _resume_point(request: HttpRequest) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("after")
     if raw is None or raw == "":
         return -1
-    try:
-        after = int(raw)
-    except ValueError:
-        return None
-    return after if after >= -1 else None
+    # Only plain decimal digits (or -1): int() would also take "1_0", "+3" and " 3".
+    return int(raw) if SEQ.fullmatch(raw) else None
 
 
 async def _own_run(request: HttpRequest, user_id: int, run_id: uuid.UUID) -> RunInfo | HttpResponse:

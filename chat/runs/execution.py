@@ -16,11 +16,12 @@ from django.conf import settings
 from chat.models import Conversation
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import RunInfo, interrupted_event
+from chat.runs.events import RunEvent
+from chat.runs.lapsed import end_stale_run
 from chat.runs.log import RunLog
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
-from chat.turns import RunInProgress, Turn, active_run, turn_interrupt
-from config.db_threads import run_db
+from chat.turns import RunInProgress, Turn, active_run
 from ops import metrics
 
 logger = logging.getLogger("chat.runs")
@@ -34,6 +35,12 @@ class LocalRun:
     log: RunLog = field(default_factory=RunLog)
     stop: RunStop = field(default_factory=RunStop)
     task: asyncio.Task | None = None
+    # The last event handed to the broker: ahead of `log` while Redis writes are in flight.
+    last_published: RunEvent | None = None
+
+    @property
+    def published_end(self) -> bool:
+        return self.last_published is not None and self.last_published.is_terminal
 
 
 def run_info_of(turn: Turn) -> RunInfo:
@@ -70,8 +77,9 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
         logger.exception("run %s failed", run.info.run_id)
         raise
     finally:
-        if not run.log.ended:
-            broker.publish(run, interrupted_event(run.log.last_seq))
+        if not run.published_end:
+            last_seq = run.last_published.seq if run.last_published else -1
+            broker.publish(run, interrupted_event(last_seq))
         meter.finished()
         await broker.run_ended(run)
 
@@ -99,13 +107,6 @@ async def end_if_dead(active: RunInProgress, *, user_id: int) -> bool:
         )
     )
     return True
-
-
-async def end_stale_run(info: RunInfo) -> None:
-    """A run whose process died: its listeners get `error` {code: "interrupted"} and its reply
-    is saved `interrupted` (kept as it was if it already ended)."""
-    await run_broker().interrupt(info)
-    await run_db(turn_interrupt, message_id=info.message_id)
 
 
 def live_run(*, conversation: Conversation) -> RunInProgress | None:

@@ -21,10 +21,6 @@ class RunLog:
     def ended(self) -> bool:
         return bool(self._events) and self._events[-1].is_terminal
 
-    @property
-    def last_seq(self) -> int:
-        return self._events[-1].seq if self._events else -1
-
     def append(self, event: RunEvent) -> None:
         if self.ended:
             return  # a run says its last word once
@@ -36,10 +32,12 @@ class RunLog:
                     waiter.set_result(None)
 
     async def batches(self, *, after: int, idle_s: float) -> AsyncIterator[list[RunEvent]]:
-        """Events with seq > `after` in batches, until the terminal event; `[]` after
-        `idle_s` of silence."""
+        """Events with seq > `after` in batches, until the terminal event (at once if
+        `after` is at or past it); `[]` after `idle_s` of silence."""
         index = max(after + 1, 0)  # events are appended in seq order from 0: seq is the index
         while True:
+            if self.ended and index >= len(self._events):
+                return
             if index < len(self._events):
                 batch = self._events[index:]
                 index += len(batch)

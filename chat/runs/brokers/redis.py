@@ -5,7 +5,8 @@ Keys, under CHAT_RUN_REDIS_PREFIX + run id:
   the same seq (a dead run's `interrupted`) is refused by Redis itself;
 - `…:info`    owner, conversation and reply ids (authorizes listeners on any worker);
 - `…:lease`   exists while the run's process is alive: renewed every CHAT_RUN_LEASE_S / 4;
-- `…:cancel`  set by a cancel request, beside a pub/sub message on the `cancel` channel.
+- `…:cancel`  set by a cancel request, beside a pub/sub message on the `cancel` channel;
+- `…:ending`  claimed (SET NX) by the one worker that ends the run after its lease lapsed.
 
 The hot path never waits on Redis: `publish` queues the event, and one writer per run sends
 everything queued in a single pipeline, so a burst of tokens costs one round trip and only one
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,8 +43,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("chat.runs")
 
-READ_COUNT = 1000  # stream entries per read
-
 
 def _entry(event: RunEvent) -> Entry:
     # "replace": a lone surrogate from a model must not break the write.
@@ -65,6 +65,8 @@ class _LoopState:
 
 
 class RedisRunBroker(RunBroker):
+    shared = True
+
     def __init__(self) -> None:
         super().__init__()
         self.prefix = settings.CHAT_RUN_REDIS_PREFIX
@@ -120,6 +122,7 @@ class RedisRunBroker(RunBroker):
     def publish(self, run: LocalRun, event: RunEvent) -> None:
         # Local listeners get an event once Redis has it, never before: whatever a client has
         # seen, a listener on another worker can resume after (one round trip later, <1 ms).
+        run.last_published = event
         outbox = self._outboxes.setdefault(run.info.run_id, _Outbox())
         outbox.pending.append(event)
         if outbox.writer is None:
@@ -216,6 +219,19 @@ class RedisRunBroker(RunBroker):
     async def _shared_alive(self, run_id: str) -> bool:
         return bool(await self.client.exists(self.key(run_id, "lease")))
 
+    async def without_lease(self, run_ids: list[str]) -> set[str]:
+        if not run_ids:
+            return set()
+        async with self.client.pipeline(transaction=False) as pipe:
+            for run_id in run_ids:
+                pipe.exists(self.key(run_id, "lease"))
+            leases = await pipe.execute()
+        return {run_id for run_id, lease in zip(run_ids, leases, strict=True) if not lease}
+
+    async def claim_ending(self, run_id: str) -> bool:
+        claimed = await self.client.set(self.key(run_id, "ending"), 1, nx=True, px=self.lease_ms())
+        return bool(claimed)
+
     async def _cancel_shared(self, run_id: str) -> None:
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.set(self.key(run_id, "cancel"), 1, px=self.lease_ms())
@@ -225,31 +241,44 @@ class RedisRunBroker(RunBroker):
     async def _follow_shared(
         self, run_id: str, *, after: int, idle_s: float, on_stale: StaleRunHandler
     ) -> EventBatches:
+        """Through this worker's one stream reader. Every lease/2 of silence the run's lease
+        is checked: a dead run is ended (its `interrupted` then arrives like any event)."""
         events_key = self.key(run_id, "events")
-        block_ms = max(int(min(idle_s, settings.CHAT_RUN_LEASE_S / 2) * 1000), 1)
+        if await self._ended_by(events_key, after):
+            return
+        tick_s = min(idle_s, settings.CHAT_RUN_LEASE_S / 2)
         idle_since = self.now()
-        while True:
-            reply = await self.client.xread(
-                {events_key: f"0-{after + 1}"}, count=READ_COUNT, block=block_ms
-            )
-            entries = reply[0][1] if reply else []
-            if entries:
-                batch = [event_from_json(fields[b"e"]) for _, fields in entries]
-                after = batch[-1].seq
-                idle_since = self.now()
-                yield batch
-                if batch[-1].is_terminal:
-                    return
-                continue
-            if not await self._shared_alive(run_id):
-                info = await self._shared_info(run_id)
-                if info is None:
-                    return  # expired while we waited
-                await on_stale(info)
-                continue
-            if self.now() - idle_since >= idle_s:
-                idle_since = self.now()
-                yield []
+        subscription = self.streams.subscribe(events_key, after=after, idle_s=tick_s)
+        async with aclosing(subscription):
+            async for entries in subscription:
+                if entries:
+                    batch = [event_from_json(entry.data) for entry in entries]
+                    after = batch[-1].seq
+                    idle_since = self.now()
+                    yield batch
+                    if batch[-1].is_terminal:
+                        return
+                    continue
+                if not await self._shared_alive(run_id):
+                    if await self._ended_by(events_key, after):
+                        return
+                    if await self._ended_by(events_key, None):
+                        continue  # the end is on its way
+                    info = await self._shared_info(run_id)
+                    if info is None:
+                        return  # expired while we waited
+                    await on_stale(info)
+                    continue
+                if self.now() - idle_since >= idle_s:
+                    idle_since = self.now()
+                    yield []
+
+    async def _ended_by(self, events_key: str, after: int | None) -> bool:
+        """Whether the run's terminal event is written (at or before seq `after`, if given)."""
+        last = await self.streams.last(events_key)
+        if last is None or not event_from_json(last.data).is_terminal:
+            return False
+        return after is None or last.position <= after
 
     async def interrupt(self, info: RunInfo) -> None:
         events_key = self.key(info.run_id, "events")
