@@ -103,3 +103,22 @@ def cost_split(cpu_small: float, cpu_large: float, runs: int, small: int, large:
         "fixed_ms_per_run": round(fixed * 1000, 3),
         "marginal_us_per_text_event": round(marginal * 1e6, 2),
     }
+
+
+def ours_above_floor(setup_figures: dict, floor: dict, tokens: int) -> None:
+    """Beside each server CPU figure of a setup, what is ours: the figure minus the SDK floor
+    (bench/floor.py) for the same runs. A cost fit gets `ours` (fixed and per text event);
+    a scenario of `benchmark <tokens>` streams gets `floor_cpu_ms_per_run` and
+    `ours_cpu_ms_per_run`."""
+    floor_per_run = floor["fixed_ms_per_run"] + tokens * floor["marginal_us_per_text_event"] / 1000
+    for scenario, figures in setup_figures.items():
+        if scenario == "cost":
+            figures["ours"] = {
+                name: round(figures[name] - floor[name], 3)
+                for name in ("fixed_ms_per_run", "marginal_us_per_text_event")
+            }
+        elif figures.get("server_cpu_ms_per_run") is not None:
+            figures["floor_cpu_ms_per_run"] = round(floor_per_run, 3)
+            figures["ours_cpu_ms_per_run"] = round(
+                figures["server_cpu_ms_per_run"] - floor_per_run, 3
+            )

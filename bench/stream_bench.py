@@ -27,6 +27,7 @@ from bench import client
 from bench.figures import (
     Schedule,
     cost_split,
+    ours_above_floor,
     single_stream_figures,
     stream_figures,
 )
@@ -168,6 +169,27 @@ def server_env(setup: Setup, database: BenchDatabase, schedule: Schedule, redis_
     }
 
 
+def floor(plan: Plan) -> dict:
+    """The SDK floor (bench/floor.py) for the plan's cost fit, in its own process."""
+    schedule = plan.schedule
+    command = [
+        sys.executable,
+        "-m",
+        "bench.floor",
+        "--json",
+        "--runs",
+        str(plan.fit_runs),
+        "--tokens",
+        ",".join(map(str, plan.fit_tokens)),
+        "--first-token-ms",
+        str(schedule.first_token_ms),
+        "--token-ms",
+        str(schedule.token_ms),
+    ]
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def turn_cost(database: BenchDatabase, sizes: tuple[int, ...]) -> dict:
     env = {
         **os.environ,
@@ -199,6 +221,7 @@ def run(
         "turn_cost": {},
     }
     started = time.process_time()
+    report["floor"] = floor(plan)
     for database_kind in databases:
         with BenchDatabase(database_kind, postgres_url) as database:
             for setup in setups(plan, databases):
@@ -211,6 +234,8 @@ def run(
             if workers == "all":
                 report["turn_cost"][database_kind] = turn_cost(database, plan.history_sizes)
     report["client_cpu_s"] = round(time.process_time() - started, 2)
+    for figures in report["setups"].values():
+        ours_above_floor(figures, report["floor"], plan.schedule.tokens)
     return report
 
 
@@ -234,8 +259,13 @@ def table(report: dict) -> str:
     """The figures as a plain-text table, one line per scenario."""
     lines = [
         f"{'setup / scenario':<40} {'ok/fail':>9} {'1st-text p50/p99 ms':>20} "
-        f"{'total p50/p99 ms':>18} {'events/s':>9} {'CPU ms/run':>10} {'RSS MB':>7}"
+        f"{'total p50/p99 ms':>18} {'events/s':>9} {'CPU ms/run':>10} {'ours':>6} {'RSS MB':>7}"
     ]
+    floor = report["floor"]
+    lines.append(
+        f"{'SDK floor (bench/floor.py)':<40} fixed {floor['fixed_ms_per_run']} ms/run, "
+        f"marginal {floor['marginal_us_per_text_event']} µs/text event"
+    )
     for name, figures in report["setups"].items():
         for scenario, f in figures.items():
             label = f"{name}: {scenario}"
@@ -248,9 +278,13 @@ def table(report: dict) -> str:
                     f"total +{f['total_overhead_ms']} ms"
                 )
             elif scenario == "cost":
+                ours = f["ours"]
                 lines.append(
-                    f"{label:<40} fixed {f['fixed_ms_per_run']} ms/run, "
-                    f"marginal {f['marginal_us_per_text_event']} µs/text event"
+                    f"{label:<40} fixed {f['fixed_ms_per_run']} ms/run "
+                    f"= SDK floor {floor['fixed_ms_per_run']} + ours {ours['fixed_ms_per_run']}, "
+                    f"marginal {f['marginal_us_per_text_event']} µs/text event "
+                    f"= SDK floor {floor['marginal_us_per_text_event']} "
+                    f"+ ours {ours['marginal_us_per_text_event']}"
                 )
             else:
                 first, total = f["first_text_overhead_ms"], f["total_overhead_ms"]
@@ -258,7 +292,8 @@ def table(report: dict) -> str:
                     f"{label:<40} {f['completed']:>5}/{f['failed']:<3} "
                     f"{_fmt(first['p50']):>9}/{_fmt(first['p99']):<10} "
                     f"{_fmt(total['p50']):>8}/{_fmt(total['p99']):<9} {f['events_per_s']:>9} "
-                    f"{_fmt(f['server_cpu_ms_per_run']):>10} {f['peak_rss_mb']:>7}"
+                    f"{_fmt(f['server_cpu_ms_per_run']):>10} "
+                    f"{_fmt(f.get('ours_cpu_ms_per_run')):>6} {f['peak_rss_mb']:>7}"
                 )
     for database, sizes in report["turn_cost"].items():
         cells = ", ".join(

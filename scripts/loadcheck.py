@@ -38,7 +38,7 @@ import httpx  # noqa: E402
 
 from bench import client  # noqa: E402
 from bench.servers import BASE_ENV, BenchDatabase, BenchServer  # noqa: E402
-from chat.llm.offline_benchmark import benchmark_text  # noqa: E402
+from chat.llm.offline.benchmark import benchmark_text  # noqa: E402
 
 # The offline model's pace: short replies, so a run sees many turns.
 FIRST_TOKEN_MS, TOKEN_MS = 20, 5

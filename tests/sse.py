@@ -1,10 +1,13 @@
 """Read our SSE stream the way a client does, with a real SSE client library (httpx-sse)."""
 
 import json
+import threading
 from dataclasses import dataclass, field
 
 import httpx
 from httpx_sse import connect_sse
+
+from tests.waiting import DEADLINE_S
 
 
 @dataclass
@@ -27,7 +30,7 @@ class StreamResult:
 
 
 def stream_chat(
-    base_url: str, user_id: int, payload: dict, headers: dict, timeout: float = 30
+    base_url: str, user_id: int, payload: dict, headers: dict, timeout: float = DEADLINE_S
 ) -> StreamResult:
     url = f"{base_url}/api/{user_id}/chat/stream"
     with (
@@ -70,10 +73,12 @@ def read_events(
     method: str = "GET",
     payload: dict | None = None,
     stop_after: int | None = None,
-    timeout: float = 30,
+    timeout: float = DEADLINE_S,
+    connected: threading.Event | None = None,
 ) -> tuple[int, list[Frame], dict | None]:
     """Read an event stream's frames (all of them, or the first `stop_after`, then hang up).
-    Returns the status, the frames, and the JSON body of a non-200 answer."""
+    Returns the status, the frames, and the JSON body of a non-200 answer. `connected` is set
+    once the stream's first frame has arrived (a listener in another thread is then live)."""
     with (
         httpx.Client(timeout=timeout) as client,
         client.stream(method, f"{base_url}{path}", json=payload, headers=headers) as response,
@@ -87,6 +92,8 @@ def read_events(
             lines.append(line)
             if line.startswith("data: "):
                 frames = _frames(lines)
+                if connected is not None:
+                    connected.set()
                 if stop_after is not None and len(frames) >= stop_after:
                     break
         return response.status_code, _frames(lines), None

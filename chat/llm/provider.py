@@ -11,7 +11,7 @@ from agents import Model, ModelSettings, OpenAIChatCompletionsModel, OpenAIRespo
 from django.conf import settings
 from openai import AsyncOpenAI
 
-from chat.llm.offline_model import OfflineModel
+from chat.llm.offline.model import OfflineModel
 
 AGENT_APIS = ("responses", "chat_completions")
 

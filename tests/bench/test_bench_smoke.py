@@ -62,6 +62,14 @@ def test_smoke_run_has_every_figure(tmp_path, redis_url):
         assert_streams_all_complete(two_workers[scenario])
     cost = one_worker["cost"]
     assert {"fixed_ms_per_run", "marginal_us_per_text_event"} <= cost.keys()
+    # The SDK floor beside it (bench/floor.py), and what is ours above it.
+    assert report["floor"]["cpu_ms_per_run"][0] > 0
+    assert cost["ours"].keys() == {"fixed_ms_per_run", "marginal_us_per_text_event"}
+    assert one_worker["burst_3"]["ours_cpu_ms_per_run"] == round(
+        one_worker["burst_3"]["server_cpu_ms_per_run"]
+        - one_worker["burst_3"]["floor_cpu_ms_per_run"],
+        3,
+    )
 
     history = report["turn_cost"][kind]
     assert list(history) == ["10", "100", "1000"]

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from chat.llm.offline_intents import HELP_TEXT
+from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Message
 
 pytestmark = pytest.mark.browser

@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 
-from chat.llm import offline_model
-from chat.llm.offline_benchmark import MAX_BENCHMARK_TOKENS, benchmark_step
-from chat.llm.offline_model import OfflineModel, tokenize
+from chat.llm.offline import model as offline_model
+from chat.llm.offline.benchmark import MAX_BENCHMARK_TOKENS, benchmark_step
+from chat.llm.offline.model import OfflineModel, tokenize
 from chat.models import Message
 from tests.chat.test_offline_model import model_args
 from tests.chat.test_offline_model import user as says

@@ -11,9 +11,9 @@ import pytest
 from openai.types.responses import ResponseFunctionToolCall
 
 from chat.llm.agent import today_line
-from chat.llm.offline_dates import resolve_date, split_due, today_from_instructions
-from chat.llm.offline_intents import parse_intent
-from chat.llm.offline_model import OfflineModel
+from chat.llm.offline.dates import resolve_date, split_due, today_from_instructions
+from chat.llm.offline.model import OfflineModel
+from chat.llm.offline.parsing import parse_intent
 from tests.chat.test_offline_model import (
     assistant,
     listed,

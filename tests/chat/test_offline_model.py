@@ -15,8 +15,10 @@ from agents.model_settings import ModelSettings
 from agents.models.interface import ModelTracing
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
-from chat.llm.offline_intents import NextStep, parse_intent, plan_next_step
-from chat.llm.offline_model import OFFLINE_MODEL_NAME, OfflineModel, tokenize
+from chat.llm.offline.intents import NextStep
+from chat.llm.offline.model import OFFLINE_MODEL_NAME, OfflineModel, tokenize
+from chat.llm.offline.parsing import parse_intent
+from chat.llm.offline.planning import plan_next_step
 
 agents.set_tracing_disabled(True)
 

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from chat.llm.offline_intents import _parse_intent, parse_intent, plan_next_step
+from chat.llm.offline.parsing import _parse_intent, parse_intent
+from chat.llm.offline.planning import plan_next_step
 
 ALL_TOOLS = ("add_task", "list_tasks", "complete_task", "delete_task", "update_task")
 BUDGET_S = 0.050

@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.utils import timezone
 
-from chat.llm.offline_intents import HELP_TEXT
+from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Conversation, Message
 from chat.runs import run as run_module
 from chat.runs.run import run_turn

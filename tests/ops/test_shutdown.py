@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from chat.llm.offline_intents import HELP_TEXT
+from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Message
 from tests.conftest import bearer
 from tests.sse import read_events

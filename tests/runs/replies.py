@@ -3,9 +3,10 @@
 import time
 
 from chat.models import Message
+from tests.waiting import DEADLINE_S
 
 
-def settled_reply(run_id: str, timeout: float = 20) -> Message:
+def settled_reply(run_id: str, timeout: float = DEADLINE_S) -> Message:
     """The run's reply once it is no longer `streaming` (or as it is after `timeout`)."""
     deadline = time.monotonic() + timeout
     reply = Message.objects.get(run_id=run_id)

@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from chat.llm.offline_intents import HELP_TEXT
+from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Conversation, Message
 from tests.conftest import bearer
 from tests.runs.replies import settled_reply

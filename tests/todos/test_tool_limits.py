@@ -7,7 +7,7 @@ from agents.tool_context import ToolContext
 from asgiref.sync import async_to_sync
 from django.test import override_settings
 
-from chat.llm.offline_intents import listing_text
+from chat.llm.offline.replies import listing_text
 from tests.conftest import bearer
 from todos.models import Task
 from todos.tools import LIST_TASKS_MAX, TASK_TOOLS, TaskToolContext

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from chat.llm.offline_intents import NextStep
+from chat.llm.offline.intents import NextStep
 
 MAX_BENCHMARK_TOKENS = 2000
 

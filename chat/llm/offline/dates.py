@@ -21,7 +21,11 @@ Families understood (`today` a Friday, 2026-12-04):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+
+from chat.llm.offline.intents import Intent
+from chat.llm.offline.tasks import parse_add, parse_ref
 
 TODAY_LINE = re.compile(r"Today is [A-Za-z]+, (\d{4}-\d{2}-\d{2})", re.ASCII)
 
@@ -215,6 +219,28 @@ def parse_due_question(text: str) -> str | None:
     if "week" in vocabulary or vocabulary <= ASK_WORDS | SOON_WORDS:  # "what's due (soon)?"
         return "week"
     return None
+
+
+def parse_date_request(text: str, today: date) -> Intent | None:
+    """Requests that are about due dates: a question, clearing one, moving one."""
+    if due := parse_due_question(text):
+        return Intent("list", status="pending", due=due)
+    if (ref := parse_clear(text)) is not None:
+        return Intent("update", ref=parse_ref(ref), clear_due_date=True)
+    if moved := parse_move(text, today):
+        return Intent("update", ref=parse_ref(moved[0]), new_due_date=moved[1].isoformat())
+    return None
+
+
+def with_due_date(intent: Intent, text: str, today: date) -> Intent:
+    """An add request ending in a date phrase: the tasks without it, due that day."""
+    rest, due = split_due(text, today)
+    dated = parse_add(rest) if due else None
+    if due is None or dated is None or not dated.tasks:
+        return intent
+    return replace(
+        dated, tasks=tuple(replace(task, due_date=due.isoformat()) for task in dated.tasks)
+    )
 
 
 # --- Saying dates ---------------------------------------------------------------------------

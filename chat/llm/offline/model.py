@@ -1,7 +1,7 @@
 """Taskstream's built-in offline model: a rule-based `agents` Model that needs no network.
 
 This module owns the SDK boundary: it turns the `NextStep` planned by
-`chat.llm.offline_intents.plan_next_step` into Responses output items, and either returns them
+`chat.llm.offline.planning.plan_next_step` into Responses output items, and either returns them
 (`get_response`) or streams them as the same Responses events a real provider emits
 (`stream_response`): response.created / in_progress, output_item.added, content_part.added,
 one response.output_text.delta per word-ish token, output_text.done, content_part.done,
@@ -9,7 +9,7 @@ function_call_arguments.delta/done, output_item.done and finally response.comple
 estimated usage. The real SDK tool loop (`Runner.run` / `Runner.run_streamed`) drives it.
 
 The model is stateless: every call receives the whole conversation and decides the next step
-from it (see `chat/llm/offline_intents.py` for the phrases it understands and its conventions).
+from it (see `chat/llm/offline/` for the phrases it understands and its conventions).
 """
 
 from __future__ import annotations
@@ -59,9 +59,11 @@ from openai.types.responses.response_usage import (
     OutputTokensDetails,
 )
 
-from chat.llm.offline_benchmark import benchmark_step
-from chat.llm.offline_dates import today_from_instructions
-from chat.llm.offline_intents import NextStep, as_dict, plan_next_step
+from chat.llm.offline.benchmark import benchmark_step
+from chat.llm.offline.conversation import as_dict
+from chat.llm.offline.dates import today_from_instructions
+from chat.llm.offline.intents import NextStep
+from chat.llm.offline.planning import plan_next_step
 
 OFFLINE_MODEL_NAME = "taskstream-offline"
 

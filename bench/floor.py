@@ -1,0 +1,126 @@
+"""The floor: what openai-agents itself costs for the benchmark's runs, with nothing of ours.
+
+    .venv/bin/python -m bench.floor                       # 100 runs of benchmark 10 / 100, paced
+    .venv/bin/python -m bench.floor --runs 50 --json      # what bench/stream_bench.py runs
+
+Exactly the SDK part of a chat turn: the product's agent (its tools, per-run instructions and
+the offline model, paced as the benchmark's server is), `Runner.run_streamed` consumed to the
+end, `runs` runs at once on uvloop in this one process — no HTTP, no database, no broker, no
+event translation, no metrics. CPU per burst is this process's CPU time
+(`CLOCK_PROCESS_CPUTIME_ID`); as in the server's cost fit, bursts of `small` and `large` tokens
+alternate three times, the least of each is kept, and a line is fit through them: CPU per run
+= fixed + tokens * per text event. The server's figures minus these are what is ours.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from types import SimpleNamespace
+
+REPETITIONS = 3
+
+
+def _setup_django(first_token_ms: float, token_ms: float) -> None:
+    # The same model configuration as the benchmark's server; no database is ever opened.
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DOTENV_DISABLED": "1",
+            "DEBUG": "0",
+            "LOG_LEVEL": "ERROR",
+            "AGENT_MODEL": "offline",
+            "OPENAI_API_KEY": "",
+            "OPENAI_BASE_URL": "",
+            "OFFLINE_MODEL_FIRST_TOKEN_MS": str(first_token_ms),
+            "OFFLINE_MODEL_TOKEN_MS": str(token_ms),
+        }
+    )
+    os.environ.setdefault("SECRET_KEY", "bench-floor-secret-key-not-for-production-0123456789")
+    import django
+
+    django.setup()
+
+
+async def _one_run(message: str) -> int:
+    """One run of the product's agent, consumed as the server consumes it; its text events."""
+    from agents import Runner
+    from django.conf import settings
+
+    from chat.llm.agent import agent_for_run, run_config
+    from chat.runs.sdk_events import TEXT_DELTA
+    from todos.tools import TaskToolContext
+
+    context = TaskToolContext(user=SimpleNamespace(pk=1))  # no tool is called: never read
+    result = Runner.run_streamed(
+        agent_for_run(),
+        input=[{"role": "user", "content": message}],
+        context=context,
+        max_turns=settings.AGENT_MAX_TURNS,
+        run_config=run_config(),
+    )
+    texts = 0
+    async for event in result.stream_events():
+        if getattr(getattr(event, "data", None), "type", None) == TEXT_DELTA:
+            texts += 1
+    return texts
+
+
+async def _burst(runs: int, tokens: int) -> float:
+    """CPU seconds of `runs` concurrent runs of `benchmark <tokens>`."""
+    started = time.process_time()
+    counts = await asyncio.gather(*(_one_run(f"benchmark {tokens}") for _ in range(runs)))
+    spent = time.process_time() - started
+    if counts != [tokens] * runs:
+        raise RuntimeError(f"expected {tokens} text events a run, got {sorted(set(counts))}")
+    return spent
+
+
+async def measure(runs: int, small: int, large: int) -> dict:
+    await _burst(4, 5)  # warm up: imports, the agent, the SDK's caches
+    cpu: dict[int, list[float]] = {small: [], large: []}
+    for _ in range(REPETITIONS):
+        for tokens in (small, large):
+            cpu[tokens].append(await _burst(runs, tokens))
+    per_run_small, per_run_large = min(cpu[small]) / runs, min(cpu[large]) / runs
+    per_event = (per_run_large - per_run_small) / (large - small)
+    fixed = per_run_small - small * per_event
+    return {
+        "runs_per_burst": runs,
+        "tokens": [small, large],
+        "cpu_ms_per_run": [round(per_run_small * 1000, 3), round(per_run_large * 1000, 3)],
+        "fixed_ms_per_run": round(fixed * 1000, 3),
+        "marginal_us_per_text_event": round(per_event * 1e6, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=100, help="runs at once in each burst")
+    parser.add_argument("--tokens", default="10,100", help="the two token counts of the fit")
+    parser.add_argument("--first-token-ms", type=float, default=50)
+    parser.add_argument("--token-ms", type=float, default=20)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    args = parser.parse_args(argv)
+    small, large = (int(n) for n in args.tokens.split(","))
+    _setup_django(args.first_token_ms, args.token_ms)
+    import uvloop
+
+    figures = uvloop.run(measure(args.runs, small, large))
+    figures["first_token_ms"], figures["token_ms"] = args.first_token_ms, args.token_ms
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(
+            f"SDK floor ({args.runs} runs at once, {args.first_token_ms:g} + {args.token_ms:g} ms "
+            f"pacing): fixed {figures['fixed_ms_per_run']} ms/run, "
+            f"{figures['marginal_us_per_text_event']} µs/text event "
+            f"(runs of {small} / {large} tokens: {figures['cpu_ms_per_run']} ms)"
+        )
+    return figures
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,42 @@
+"""`parse_intent`: one user message -> an `Intent`, trying each phrase family in turn."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+from chat.llm.offline import dates, talk
+from chat.llm.offline.intents import Intent
+from chat.llm.offline.tasks import TASK_PARSERS
+from chat.llm.offline.text import normalize, strip_fillers
+
+
+def parse_intent(message: str, today: date | None = None) -> Intent:
+    """Classify one user message; never raises. `today` is the user's date (default UTC's)."""
+    return _parse_intent(message, today or dates.today_from_instructions(None))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_intent(message: str, today: date) -> Intent:
+    """Cached: every model call of a turn re-reads the whole history, and an `Intent` is
+    immutable (keyed by today too: a date phrase means another day tomorrow)."""
+    text = normalize(message)
+    bare = text.rstrip(" \n!.,")
+    if talk.THANKS.fullmatch(bare):
+        return Intent("thanks")
+    if talk.ACK.fullmatch(bare):
+        return Intent("ack")
+    text = talk.GREETING.sub("", text, count=1).strip()
+    text = strip_fillers(text)
+    if not text:
+        return Intent("greet")
+    if talk.THANKS.fullmatch(text):
+        return Intent("thanks")
+    if talk.HELP.fullmatch(text):
+        return Intent("help")
+    if intent := dates.parse_date_request(text, today):
+        return intent
+    for parse in TASK_PARSERS:
+        if intent := parse(text):
+            return dates.with_due_date(intent, text, today) if intent.kind == "add" else intent
+    return Intent("unknown")
