@@ -45,7 +45,11 @@ class Subscription:
         self._waiter: asyncio.Future[None] | None = None
         self._failure: Exception | None = None
 
-    def deliver(self, entries: list[Entry]) -> None:
+    def deliver(self, entries: list[Entry], *, read_after: int) -> None:
+        """Entries read after position `read_after`: only a continuation of what this
+        subscriber has (one that joined behind that read gets its own at the next)."""
+        if self.after < read_after:
+            return
         fresh = [entry for entry in entries if entry.position > self.after]
         if not fresh:
             return
@@ -141,10 +145,11 @@ class StreamReader:
         try:
             while self._subscriptions:
                 # Each stream from the earliest position one of its subscribers still needs.
-                positions = {
-                    key: stream_id(min(s.after for s in subscribers))
+                read_after = {
+                    key: min(s.after for s in subscribers)
                     for key, subscribers in self._subscriptions.items()
                 }
+                positions = {key: stream_id(after) for key, after in read_after.items()}
                 self._changed = False
                 try:
                     connection = await self._connect()
@@ -164,12 +169,13 @@ class StreamReader:
                     await asyncio.sleep(RETRY_AFTER_FAILURE_S)
                     continue
                 for raw_key, stream_entries in reply or ():
-                    subscribers = self._subscriptions.get(raw_key.decode())
+                    key = raw_key.decode()
+                    subscribers = self._subscriptions.get(key)
                     if not subscribers:
                         continue
                     entries = [entry_of(*stream_entry) for stream_entry in stream_entries]
                     for subscription in list(subscribers):
-                        subscription.deliver(entries)
+                        subscription.deliver(entries, read_after=read_after[key])
         finally:
             await self._disconnect()
 

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from chat.models import Conversation
+from chat.models import Conversation, Message
 from chat.runs.brokers import run_broker
-from chat.runs.brokers.base import RunInfo, interrupted_event
+from chat.runs.brokers.base import BrokerUnavailable, RunInfo, interrupted_event
 from chat.runs.events import RunEvent
 from chat.runs.lapsed import end_stale_run
 from chat.runs.log import RunLog
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
-from chat.turns import RunInProgress, Turn, active_run
+from chat.turns import RunInProgress, Turn, TurnOutcome, active_run, turn_finish
+from config.db_threads import run_db
 from ops import metrics
 
 logger = logging.getLogger("chat.runs")
@@ -56,7 +57,20 @@ async def start_run(turn: Turn) -> LocalRun:
     """Register the run with the broker and start it; its events are readable at once."""
     broker = run_broker()
     run = LocalRun(info=run_info_of(turn))
-    await broker.run_started(run)
+    try:
+        await broker.run_started(run)
+    except Exception as exc:
+        # Stored but never started: ended at once, so the conversation is not left locked.
+        logger.warning("run %s could not be registered: %r", run.info.run_id, exc)
+        broker.local.pop(run.info.run_id, None)
+        outcome = TurnOutcome(
+            status=Message.Status.ERROR,
+            content="",
+            tool_calls=[],
+            error_code="broker_unavailable",
+        )
+        await run_db(turn_finish, turn=turn, outcome=outcome)
+        raise BrokerUnavailable() from exc
     run.task = asyncio.create_task(_execute(run, turn))
     _running.add(run.task)
     run.task.add_done_callback(_running.discard)

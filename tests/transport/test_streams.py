@@ -112,3 +112,36 @@ def test_the_memory_backend_forgets_expired_streams():
         assert await memory.read("k", after=-1) == []
 
     asyncio.run(scenario())
+
+
+def test_a_subscriber_joining_behind_others_still_gets_everything(backend):
+    async def scenario():
+        key = _key()
+
+        async def follow(subscription, until: int) -> list[int]:
+            seen: list[int] = []
+            async with aclosing(subscription):
+                async for batch in subscription:
+                    seen += [entry.position for entry in batch]
+                    if seen and seen[-1] == until:
+                        return seen
+            return seen
+
+        ahead = backend.subscribe(key, after=-1, idle_s=0.05)
+        await backend.append(key, [Entry(p, b"x") for p in range(10)], ttl_s=60)
+        seen_ahead: list[int] = []
+        while not seen_ahead or seen_ahead[-1] != 9:
+            seen_ahead += [entry.position for entry in await anext(ahead)]
+        behind = asyncio.ensure_future(follow(backend.subscribe(key, after=-1, idle_s=0.05), 19))
+        middle = asyncio.ensure_future(follow(backend.subscribe(key, after=4, idle_s=0.05), 19))
+        rest = asyncio.ensure_future(follow(ahead, 19))
+        for position in range(10, 20):
+            await backend.append(key, [Entry(position, b"x")], ttl_s=60)
+        behind_seen, middle_seen, rest_seen = await asyncio.wait_for(
+            asyncio.gather(behind, middle, rest), timeout=60
+        )
+        assert behind_seen == list(range(20))
+        assert middle_seen == list(range(5, 20))
+        assert seen_ahead + rest_seen == list(range(20))
+
+    asyncio.run(scenario())

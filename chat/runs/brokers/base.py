@@ -31,6 +31,10 @@ EventBatches = AsyncIterator[list[RunEvent]]
 StaleRunHandler = Callable[["RunInfo"], Awaitable[None]]
 
 
+class BrokerUnavailable(Exception):
+    """The broker could not take a new run (Redis is away)."""
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """Who a run belongs to and what it writes: enough to authorize a listener and to close
@@ -92,6 +96,10 @@ class RunBroker(ABC):
 
     def __init__(self) -> None:
         self.local: dict[str, LocalRun] = {}
+
+    async def available(self) -> bool:
+        """Whether a new run can be registered now (asked before anything is stored)."""
+        return True
 
     # --- the run's side ---------------------------------------------------------------------
     async def run_started(self, run: LocalRun) -> None:

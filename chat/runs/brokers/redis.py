@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import redis.asyncio as redis
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from chat.runs.brokers.base import (
     EventBatches,
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("chat.runs")
 
 
+UNWRITTEN_MAX = 10_000  # events a run keeps for Redis while it is away
+OUTAGE_MAX_S = 120.0  # after that, a run's events are only this worker's
+WRITE_RETRY_S = 0.5
+
+
 def _entry(event: RunEvent) -> Entry:
     # "replace": a lone surrogate from a model must not break the write.
     return Entry(event.seq, event.to_json().encode(errors="replace"))
@@ -54,6 +60,7 @@ class _Outbox:
     """Events of one run waiting to be written, and the task writing them."""
 
     pending: list[RunEvent] = field(default_factory=list)
+    unwritten: list[RunEvent] = field(default_factory=list)  # already local, not yet in Redis
     writer: asyncio.Task | None = None
 
 
@@ -108,10 +115,21 @@ class RedisRunBroker(RunBroker):
         if state.maintenance is None or state.maintenance.done():
             state.maintenance = asyncio.create_task(self._maintain(self.client))
 
+    async def available(self) -> bool:
+        try:
+            return bool(await self.client.ping())
+        except RedisError:
+            logger.warning("Redis is unavailable: new runs are refused", exc_info=True)
+            return False
+
     # --- the run's side -------------------------------------------------------------------
     async def run_started(self, run: LocalRun) -> None:
         await super().run_started(run)
         self._ensure_maintenance()
+        await self._register(run)
+
+    async def _register(self, run: LocalRun) -> None:
+        """The run's lease and owner info (again after an outage: a restarted Redis lost them)."""
         info_key = self.key(run.info.run_id, "info")
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.set(self.key(run.info.run_id, "lease"), 1, px=self.lease_ms())
@@ -129,21 +147,42 @@ class RedisRunBroker(RunBroker):
             outbox.writer = asyncio.create_task(self._write(run, outbox))
 
     async def _write(self, run: LocalRun, outbox: _Outbox) -> None:
+        """Write what is pending, one pipeline at a time. While Redis is away, this worker's
+        listeners get the events at once, and the writer keeps them (UNWRITTEN_MAX at most)
+        and tries again until Redis is back (for up to OUTAGE_MAX_S), then writes them first,
+        in order, so a resume on another worker still sees the whole run."""
         events_key = self.key(run.info.run_id, "events")
+        failing_since: float | None = None
         try:
-            while outbox.pending:
+            while outbox.pending or outbox.unwritten:
                 batch, outbox.pending = outbox.pending, []
+                writing = outbox.unwritten + batch
                 try:
+                    if failing_since is not None:
+                        await self._register(run)
                     accepted = await self.streams.append(
                         events_key,
-                        [_entry(event) for event in batch],
+                        [_entry(event) for event in writing],
                         ttl_s=self._keep_alive_ms() / 1000,
                     )
-                except Exception:
-                    # Redis is away: this worker's own listeners still get the run.
-                    logger.exception("run %s: writing events to Redis failed", run.info.run_id)
-                    accepted = [True] * len(batch)
-                for event, ok in zip(batch, accepted, strict=False):
+                except Exception as exc:
+                    for event in batch:
+                        run.log.append(event)
+                    failing_since = failing_since or self.now()
+                    if self.now() - failing_since > OUTAGE_MAX_S:
+                        logger.error("run %s: Redis away too long; events dropped", run.info.run_id)
+                        outbox.unwritten = []
+                        continue
+                    logger.warning(
+                        "run %s: writing events to Redis failed: %r", run.info.run_id, exc
+                    )
+                    outbox.unwritten = writing[-UNWRITTEN_MAX:]
+                    await asyncio.sleep(WRITE_RETRY_S)
+                    continue
+                written_before = len(outbox.unwritten)
+                outbox.unwritten = []
+                failing_since = None
+                for event, ok in zip(batch, accepted[written_before:], strict=False):
                     # A refused entry: the run was declared dead meanwhile, and its seq taken.
                     if ok:
                         run.log.append(event)
@@ -160,11 +199,15 @@ class RedisRunBroker(RunBroker):
         await self._flush(run_id)
         self._outboxes.pop(run_id, None)
         ttl_ms = int(self.events_ttl_s() * 1000)
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.pexpire(self.key(run_id, "events"), ttl_ms)
-            pipe.pexpire(self.key(run_id, "info"), ttl_ms)
-            pipe.delete(self.key(run_id, "lease"), self.key(run_id, "cancel"))
-            await pipe.execute()
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.pexpire(self.key(run_id, "events"), ttl_ms)
+                pipe.pexpire(self.key(run_id, "info"), ttl_ms)
+                pipe.delete(self.key(run_id, "lease"), self.key(run_id, "cancel"))
+                await pipe.execute()
+        except RedisError:
+            # Its keys outlive it by their keep-alive; without a lease it reads as ended.
+            logger.warning("run %s: retiring its Redis keys failed", run_id, exc_info=True)
         await super().run_ended(run)
 
     async def _maintain(self, client: redis.Redis) -> None:
