@@ -9,6 +9,7 @@ sign-in, token, refresh and register attempts per client address (accounts/).
 """
 
 import ipaddress
+import logging
 import math
 import time
 
@@ -23,6 +24,8 @@ from config.env import RateLimit
 from config.errors import error_response
 from ops import metrics
 
+logger = logging.getLogger("config.ratelimit")
+
 KEY_PREFIX = "ratelimit"
 RATE_LIMITED = "rate_limited"
 
@@ -35,16 +38,25 @@ def hit(key: str, limit: RateLimit | None) -> int | None:
     now = time.time()
     window = int(now // limit.period_s)
     cache_key = f"{KEY_PREFIX}:{key}:{limit.period_s}:{window}"
-    # The counter outlives its window, so it cannot expire between add and incr.
-    cache.add(cache_key, 0, timeout=limit.period_s + 1)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # culled meanwhile (a full local-memory cache evicts keys): count anew
-        cache.add(cache_key, 1, timeout=limit.period_s + 1)
-        count = 1
+        count = _count(cache_key, limit)
+    except Exception:
+        # The shared cache (Redis) is away: let the attempt through rather than answer 500.
+        logger.warning("rate limit %s not counted: the cache is unavailable", key, exc_info=True)
+        return None
     if count <= limit.count:
         return None
     return max(1, math.ceil((window + 1) * limit.period_s - now))
+
+
+def _count(cache_key: str, limit: RateLimit) -> int:
+    # The counter outlives its window, so it cannot expire between add and incr.
+    cache.add(cache_key, 0, timeout=limit.period_s + 1)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # culled meanwhile (a full local-memory cache evicts keys): count anew
+        cache.add(cache_key, 1, timeout=limit.period_s + 1)
+        return 1
 
 
 def _is_trusted(address: str) -> bool:

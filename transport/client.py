@@ -23,7 +23,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError
 
 POOL_CONNECTIONS = 7  # pooled Redis connections per worker (one listens for run cancels)
-POOL_WAIT_S = 20  # the longest a command waits for one
+POOL_WAIT_S = 60  # the longest a command waits for one (a loop busy with 500 streams is slow)
 CONNECT_TIMEOUT_S = 5.0
 COMMAND_TIMEOUT_S = 5.0  # no command the app sends blocks on the server (XREAD BLOCK: reader.py)
 HEALTH_CHECK_S = 30  # a connection idle this long is checked (PING) before it is used

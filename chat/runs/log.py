@@ -31,6 +31,10 @@ class RunLog:
                 if not waiter.done():
                     waiter.set_result(None)
 
+    def after(self, seq: int) -> list[RunEvent]:
+        """The events with a seq > `seq`."""
+        return self._events[max(seq + 1, 0) :]
+
     async def batches(self, *, after: int, idle_s: float) -> AsyncIterator[list[RunEvent]]:
         """Events with seq > `after` in batches, until the terminal event (at once if
         `after` is at or past it); `[]` after `idle_s` of silence."""

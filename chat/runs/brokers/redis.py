@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("chat.runs")
 
 
-UNWRITTEN_MAX = 10_000  # events a run keeps for Redis while it is away
 OUTAGE_MAX_S = 120.0  # after that, a run's events are only this worker's
 WRITE_RETRY_S = 0.5
 
@@ -60,7 +59,6 @@ class _Outbox:
     """Events of one run waiting to be written, and the task writing them."""
 
     pending: list[RunEvent] = field(default_factory=list)
-    unwritten: list[RunEvent] = field(default_factory=list)  # already local, not yet in Redis
     writer: asyncio.Task | None = None
 
 
@@ -147,22 +145,21 @@ class RedisRunBroker(RunBroker):
             outbox.writer = asyncio.create_task(self._write(run, outbox))
 
     async def _write(self, run: LocalRun, outbox: _Outbox) -> None:
-        """Write what is pending, one pipeline at a time. While Redis is away, this worker's
-        listeners get the events at once, and the writer keeps them (UNWRITTEN_MAX at most)
-        and tries again until Redis is back (for up to OUTAGE_MAX_S), then writes them first,
-        in order, so a resume on another worker still sees the whole run."""
+        """Write what is pending, one pipeline at a time. While Redis is away this worker's
+        listeners get the events at once (the run's log keeps them), and the writer tries
+        again every WRITE_RETRY_S (for up to OUTAGE_MAX_S); back, it first writes, in order,
+        whatever Redis lacks (all of it, if Redis restarted empty), so a resume on another
+        worker still sees the whole run."""
         events_key = self.key(run.info.run_id, "events")
         failing_since: float | None = None
         try:
-            while outbox.pending or outbox.unwritten:
+            while outbox.pending or failing_since is not None:
                 batch, outbox.pending = outbox.pending, []
-                writing = outbox.unwritten + batch
                 try:
-                    if failing_since is not None:
-                        await self._register(run)
+                    missing = [] if failing_since is None else await self._missing(run)
                     accepted = await self.streams.append(
                         events_key,
-                        [_entry(event) for event in writing],
+                        [_entry(event) for event in missing + batch],
                         ttl_s=self._keep_alive_ms() / 1000,
                     )
                 except Exception as exc:
@@ -170,24 +167,25 @@ class RedisRunBroker(RunBroker):
                         run.log.append(event)
                     failing_since = failing_since or self.now()
                     if self.now() - failing_since > OUTAGE_MAX_S:
-                        logger.error("run %s: Redis away too long; events dropped", run.info.run_id)
-                        outbox.unwritten = []
+                        logger.error("run %s: Redis away too long; events lost", run.info.run_id)
+                        failing_since = None
                         continue
-                    logger.warning(
-                        "run %s: writing events to Redis failed: %r", run.info.run_id, exc
-                    )
-                    outbox.unwritten = writing[-UNWRITTEN_MAX:]
+                    logger.warning("run %s: writing to Redis failed: %r", run.info.run_id, exc)
                     await asyncio.sleep(WRITE_RETRY_S)
                     continue
-                written_before = len(outbox.unwritten)
-                outbox.unwritten = []
                 failing_since = None
-                for event, ok in zip(batch, accepted[written_before:], strict=False):
+                for event, ok in zip(batch, accepted[len(missing) :], strict=True):
                     # A refused entry: the run was declared dead meanwhile, and its seq taken.
                     if ok:
                         run.log.append(event)
         finally:
             outbox.writer = None
+
+    async def _missing(self, run: LocalRun) -> list[RunEvent]:
+        """After an outage: the run registered again, and the events Redis does not have."""
+        await self._register(run)
+        last = await self.streams.last(self.key(run.info.run_id, "events"))
+        return run.log.after(last.position if last else -1)
 
     async def _flush(self, run_id: str) -> None:
         outbox = self._outboxes.get(run_id)
@@ -287,8 +285,8 @@ class RedisRunBroker(RunBroker):
         """Through this worker's one stream reader. Every lease/2 of silence the run's lease
         is checked: a dead run is ended (its `interrupted` then arrives like any event)."""
         events_key = self.key(run_id, "events")
-        if await self._ended_by(events_key, after):
-            return
+        if after >= 0 and await self._ended_by(events_key, after):
+            return  # resumed at or past the end (from the start, the end comes with the rest)
         tick_s = min(idle_s, settings.CHAT_RUN_LEASE_S / 2)
         idle_since = self.now()
         subscription = self.streams.subscribe(events_key, after=after, idle_s=tick_s)
