@@ -1,9 +1,15 @@
-"""Account endpoints: register, who-am-I, change the password, export, delete the account.
-Tokens and logout are in accounts/token_apis.py."""
+"""Account endpoints: register, who-am-I, change the email address or the password, export,
+delete the account. Tokens and logout are in accounts/token_apis.py; password reset and
+address verification in accounts/recovery_apis.py."""
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
@@ -11,8 +17,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.addresses import EMAIL_MAX_LENGTH, email_verified
 from accounts.export import account_export, export_filename
-from accounts.services import password_confirm, user_delete, user_password_change, user_register
+from accounts.mail import site_url
+from accounts.services import (
+    password_confirm,
+    user_delete,
+    user_email_change,
+    user_password_change,
+    user_register,
+)
 from accounts.sessions import session_keep_signed_in
 from config.downloads import streaming_attachment
 from config.openapi import error_responses
@@ -40,6 +54,19 @@ def _change_schema(*, request, done: str, summary: str, description: str):
 class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
+    email = serializers.CharField(help_text='The account\'s address; "" when it has none.')
+    email_verified = serializers.SerializerMethodField(
+        help_text="Its verification link was opened since it was set (a changed address is "
+        "unverified until then). Only a verified address gets password reset links."
+    )
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_email_verified(self, user) -> bool:
+        return email_verified(user)
+
+
+def email_field(**options) -> serializers.EmailField:
+    return serializers.EmailField(max_length=EMAIL_MAX_LENGTH, allow_blank=True, **options)
 
 
 class RegisterApi(APIView):
@@ -51,18 +78,25 @@ class RegisterApi(APIView):
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(write_only=True, trim_whitespace=False)
+        email = email_field(
+            required=False,
+            default="",
+            help_text="Optional: where a verification link and, once verified, password reset "
+            "links go.",
+        )
 
     @extend_schema(
         request=InputSerializer,
         responses={201: UserOutputSerializer, **error_responses(400, 429)},
         tags=TAGS,
         description="Usernames are unique regardless of case: `DEMO` is refused (400 on "
-        "`username`) when `demo` exists.",
+        "`username`) when `demo` exists; so are email addresses (400 on `email`). An address "
+        "is mailed a verification link.",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_register(**serializer.validated_data)
+        user = user_register(**serializer.validated_data, site_url=site_url(request))
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -71,8 +105,35 @@ class MeApi(APIView):
     class DeleteInputSerializer(serializers.Serializer):
         password = serializers.CharField(write_only=True, trim_whitespace=False)
 
+    @extend_schema_serializer(component_name="EmailChange")
+    class EmailChangeInputSerializer(serializers.Serializer):
+        email = email_field(help_text='The new address; "" removes it.')
+        password = serializers.CharField(
+            write_only=True, trim_whitespace=False, help_text="Your current password."
+        )
+
     @extend_schema(responses={200: UserOutputSerializer, **error_responses(401)}, tags=TAGS)
     def get(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)
+
+    @extend_schema(
+        request=EmailChangeInputSerializer,
+        responses={200: UserOutputSerializer, **error_responses(400, 401, 403, 429)},
+        tags=TAGS,
+        summary="Change my email address",
+        description="Needs the current `password` (400 on `password` if wrong; an attempt "
+        "against AUTH_RATE_LIMIT). Addresses are unique regardless of case (400 on `email`). A "
+        "changed address is unverified and is mailed a verification link; the previous address "
+        "is mailed a notice of the change.",
+    )
+    def patch(self, request: Request) -> Response:
+        if (retry_after := auth_attempt_retry_after(request)) is not None:
+            raise RateLimited(retry_after)
+        serializer = self.EmailChangeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_email_change(
+            user=request.user, **serializer.validated_data, site_url=site_url(request)
+        )
         return Response(UserOutputSerializer(request.user).data)
 
     @_change_schema(

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from accounts.addresses import email_verified
 from chat.export import conversation_as_dict, conversations_for_export, json_document
 from chat.models import Conversation
 from todos.apis import TaskOutputSerializer
@@ -22,6 +23,7 @@ def profile_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
         "id": user.pk,
         "username": user.get_username(),
         "email": user.email,
+        "email_verified": email_verified(user),
         "first_name": user.first_name,
         "last_name": user.last_name,
         "date_joined": user.date_joined,

@@ -37,3 +37,24 @@ class WebSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: session from {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EmailVerification(models.Model):
+    """The address a user proved to receive mail at (they opened its verification link).
+
+    A user's address is verified while it equals the one recorded here, so any change of
+    `User.email` (the Account page, the API, the admin) leaves the new address unverified
+    until its own link is opened (accounts.addresses).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="email_verification",
+    )
+    email = models.EmailField(max_length=254)
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: address verified {self.verified_at:%Y-%m-%d %H:%M}"

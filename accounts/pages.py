@@ -1,4 +1,5 @@
-"""Sign-in, sign-up, sign-out and Account pages. Sign in and sign out are Django's own views
+"""Sign-in, sign-up, sign-out and Account pages (forgotten passwords and address
+verification: accounts/recovery_pages.py). Sign in and sign out are Django's own views
 (the sign-in one counted against AUTH_RATE_LIMIT, the sign-out one asking first on a GET).
 Every change goes through accounts.services, as the API's do; every password check counts
 against AUTH_RATE_LIMIT, as the API's do."""
@@ -15,9 +16,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.addresses import EMAIL_MAX_LENGTH, email_verification_resend, email_verified
+from accounts.mail import site_url
 from accounts.services import (
     password_confirm,
     user_delete,
+    user_email_change,
     user_password_change,
     user_register,
     user_sign_out_everywhere,
@@ -28,7 +32,7 @@ from config.ratelimit import auth_attempt_retry_after, too_many_message
 TOO_MANY_REQUESTS = 429
 
 
-def _password_field(label: str, *, autocomplete: str) -> forms.CharField:
+def password_field(label: str, *, autocomplete: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         strip=False,
@@ -39,8 +43,8 @@ def _password_field(label: str, *, autocomplete: str) -> forms.CharField:
 class NewPasswordForm(forms.Form):
     """A new password typed twice."""
 
-    password1 = _password_field("Password", autocomplete="new-password")
-    password2 = _password_field("Confirm password", autocomplete="new-password")
+    password1 = password_field("Password", autocomplete="new-password")
+    password2 = password_field("Confirm password", autocomplete="new-password")
 
     def clean(self):
         cleaned = super().clean()
@@ -50,23 +54,36 @@ class NewPasswordForm(forms.Form):
         return cleaned
 
 
+def email_form_field(**options) -> forms.EmailField:
+    return forms.EmailField(
+        max_length=EMAIL_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        **options,
+    )
+
+
 class SignUpForm(NewPasswordForm):
     username = forms.CharField(
         max_length=150,
         help_text="Letters, digits and @ . + - _ only.",
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    field_order = ["username", "password1", "password2"]
+    email = email_form_field(
+        label="Email (optional)",
+        required=False,
+        help_text="To get back into your account if you forget your password.",
+    )
+    field_order = ["username", "email", "password1", "password2"]
 
 
-def _refused_form(form: forms.Form, retry_after: int) -> forms.Form:
+def refused_form(form: forms.Form, retry_after: int) -> forms.Form:
     """An unbound form (so a refused sign-in tests no password) showing the limit."""
     form.cleaned_data = {}  # what add_error needs; an unbound form was never cleaned
     form.add_error(None, too_many_message(retry_after))
     return form
 
 
-def _retry_later(response: HttpResponse, retry_after: int) -> HttpResponse:
+def retry_later(response: HttpResponse, retry_after: int) -> HttpResponse:
     response.status_code = TOO_MANY_REQUESTS
     response["Retry-After"] = str(retry_after)
     return response
@@ -82,8 +99,8 @@ class SignInPage(LoginView):
         if retry_after is None:
             return super().post(request, *args, **kwargs)
         initial = {"username": request.POST.get("username", "")}
-        form = _refused_form(self.get_form_class()(request, initial=initial), retry_after)
-        return _retry_later(self.render_to_response(self.get_context_data(form=form)), retry_after)
+        form = refused_form(self.get_form_class()(request, initial=initial), retry_after)
+        return retry_later(self.render_to_response(self.get_context_data(form=form)), retry_after)
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -92,19 +109,22 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     if request.method == "POST" and (retry_after := auth_attempt_retry_after(request)):
-        form = _refused_form(
+        form = refused_form(
             SignUpForm(initial={"username": request.POST.get("username", "")}), retry_after
         )
         page = render(request, "registration/signup.html", {"form": form})
-        return _retry_later(page, retry_after)
+        return retry_later(page, retry_after)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_register(
-                username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                email=form.cleaned_data["email"],
+                site_url=site_url(request),
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc, {"password": "password1"})
+            add_service_errors(form, exc, {"password": "password1"})
         else:
             login(request, user)
             return redirect(settings.LOGIN_REDIRECT_URL)
@@ -124,11 +144,16 @@ class SignOutView(LogoutView):
         return response
 
 
-# --- The Account page: change password, sign out everywhere, download my data, delete ----------
+# --- The Account page: email address, password, sign out everywhere, my data, delete -----------
+
+
+class EmailChangeForm(forms.Form):
+    email = email_form_field(label="Email address", required=False)
+    password = password_field("Password, to confirm the change", autocomplete="current-password")
 
 
 class PasswordChangeForm(NewPasswordForm):
-    old_password = _password_field("Current password", autocomplete="current-password")
+    old_password = password_field("Current password", autocomplete="current-password")
     field_order = ["old_password", "password1", "password2"]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -138,14 +163,14 @@ class PasswordChangeForm(NewPasswordForm):
 
 
 class AccountDeleteForm(forms.Form):
-    password = _password_field("Your password", autocomplete="current-password")
+    password = password_field("Your password", autocomplete="current-password")
     confirm = forms.BooleanField(
         label="I understand that my account, all my conversations and all my tasks will be "
         "deleted for good.",
     )
 
 
-def _add_service_errors(form: forms.Form, exc: ValidationError, fields: dict[str, str]) -> None:
+def add_service_errors(form: forms.Form, exc: ValidationError, fields: dict[str, str]) -> None:
     """Show a service's field errors on the form's fields (`fields` maps service → form)."""
     for field, field_messages in exc.message_dict.items():
         target = fields.get(field, field)
@@ -156,6 +181,8 @@ def _add_service_errors(form: forms.Form, exc: ValidationError, fields: dict[str
 def _account_page(request: HttpRequest, **forms_and_status) -> HttpResponse:
     status = forms_and_status.pop("status", 200)
     context = {
+        "email_form": EmailChangeForm(initial={"email": request.user.email}, prefix="email"),
+        "email_verified": email_verified(request.user),
         "password_form": PasswordChangeForm(),
         "delete_form": AccountDeleteForm(),
         **forms_and_status,
@@ -170,12 +197,62 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@sensitive_post_parameters("email-password")
+def account_email(request: HttpRequest) -> HttpResponse:
+    """Set, change or remove the address with `user_email_change` (the password confirms it)."""
+    if retry_after := auth_attempt_retry_after(request):
+        form = refused_form(EmailChangeForm(prefix="email"), retry_after)
+        return retry_later(_account_page(request, email_form=form), retry_after)
+    form = EmailChangeForm(request.POST, prefix="email")
+    if form.is_valid():
+        try:
+            changed = user_email_change(
+                user=request.user,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                site_url=site_url(request),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, {})
+        else:
+            messages.success(request, _email_saved_message(request.user, changed=changed))
+            return redirect("account")
+    return _account_page(request, email_form=form, status=400)
+
+
+def _email_saved_message(user, *, changed: bool) -> str:
+    if not changed:
+        return "Your email address is unchanged."
+    if not user.email:
+        return "Your email address is removed."
+    return "Your email address is saved. Open the link we sent to it to verify it."
+
+
+@login_required
+@require_POST
+def account_email_resend(request: HttpRequest) -> HttpResponse:
+    """Mail the verification link again (AUTH_RATE_LIMIT per client, EMAIL_RATE_LIMIT per
+    address, silently)."""
+    if retry_after := auth_attempt_retry_after(request):
+        messages.error(request, too_many_message(retry_after))
+        return redirect("account")
+    try:
+        email_verification_resend(user=request.user, site_url=site_url(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "A new verification link is on its way to your address.")
+    return redirect("account")
+
+
+@login_required
+@require_POST
 @sensitive_post_parameters("old_password", "password1", "password2")
 def account_password(request: HttpRequest) -> HttpResponse:
     """Change the password with `user_password_change`; this session stays signed in."""
     if retry_after := auth_attempt_retry_after(request):
-        form = _refused_form(PasswordChangeForm(), retry_after)
-        return _retry_later(_account_page(request, password_form=form), retry_after)
+        form = refused_form(PasswordChangeForm(), retry_after)
+        return retry_later(_account_page(request, password_form=form), retry_after)
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -186,7 +263,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
                 keep_session_key=request.session.session_key,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc, {"new_password": "password1"})
+            add_service_errors(form, exc, {"new_password": "password1"})
         else:
             session_keep_signed_in(request, request.user)
             messages.success(request, "Your password is changed. Other devices are signed out.")
@@ -208,14 +285,14 @@ def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 def account_delete(request: HttpRequest) -> HttpResponse:
     if retry_after := auth_attempt_retry_after(request):
-        form = _refused_form(AccountDeleteForm(), retry_after)
-        return _retry_later(_account_page(request, delete_form=form), retry_after)
+        form = refused_form(AccountDeleteForm(), retry_after)
+        return retry_later(_account_page(request, delete_form=form), retry_after)
     form = AccountDeleteForm(request.POST)
     if form.is_valid():
         try:
             password_confirm(user=request.user, password=form.cleaned_data["password"])
         except ValidationError as exc:
-            _add_service_errors(form, exc, {})
+            add_service_errors(form, exc, {})
         else:
             user_delete(user=request.user)
             logout(request)

@@ -1,4 +1,5 @@
-"""Account writes: register, change the password, sign out everywhere, delete the account."""
+"""Account writes: register, change the email address or the password, sign out everywhere,
+delete the account. Password reset links are in accounts/password_reset.py."""
 
 import asyncio
 import time
@@ -12,10 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts.addresses import EMAIL_TAKEN, email_clean, email_verification_send
+from accounts.mail import send_email_changed
 from accounts.sessions import sessions_end
 from accounts.tokens import tokens_revoke_all
 from chat.models import Conversation, Message
 from chat.runs.brokers import run_broker
+from config.background import run_after_commit
 from todos.models import Task, TaskChange
 
 USERNAME_TAKEN = "A user with that username already exists."
@@ -30,15 +34,22 @@ def username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
     return users.exclude(pk=exclude_pk).exists() if exclude_pk else users.exists()
 
 
-def user_register(*, username: str, password: str) -> AbstractBaseUser:
-    """Create a user after Django's password validators; a taken username (in any case) is a
-    field error."""
+def user_register(
+    *, username: str, password: str, email: str = "", site_url: str = ""
+) -> AbstractBaseUser:
+    """Create a user after Django's password validators; a taken username or email address
+    (in any case) is a field error. An address gets its verification link (links start with
+    `site_url`)."""
     User = get_user_model()
     username = username.strip()
     candidate = User(username=username)
     errors: dict[str, list[str]] = {}
     try:
-        candidate.full_clean(exclude=["password"])
+        candidate.full_clean(exclude=["password", "email"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        candidate.email = email_clean(email)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
@@ -49,12 +60,39 @@ def user_register(*, username: str, password: str) -> AbstractBaseUser:
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            # The unique index on LOWER(username) (accounts/migrations) settles a race.
+            # The unique indexes on LOWER(username) and LOWER(email) settle a race.
             if username_taken(candidate.username):
                 raise ValidationError({"username": [USERNAME_TAKEN]})
-            return User.objects.create_user(username=candidate.username, password=password)
+            user = User.objects.create_user(
+                username=candidate.username, email=candidate.email, password=password
+            )
+            email_verification_send(user=user, site_url=site_url)
+            return user
     except IntegrityError:
-        raise ValidationError({"username": [USERNAME_TAKEN]}) from None
+        if username_taken(candidate.username):
+            raise ValidationError({"username": [USERNAME_TAKEN]}) from None
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from None
+
+
+def user_email_change(*, user: AbstractBaseUser, email: str, password: str, site_url: str) -> None:
+    """Set (or, with "", remove) the user's address after checking their password. The new
+    address is unverified and gets its verification link; the previous one is told."""
+    password_confirm(user=user, password=password)
+    new_email = email_clean(email, exclude_pk=user.pk)
+    old_email = user.email
+    if new_email == old_email:
+        return False
+    try:
+        with transaction.atomic():
+            user.email = new_email
+            user.save(update_fields=["email"])
+            email_verification_send(user=user, site_url=site_url)
+            if old_email:
+                run_after_commit(send_email_changed, to=old_email, username=user.get_username())
+    except IntegrityError:
+        user.email = old_email
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from None
+    return True
 
 
 def user_sign_out_everywhere(
@@ -74,10 +112,17 @@ def user_password_change(
     new_password: str,
     keep_session_key: str | None = None,
 ) -> None:
-    """Check the old password and Django's validators, set the new one, and end every other
-    session and every token of the user."""
+    """Check the old password, then `user_password_set`."""
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["Your old password is not correct."]})
+    user_password_set(user=user, new_password=new_password, keep_session_key=keep_session_key)
+
+
+def user_password_set(
+    *, user: AbstractBaseUser, new_password: str, keep_session_key: str | None = None
+) -> None:
+    """Set a new password after Django's validators (errors on `new_password`), and end every
+    other session and every token of the user (the password change, and a reset link)."""
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:

@@ -4,9 +4,11 @@ a 500. Every path that accepts a token (DRF views, the chat views, refresh, logo
 `token_user` who it names.
 """
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt import tokens
@@ -77,14 +79,56 @@ def _claimed_user_id(value: object) -> int:
     return value
 
 
+@cache
+def _user_query(alias: str) -> tuple[str, list[str]]:
+    """The SQL of the user row with its credential generation, written once per database:
+    every authenticated chat turn runs it, and building it through the ORM each time cost
+    several times the query itself (docs/PERFORMANCE.md)."""
+    user_model = get_user_model()
+    quote = connections[alias].ops.quote_name
+    attnames = [field.attname for field in user_model._meta.concrete_fields]
+    columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
+    generations = CredentialGeneration._meta
+    user_pk = f"u.{quote(user_model._meta.pk.column)}"
+    sql = (
+        f"SELECT {columns}, g.{quote(generations.get_field('number').column)} "
+        f"FROM {quote(user_model._meta.db_table)} u "
+        f"LEFT OUTER JOIN {quote(generations.db_table)} g "
+        f"ON g.{quote(generations.get_field('user').column)} = {user_pk} "
+        f"WHERE {user_pk} = %s"
+    )
+    return sql, attnames
+
+
+def _user_with_generation(user_id: int) -> AbstractBaseUser | None:
+    """The user row and its CredentialGeneration (cached on it, None when it has none) in
+    one precompiled query; what `select_related("credential_generation")` reads."""
+    user_model = get_user_model()
+    alias = router.db_for_read(user_model)
+    connection = connections[alias]
+    low, high = connection.ops.integer_field_range(user_model._meta.pk.get_internal_type())
+    if not (low is None or low <= user_id) or not (high is None or user_id <= high):
+        return None  # no row can have it (the ORM answers an empty result too)
+    sql, attnames = _user_query(alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = user_model.from_db(alias, attnames, row[:-1])
+    generation = None
+    if row[-1] is not None:
+        generation = CredentialGeneration.from_db(alias, ["user_id", "number"], [user.pk, row[-1]])
+    user_model._meta.get_field("credential_generation").set_cached_value(user, generation)
+    return user
+
+
 def token_user(token: tokens.Token) -> AbstractBaseUser:
     """The active user `token` names, if the token is of that user's current credential
     generation; otherwise InvalidToken (401 `token_not_valid`)."""
     user_id = _claimed_user_id(token.payload.get(api_settings.USER_ID_CLAIM))
     generation = token.payload.get(GENERATION_CLAIM, 0)
-    user = (
-        get_user_model().objects.select_related("credential_generation").filter(pk=user_id).first()
-    )
+    user = _user_with_generation(user_id)
     if user is None or not user.is_active:
         raise InvalidToken("The token's user does not exist or is inactive")
     if type(generation) is not int or generation != credential_generation(user):

@@ -31,6 +31,8 @@ BASE_ENV = {
     "CHAT_RATE_LIMIT": "0",
     "AUTH_RATE_LIMIT": "0",
     "AGENT_MODEL": "offline",
+    # No mail is sent; the console backend with DEBUG off would be a check warning (migrate).
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "OPENAI_API_KEY": "",
     "OPENAI_BASE_URL": "",
 }

@@ -6,7 +6,7 @@ its tools do, never a write per token.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -103,6 +103,17 @@ def _reject_duplicate(user: AbstractBaseUser, client_message_id: uuid.UUID) -> N
     raise DuplicateMessage(run_id=reply_run_id)
 
 
+def _in_progress(
+    conversation_id: int, message_id: int, run_id: uuid.UUID, created_at: datetime
+) -> RunInProgress:
+    return RunInProgress(
+        run_id=run_id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        age_s=(timezone.now() - created_at).total_seconds(),
+    )
+
+
 def active_run(*, conversation_id: int) -> RunInProgress | None:
     """The run writing a reply into the conversation now, as far as the database knows: a
     reply still `streaming` (and younger than the longest run). The broker knows whether its
@@ -113,15 +124,7 @@ def active_run(*, conversation_id: int) -> RunInProgress | None:
         .values_list("pk", "run_id", "created_at")
         .first()
     )
-    if active is None:
-        return None
-    message_id, run_id, created_at = active
-    return RunInProgress(
-        run_id=run_id,
-        conversation_id=conversation_id,
-        message_id=message_id,
-        age_s=(timezone.now() - created_at).total_seconds(),
-    )
+    return None if active is None else _in_progress(conversation_id, *active)
 
 
 def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
@@ -129,15 +132,24 @@ def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
     return list(reversed(recent[:limit]))
 
 
-def _mark_abandoned_replies(conversation_id: int) -> None:
-    """Replies still `streaming` after the longest a run may take were cut off by a process
-    that died mid-run: say so, rather than showing them as being written forever."""
-    started_before = timezone.now() - timedelta(seconds=settings.CHAT_RUN_TIMEOUT_S)
-    Message.objects.filter(
-        conversation_id=conversation_id,
-        status=Message.Status.STREAMING,
-        created_at__lt=started_before,
-    ).update(status=Message.Status.INTERRUPTED)
+def _settle_streaming_replies(conversation_id: int) -> RunInProgress | None:
+    """The conversation's active run (as `active_run` finds it), in one read of its replies
+    still `streaming`. Those older than the longest a run may take were cut off by a process
+    that died mid-run: they are marked `interrupted` (one more statement, only then), rather
+    than shown as being written forever."""
+    started_after = timezone.now() - timedelta(seconds=settings.CHAT_RUN_TIMEOUT_S)
+    streaming = Message.objects.filter(
+        conversation_id=conversation_id, status=Message.Status.STREAMING
+    ).values_list("pk", "role", "run_id", "created_at")
+    abandoned = [pk for pk, _, _, created_at in streaming if created_at < started_after]
+    if abandoned:
+        Message.objects.filter(pk__in=abandoned, status=Message.Status.STREAMING).update(
+            status=Message.Status.INTERRUPTED
+        )
+    for pk, role, run_id, created_at in streaming:
+        if created_at >= started_after and role == Message.Role.ASSISTANT and run_id is not None:
+            return _in_progress(conversation_id, pk, run_id, created_at)
+    return None
 
 
 def turn_start(
@@ -162,31 +174,30 @@ def turn_start(
         if conversation_id is None:
             conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
             history: list[Message] = []
+            conversation_id = conversation.pk
         else:
-            # Locked, so a concurrent delete either finishes first (404 here) or waits for us.
-            conversation = (
-                Conversation.objects.select_for_update()
-                .filter(pk=conversation_id, owner=user)
-                .first()
+            # Moved to the top of the list first: the update locks the row, so a concurrent
+            # delete either finishes first (404 here) or waits for us, and a conversation
+            # that is missing or not the user's is found out without a read of its own.
+            touched = Conversation.objects.filter(pk=conversation_id, owner=user).update(
+                updated_at=timezone.now()
             )
-            if conversation is None:
+            if not touched:
                 raise ConversationNotFound(conversation_id)
-            _mark_abandoned_replies(conversation.pk)
-            if (in_progress := active_run(conversation_id=conversation.pk)) is not None:
+            if (in_progress := _settle_streaming_replies(conversation_id)) is not None:
                 raise in_progress
-            history = _recent_messages(conversation.pk, history_limit)
-            Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+            history = _recent_messages(conversation_id, history_limit)
         run_id = uuid.uuid4()
         user_message, assistant_message = Message.objects.bulk_create(
             [
                 Message(
-                    conversation=conversation,
+                    conversation_id=conversation_id,
                     role=Message.Role.USER,
                     content=text,
                     client_message_id=client_message_id,
                 ),
                 Message(
-                    conversation=conversation,
+                    conversation_id=conversation_id,
                     role=Message.Role.ASSISTANT,
                     status=Message.Status.STREAMING,
                     run_id=run_id,
@@ -196,7 +207,7 @@ def turn_start(
         )
     return Turn(
         user=user,
-        conversation_id=conversation.pk,
+        conversation_id=conversation_id,
         user_message_id=user_message.pk,
         assistant_message_id=assistant_message.pk,
         run_id=run_id,
@@ -223,6 +234,19 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
             error_code=outcome.error_code,
         )
         Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
+
+
+def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
+    """Add a tool call to the reply while it is written, inside the transaction of the change
+    the call made: whatever becomes of the reply's final save, the change is in its
+    transcript (the final save writes every call again, in the run's order)."""
+    reply = Message.objects.select_for_update().filter(pk=message_id).only("tool_calls").first()
+    if reply is None:
+        return
+    calls = [known for known in reply.tool_calls if known.get("call_id") != call["call_id"]]
+    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
+        tool_calls=storable([*calls, call])
+    )
 
 
 def turn_interrupt(*, message_id: int) -> None:

@@ -14,7 +14,7 @@ from contextlib import aclosing
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import AuthFailure, authenticate_for_user
@@ -27,8 +27,8 @@ from chat.runs.brokers.base import BrokerUnavailable, EventBatches, RunInfo
 from chat.runs.events import EventType
 from chat.runs.execution import LocalRun, end_if_dead, start_run
 from chat.runs.lapsed import end_stale_run
-from chat.runs.relay import sse_frames
-from chat.runs.run import save_outcome
+from chat.runs.relay import event_stream_response
+from chat.runs.saving import save_outcome
 from chat.runs.transcript import TranscriptRecorder
 from chat.turns import DuplicateMessage, RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
@@ -42,11 +42,6 @@ _opening_turns: set[asyncio.Future] = set()  # references to tasks no request aw
 
 BROKER_RETRY_AFTER_S = 2
 SEQ = re.compile(r"-1|[0-9]+")
-
-SSE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Accel-Buffering": "no",  # nginx: pass each frame through at once
-}
 
 
 def _method_not_allowed(request: HttpRequest) -> HttpResponse:
@@ -176,15 +171,14 @@ def _follow(run_id: str, *, after: int = -1) -> EventBatches:
 
 def _event_stream(
     batches: EventBatches, run: LocalRun | None = None, *, with_ids: bool | None = None
-) -> StreamingHttpResponse:
+) -> HttpResponse:
     """The stream of the run the request started (`run`): `data:`-only frames, as the seed's
     clients read them; a resume (no `run`): `id:` lines too, for EventSource's Last-Event-ID."""
     on_client_left = None
     if run is not None and not settings.CHAT_CONTINUE_ON_DISCONNECT:
         on_client_left = run.stop.request_interrupt
     with_ids = run is None if with_ids is None else with_ids
-    frames = sse_frames(batches, with_ids=with_ids, on_client_left=on_client_left)
-    return StreamingHttpResponse(frames, content_type="text/event-stream", headers=SSE_HEADERS)
+    return event_stream_response(batches, with_ids=with_ids, on_client_left=on_client_left)
 
 
 @csrf_exempt  # CSRF is checked for session-authenticated calls in authenticate_for_user
@@ -231,7 +225,7 @@ async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
-FAILURE_STATUS = {"model_timeout": 504, "interrupted": 503}
+FAILURE_STATUS = {"model_timeout": 504, "interrupted": 503, "save_failed": 503}
 
 
 def _failure_response(info: RunInfo, code: str, message: str) -> JsonResponse:

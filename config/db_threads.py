@@ -12,6 +12,11 @@ closed when a call left it broken (an error, and it no longer answers) or with a
 still open, and reopened by the next call. With PostgreSQL each thread holds one connection of
 the process's psycopg pool (keep `DB_THREADS` below `DB_POOL_MAX_SIZE`).
 
+A connection can die under a thread (a database restart). Such a call is retried once, on a
+fresh connection, when it failed before any statement succeeded (so it wrote nothing);
+PostgreSQL's pool checks a connection before handing it out (config/settings.py), so the
+retry gets a live one.
+
 SQLite takes one writer at a time, and a writer that finds the lock taken waits in SQLite's
 busy handler, which polls with sleeps of up to 100 ms: under a burst of streams that, not
 the work, was most of a turn's latency. So with SQLite the calls of one process take turns
@@ -28,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -59,10 +64,42 @@ def _one_at_a_time() -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
+def is_connection_failure(exc: BaseException) -> bool:
+    """True for an error that says the database could not be reached or the connection is
+    gone, not one about the statement or the data (Django wraps the driver's errors, a
+    pool's timeout included)."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+class _StatementCounter:
+    """Counts the statements that succeeded during a call (a Django execute wrapper)."""
+
+    def __init__(self) -> None:
+        self.succeeded = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        self.succeeded += 1
+        return result
+
+
+def _call_retrying_dead_connection(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    counter = _StatementCounter()
+    try:
+        with connections["default"].execute_wrapper(counter):
+            return func(*args, **kwargs)
+    except Exception as exc:
+        if counter.succeeded or not is_connection_failure(exc):
+            raise
+    for connection in connections.all(initialized_only=True):
+        connection.close()  # dead: the next call connects afresh (a checked pool connection)
+    return func(*args, **kwargs)
+
+
 def _call_then_check(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     with _one_at_a_time():
         try:
-            return func(*args, **kwargs)
+            return _call_retrying_dead_connection(func, *args, **kwargs)
         finally:
             _close_if_unusable()
 

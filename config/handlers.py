@@ -4,6 +4,7 @@ from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
 
+from config.direct_response import DirectStreamingResponse, Send, asgi_headers
 from config.security import ResponseProtection
 
 
@@ -13,7 +14,8 @@ class MiddlewareFreeASGIHandler(ASGIHandler):
 
     What the stack would do for safety still happens, here, without a thread hop: a host not in
     ALLOWED_HOSTS gets 400, SECURE_SSL_REDIRECT redirects, and every response (errors included)
-    carries the security headers the rest of the site sends.
+    carries the security headers the rest of the site sends. A `DirectStreamingResponse`
+    writes its chunks to `send` itself (config/direct_response.py).
     """
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -39,3 +41,10 @@ class MiddlewareFreeASGIHandler(ASGIHandler):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         await self.handle(scope, receive, send)
+
+    async def send_response(self, response: HttpResponse, send: Send) -> None:
+        if not isinstance(response, DirectStreamingResponse):
+            return await super().send_response(response, send)
+        start = {"status": response.status_code, "headers": asgi_headers(response)}
+        await send({"type": "http.response.start", **start})
+        await response.send_body(send)

@@ -101,6 +101,11 @@ TEMPLATES = [
 DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+# A connection is checked before it is used: with PostgreSQL's pool Django passes the pool
+# `check=ConnectionPool.check_connection`, so one that died with the server (a restart, a
+# failover) is dropped and replaced as it leaves the pool, never handed to a request. The
+# database threads keep theirs and retry a call on a fresh one (config/db_threads.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked".
@@ -163,10 +168,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 20),
 }
-# Attempts per client address on sign-in, token, refresh and register (config/ratelimit.py).
+# Attempts per client address on sign-in, token, refresh, register, password reset requests
+# and verification resends (config/ratelimit.py).
 AUTH_RATE_LIMIT = env_rate_limit("AUTH_RATE_LIMIT", "10/min")
 # Proxies whose X-Forwarded-For is believed; empty: the socket's peer is the client.
 TRUSTED_PROXY_IPS = env_networks("TRUSTED_PROXY_IPS")
+# Mails per target address (password reset, verification, change notices): past it they are
+# silently not sent, and the request still answers as usual (accounts/mail.py).
+EMAIL_RATE_LIMIT = env_rate_limit("EMAIL_RATE_LIMIT", "3/hour")
+# Seconds a password reset link (Django's PasswordResetTokenGenerator) and an address
+# verification link (django.core.signing) stay valid.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+EMAIL_VERIFY_TIMEOUT_S = env_int("EMAIL_VERIFY_TIMEOUT_S", 3 * 24 * 3600)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
@@ -212,6 +225,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Mail (django.core.mail): the console in development, SMTP in production ------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Taskstream <noreply@localhost>")
+# The file backend's directory (django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
+
 # --- Model (the agent) ----------------------------------------------------------------------
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
@@ -246,6 +271,8 @@ CHAT_RUN_EVENTS_TTL_S = env_float("CHAT_RUN_EVENTS_TTL_S", 600.0)
 # A run's process renews its lease every quarter of this; a run without one died.
 CHAT_RUN_LEASE_S = env_float("CHAT_RUN_LEASE_S", 10.0)
 CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
+# How long a run's final save is retried (fresh connections, backoff) before it is given up.
+CHAT_SAVE_RETRY_S = env_float("CHAT_SAVE_RETRY_S", 30.0)
 # Chat turns per user, on both chat endpoints (config/ratelimit.py).
 CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
 

@@ -1,15 +1,30 @@
 """Shared fixtures: users, authenticated clients, and a real uvicorn server for end-to-end tests."""
 
+import inspect
 import os
 
+import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.servers import LiveAsgiServer
+from tests.waiting import DEADLINE_S
 
 pytest_plugins = ["tests.workers"]
+
+
+def _wait_as_long_as_a_loaded_machine_needs() -> None:
+    """httpx's default timeout (5 s) is shorter than a loaded machine may take to answer, and
+    the tests' requests to real servers mostly name none: raise it to DEADLINE_S for this test
+    process. httpx.get/post/stream and Client() all default to one shared Timeout object."""
+    default = inspect.signature(httpx.request).parameters["timeout"].default
+    assert isinstance(default, httpx.Timeout), f"httpx's default timeout changed: {default!r}"
+    default.connect = default.read = default.write = default.pool = DEADLINE_S
+
+
+_wait_as_long_as_a_loaded_machine_needs()
 
 PASSWORD = "a-long-test-password-42"
 
@@ -70,6 +85,31 @@ def django_db_setup(django_db_setup):
 
     yield
     close_connections()
+
+
+class FrozenClock:
+    """`time.time()` as config.ratelimit reads it: one moment, moved on only by a test."""
+
+    # 30 s into a minute and into an hour (1_800_000_000 is a whole number of hours).
+    MID_WINDOW = 1_800_000_030.0
+
+    def __init__(self) -> None:
+        self.now = self.MID_WINDOW
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def rate_limit_clock(monkeypatch) -> FrozenClock:
+    """Rate limits count in windows aligned to the clock: a count that crossed a window's edge
+    would start again. With this fixture the windows stand still (until `clock.now` moves),
+    however slow the machine, and Retry-After is known: 30 s."""
+    from config import ratelimit
+
+    clock = FrozenClock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    return clock
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import uvicorn
 
+from tests.waiting import wait_until
+
 
 class LiveAsgiServer:
     """Serve `config.asgi:application` (or an application object) on 127.0.0.1 with an
@@ -24,14 +26,13 @@ class LiveAsgiServer:
 
     def __enter__(self) -> "LiveAsgiServer":
         self.thread.start()
-        for _ in range(500):
-            if self.server.started:
-                break
-            if not self.thread.is_alive():
-                raise RuntimeError("uvicorn failed to start")
-            threading.Event().wait(0.01)
-        else:
-            raise RuntimeError("uvicorn did not start within 5 s")
+        wait_until(
+            lambda: self.server.started or not self.thread.is_alive(),
+            interval=0.01,
+            message="uvicorn did not start",
+        )
+        if not self.server.started:
+            raise RuntimeError("uvicorn failed to start")
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         return self

@@ -11,6 +11,7 @@ A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_
 """
 
 import asyncio
+import functools
 import inspect
 import json
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from agents.tool_context import ToolContext
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from config.db_threads import run_db
 from config.timezones import local_today
@@ -42,6 +44,10 @@ class TaskToolContext:
     # Calls whose run stopped while their database work was still going: call id → the
     # work, whose result the transcript records once it is done (chat.runs.run).
     unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    # Called on the database thread inside the transaction of each call that changes a task,
+    # with (call_id, tool name, arguments JSON, output JSON): the run records the call with
+    # the change it made, so a transcript never misses a change that committed.
+    record_call: Callable[[str, str, str, str], None] | None = None
     max_tool_calls: int = field(default_factory=lambda: settings.AGENT_MAX_TOOL_CALLS)
     tool_calls_made: int = 0
 
@@ -99,9 +105,16 @@ def _task_tool(func: Callable) -> FunctionTool:
     records_changes = "call_id" in parameters
     counts_from_today = "today" in parameters
 
-    def body(user: AbstractBaseUser, *args: Any, **kwargs: Any) -> str:
+    def body(
+        user: AbstractBaseUser, record: Callable[[str], None] | None, *args: Any, **kwargs: Any
+    ) -> str:
         try:
-            return func(user, *args, **kwargs)
+            if record is None:
+                return func(user, *args, **kwargs)
+            with transaction.atomic():
+                output = func(user, *args, **kwargs)
+                record(output)
+            return output
         except selectors.TaskNotFound as exc:
             return _failure(str(exc))
         except ValidationError as exc:
@@ -113,11 +126,16 @@ def _task_tool(func: Callable) -> FunctionTool:
                 f"At most {ctx.context.max_tool_calls} tool calls per message; "
                 "send the rest in another message."
             )
+        record = None
         if records_changes:
             kwargs["call_id"] = ctx.tool_call_id
+            if ctx.context.record_call is not None:
+                record = functools.partial(
+                    ctx.context.record_call, ctx.tool_call_id, ctx.tool_name, ctx.tool_arguments
+                )
         if counts_from_today:
             kwargs["today"] = ctx.context.today()
-        work = asyncio.ensure_future(run_db(body, ctx.context.user, *args, **kwargs))
+        work = asyncio.ensure_future(run_db(body, ctx.context.user, record, *args, **kwargs))
         try:
             # The thread commits (or rolls back) its one transaction whatever happens here.
             return await asyncio.shield(work)

@@ -7,7 +7,7 @@ with an `id: <seq>\\n` line first on the resume endpoint.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -40,12 +40,22 @@ SSE_KEEPALIVE = b": keepalive\n\n"
 # process died).
 INTERRUPTED_MESSAGE = "The reply was interrupted. Please try again."
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# What json.dumps(ensure_ascii=False) writes for one string (the C encoder when available).
+_encode_string = json.encoder.encode_basestring
+
 
 @dataclass(frozen=True, slots=True)
 class RunEvent:
+    """One event. Its JSON and its SSE frame are encoded once, when first asked for, and
+    shared by every listener and the broker (an event never changes once made)."""
+
     type: EventType
     seq: int
     data: dict[str, Any]
+    _json: str | None = field(default=None, init=False, repr=False, compare=False)
+    _frame: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def is_terminal(self) -> bool:
@@ -55,15 +65,24 @@ class RunEvent:
         return {"type": self.type.value, "seq": self.seq, **self.data}
 
     def to_json(self) -> str:
-        return json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":"))
+        if self._json is None:
+            if self.type is EventType.TEXT:  # nearly every event: no dict, one C call
+                content = _encode_string(self.data["content"])
+                text = f'{{"type":"text","seq":{self.seq},"content":{content}}}'
+            else:
+                text = _encode(self.as_dict())
+            object.__setattr__(self, "_json", text)
+        return self._json
 
     def to_sse(self, *, with_id: bool = True) -> bytes:
         """One SSE frame: `id: <seq>` (what EventSource sends back as Last-Event-ID) and one
         `data:` line — JSON never contains a raw newline. Without the id, the frame starts
         with `data: `, which clients that split on blank lines look for (the POST stream)."""
-        # "replace": a lone surrogate from a model must not break the stream.
-        data = f"data: {self.to_json()}\n\n"
-        return (f"id: {self.seq}\n{data}" if with_id else data).encode(errors="replace")
+        if self._frame is None:
+            # "replace": a lone surrogate from a model must not break the stream.
+            frame = f"data: {self.to_json()}\n\n".encode(errors="replace")
+            object.__setattr__(self, "_frame", frame)
+        return b"id: %d\n%s" % (self.seq, self._frame) if with_id else self._frame
 
 
 def event_from_json(raw: str | bytes) -> RunEvent:

@@ -3,7 +3,8 @@ listeners, each from the seq it asks for.
 
 The per-event cost is an append and waking the listeners that wait; a listener that falls
 behind takes everything new in one batch (one write to its client), so a slow or busy client
-costs fewer writes, not more.
+costs fewer writes, not more. A listener's keepalive timer is armed once per `idle_s` of
+silence, not per event: when it fires early (events came meanwhile) it re-arms for the rest.
 """
 
 import asyncio
@@ -11,20 +12,44 @@ from collections.abc import AsyncIterator
 
 from chat.runs.events import RunEvent
 
+_IDLE = True  # a waiter's result when the keepalive timer woke it, not an event
+
+
+class _Listener:
+    """One listener's waiter and the time its silence becomes a keepalive."""
+
+    __slots__ = ("deadline", "loop", "timer", "waiter")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, idle_s: float) -> None:
+        self.loop = loop
+        self.deadline = loop.time() + idle_s
+        self.timer: asyncio.TimerHandle | None = None
+        self.waiter: asyncio.Future | None = None
+
+    def arm(self) -> None:
+        if self.timer is None:
+            self.timer = self.loop.call_at(self.deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        if self.loop.time() < self.deadline:  # events came meanwhile: wait for the rest
+            self.timer = self.loop.call_at(self.deadline, self._on_timer)
+            return
+        self.timer = None
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(_IDLE)
+
 
 class RunLog:
     def __init__(self) -> None:
         self._events: list[RunEvent] = []
-        self._waiters: list[asyncio.Future[None]] = []
-
-    @property
-    def ended(self) -> bool:
-        return bool(self._events) and self._events[-1].is_terminal
+        self._waiters: list[asyncio.Future] = []
+        self.ended = False
 
     def append(self, event: RunEvent) -> None:
         if self.ended:
             return  # a run says its last word once
         self._events.append(event)
+        self.ended = event.is_terminal
         if self._waiters:
             waiters, self._waiters = self._waiters, []
             for waiter in waiters:
@@ -39,20 +64,25 @@ class RunLog:
         """Events with seq > `after` in batches, until the terminal event (at once if
         `after` is at or past it); `[]` after `idle_s` of silence."""
         index = max(after + 1, 0)  # events are appended in seq order from 0: seq is the index
-        while True:
-            if self.ended and index >= len(self._events):
-                return
-            if index < len(self._events):
-                batch = self._events[index:]
-                index += len(batch)
-                yield batch
-                if batch[-1].is_terminal:
+        listener = _Listener(asyncio.get_running_loop(), idle_s)
+        try:
+            while True:
+                if self.ended and index >= len(self._events):
                     return
-                continue
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                async with asyncio.timeout(idle_s):
-                    await waiter
-            except TimeoutError:
-                yield []
+                if index < len(self._events):
+                    batch = self._events[index:]
+                    index += len(batch)
+                    yield batch
+                    if batch[-1].is_terminal:
+                        return
+                    listener.deadline = listener.loop.time() + idle_s
+                    continue
+                listener.waiter = waiter = listener.loop.create_future()
+                self._waiters.append(waiter)
+                listener.arm()
+                if await waiter is _IDLE:
+                    listener.deadline = listener.loop.time() + idle_s
+                    yield []
+        finally:
+            if listener.timer is not None:
+                listener.timer.cancel()

@@ -14,20 +14,29 @@ from chat.llm.agent import agent_for_run, run_config
 from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
 from chat.runs.events import INTERRUPTED_MESSAGE, EventSequence, EventType, RunEvent
-from chat.runs.run_log import log_run_finished
-from chat.runs.sdk_events import SdkEventTranslator, parse_json_value
+from chat.runs.saving import SAVE_FAILED, save_outcome
+from chat.runs.sdk_events import SdkEventTranslator, parse_json_value, tool_arguments
 from chat.runs.stop import RunStop
 from chat.runs.transcript import TranscriptRecorder
-from chat.turns import Turn, TurnOutcome, turn_finish
-from config.db_threads import run_db
+from chat.turns import Turn, turn_tool_call_committed
 from todos.tools import TaskToolContext
 
+SAVE_FAILED_MESSAGE = "The reply could not be saved. Please try again."
 
-def save_outcome(turn: Turn, outcome: TurnOutcome) -> asyncio.Future:
-    """Save the turn's outcome on a database thread; the caller awaits it shielded, so a
-    client leaving mid-save never loses the transcript or makes it save twice."""
-    log_run_finished(turn, outcome)
-    return asyncio.ensure_future(run_db(turn_finish, turn=turn, outcome=outcome))
+
+def _tool_call_recorder(turn: Turn):
+    """What the task tools call in the transaction of each change (TaskToolContext)."""
+
+    def record(call_id: str, name: str, arguments: str, output: str) -> None:
+        call = {
+            "call_id": call_id,
+            "name": name,
+            "arguments": tool_arguments(arguments),
+            "output": parse_json_value(output),
+        }
+        turn_tool_call_committed(message_id=turn.assistant_message_id, call=call)
+
+    return record
 
 
 async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
@@ -48,7 +57,9 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
     )
     result = None
     save: asyncio.Future | None = None  # the one save of this turn's outcome
-    context = TaskToolContext(user=turn.user, time_zone=turn.time_zone)
+    context = TaskToolContext(
+        user=turn.user, time_zone=turn.time_zone, record_call=_tool_call_recorder(turn)
+    )
     try:
         try:
             result = Runner.run_streamed(
@@ -74,14 +85,20 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
                 log_failure(turn.run_id, failure, exc, secrets=(settings.OPENAI_API_KEY,))
                 outcome = transcript.outcome(Message.Status.ERROR, error_code=failure.code)
                 save = save_outcome(turn, outcome)
-                await asyncio.shield(save)
-                yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
+                if await asyncio.shield(save):
+                    yield sequence.make(EventType.ERROR, code=failure.code, message=failure.message)
+                else:
+                    yield _save_failed_event(sequence)
                 return
         if stop.requested:
             await _record_unfinished_calls(context, transcript)
             save = save_outcome(turn, transcript.outcome(stop.status))
-            await asyncio.shield(save)
-            yield _stopped_event(sequence, turn, stop.status)
+            saved = await asyncio.shield(save)
+            yield (
+                _stopped_event(sequence, turn, stop.status)
+                if saved
+                else _save_failed_event(sequence)
+            )
             return
         usage = result.context_wrapper.usage
         outcome = transcript.outcome(
@@ -90,7 +107,9 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
             output_tokens=usage.output_tokens,
         )
         save = save_outcome(turn, outcome)
-        await asyncio.shield(save)
+        if not await asyncio.shield(save):
+            yield _save_failed_event(sequence)
+            return
         yield sequence.make(
             EventType.DONE, message_id=turn.assistant_message_id, status=Message.Status.COMPLETE
         )
@@ -116,6 +135,10 @@ async def _record_unfinished_calls(
         except Exception:
             continue  # it failed: nothing changed, so nothing to record
         transcript.record_late_output(call_id, parse_json_value(output))
+
+
+def _save_failed_event(sequence: EventSequence) -> RunEvent:
+    return sequence.make(EventType.ERROR, code=SAVE_FAILED, message=SAVE_FAILED_MESSAGE)
 
 
 def _stopped_event(sequence: EventSequence, turn: Turn, status: str) -> RunEvent:

@@ -40,6 +40,8 @@ def _plain(value: Any) -> str:
 
 
 def log_run_finished(turn: Turn, outcome: TurnOutcome) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return  # LOG_LEVEL above INFO: the line is not built at all
     fields = run_fields(turn, outcome)
     line = " ".join(f"{name}={_plain(value)}" for name, value in fields.items())
     logger.info("run finished %s", line, extra=fields)

@@ -25,7 +25,7 @@ def parse_json_value(raw: Any) -> Any:
         return raw
 
 
-def _arguments(raw: Any) -> dict[str, Any]:
+def tool_arguments(raw: Any) -> dict[str, Any]:
     value = parse_json_value(raw or "{}")
     return value if isinstance(value, dict) else {"raw": raw}
 
@@ -57,7 +57,7 @@ class SdkEventTranslator:
                     EventType.TOOL_CALL,
                     call_id=call_id,
                     name=name,
-                    arguments=_arguments(_field(raw, "arguments")),
+                    arguments=tool_arguments(_field(raw, "arguments")),
                 )
             if sdk_event.name == "tool_output":
                 return make(

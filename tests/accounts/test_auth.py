@@ -22,7 +22,12 @@ def test_token_obtain_and_refresh(anon_api, user):
     assert refreshed.json()["access"]
 
     anon_api.credentials(HTTP_AUTHORIZATION=f"Bearer {refreshed.json()['access']}")
-    assert anon_api.get("/api/auth/me/").json() == {"id": user.id, "username": "alice"}
+    assert anon_api.get("/api/auth/me/").json() == {
+        "id": user.id,
+        "username": "alice",
+        "email": "",
+        "email_verified": False,
+    }
 
 
 def test_bad_password_is_401_json(anon_api, user):

@@ -10,7 +10,6 @@ from config.env import RateLimit
 from tests.accounts.conftest import bearer_client, is_signed_in, refresh, session_client, sign_in
 from tests.api.conftest import assert_error
 from tests.conftest import PASSWORD
-from tests.security.test_rate_limits import _wait_for_a_fresh_window
 
 pytestmark = pytest.mark.django_db
 
@@ -125,10 +124,9 @@ def test_the_account_page_shows_what_is_wrong(client, user, form, error):
 
 
 @pytest.fixture
-def one_attempt_a_minute(settings):
+def one_attempt_a_minute(settings, rate_limit_clock):
     cache.clear()  # the local-memory cache outlives a test: count from zero
     settings.AUTH_RATE_LIMIT = RateLimit(count=1, period_s=60)
-    _wait_for_a_fresh_window(60)
     yield
     cache.clear()
 

@@ -18,7 +18,12 @@ OPERATIONS = {
     ("/api/auth/token/refresh/", "post"),
     ("/api/auth/logout/", "post"),
     ("/api/auth/password/", "post"),
+    ("/api/auth/password/reset/", "post"),
+    ("/api/auth/password/reset/confirm/", "post"),
+    ("/api/auth/email/verify/", "post"),
+    ("/api/auth/email/verify/resend/", "post"),
     ("/api/auth/me/", "get"),
+    ("/api/auth/me/", "patch"),
     ("/api/auth/me/", "delete"),
     ("/api/auth/me/export/", "get"),
     ("/api/{user_id}/chat", "post"),
@@ -119,6 +124,29 @@ def test_the_due_date_field_filter_and_time_zone_are_documented(schema):
     parameters = {p["name"]: p for p in operation["parameters"]}
     assert parameters["due"]["schema"]["enum"] == ["none", "overdue", "today", "week"]
     assert parameters["X-Timezone"]["in"] == "header"
+
+
+def test_the_email_address_and_password_reset_are_documented(schema):
+    components = schema["components"]["schemas"]
+    user = components["User"]["properties"]
+    assert user["email_verified"]["type"] == "boolean" and "email" in user
+    email = components["RegisterRequest"]["properties"]["email"]["oneOf"]  # an address or ""
+    assert {"type": "string", "format": "email", "default": "", "maxLength": 254} in email
+    # drf-spectacular names every PATCH body "Patched…"; the description says both are needed.
+    assert set(components["PatchedEmailChangeRequest"]["properties"]) == {"email", "password"}
+    assert (
+        "Needs the current `password`" in schema["paths"]["/api/auth/me/"]["patch"]["description"]
+    )
+    reset = schema["paths"]["/api/auth/password/reset/"]["post"]
+    assert {"202", "400", "429"} <= set(reset["responses"])
+    assert "same body" in reset["description"]
+    confirm = schema["paths"]["/api/auth/password/reset/confirm/"]["post"]
+    assert set(components["PasswordResetConfirmRequest"]["required"]) == {
+        "uid",
+        "token",
+        "new_password",
+    }
+    assert {"204", "400"} <= set(confirm["responses"])
 
 
 def test_conversation_delete_documents_409(schema):

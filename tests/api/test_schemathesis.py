@@ -117,7 +117,7 @@ values = {json.dumps(conversation_ids)}
     # It reached past the guards: every per-user operation answered 2xx at least once (random
     # credentials rarely get past the auth endpoints, which is their job).
     statuses = _statuses_by_operation(tmp_path / "events.ndjson")
-    assert len(statuses) == 16, sorted(statuses)
+    assert len(statuses) == 21, sorted(statuses)
     unreached = [
         label
         for label, codes in statuses.items()

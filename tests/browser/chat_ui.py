@@ -59,10 +59,8 @@ class ChatUI:
         self.composer.fill(text)
         self.composer.press("Enter")
 
-    def wait_reply_done(self, timeout: float = 15_000) -> Locator:
-        expect(self.page.locator(".message--assistant.is-streaming")).to_have_count(
-            0, timeout=timeout
-        )
+    def wait_reply_done(self) -> Locator:
+        expect(self.page.locator(".message--assistant.is-streaming")).to_have_count(0)
         expect(self.composer).to_be_enabled()
         return self.replies.last
 

@@ -7,9 +7,13 @@ import pytest
 
 from tests.browser.chat_ui import ChatUI
 from tests.browser.chromium import ChromiumMissing, launch_chromium
+from tests.waiting import DEADLINE_S
 
 DESKTOP = {"width": 1280, "height": 800}
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+# Playwright's waits (expect, actions, navigation) last as long as a loaded machine may need;
+# a passing test never waits that long.
+DEADLINE_MS = DEADLINE_S * 1000
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +26,7 @@ def browser():
     """
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=10_000)
+    expect.set_options(timeout=DEADLINE_MS)
     previous = os.environ.get(ASYNC_UNSAFE)
     os.environ[ASYNC_UNSAFE] = "true"
     try:
@@ -47,6 +51,7 @@ def make_page(browser):
 
     def make(**options):
         context = browser.new_context(**({"viewport": DESKTOP} | options))
+        context.set_default_timeout(DEADLINE_MS)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
@@ -86,7 +91,18 @@ def ui(make_page, live_server_url) -> ChatUI:
 
 @pytest.fixture
 def paced(settings):
-    """The offline model writes at a human pace, so the reply can be seen growing."""
-    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 300
-    settings.OFFLINE_MODEL_TOKEN_MS = 120
+    """The offline model writes at a slow human pace, so the reply can be seen growing: its
+    "thinking" lasts 2 s and a short reply ("Added …", 5 tokens) streams for 2.5 s, time
+    enough for a loaded machine to look at it (and type) more than once."""
+    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 2000
+    settings.OFFLINE_MODEL_TOKEN_MS = 500
+    return settings
+
+
+@pytest.fixture
+def slow_help(settings):
+    """ "help" is ~70 tokens: at 250 ms each the reply takes ~18 s unless someone stops it,
+    long enough for a loaded machine to act on it while it streams."""
+    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
+    settings.OFFLINE_MODEL_TOKEN_MS = 250
     return settings

@@ -11,7 +11,7 @@ from config.env import RateLimit
 pytestmark = pytest.mark.browser
 
 
-def test_a_refused_turn_is_shown_inline_with_the_wait(ui, user, settings):
+def test_a_refused_turn_is_shown_inline_with_the_wait(ui, user, settings, rate_limit_clock):
     assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
     cache.clear()
     settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=3600)

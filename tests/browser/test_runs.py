@@ -2,12 +2,14 @@
 a reload reattaches to it, and a dropped stream picks up after the last event seen."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
 from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Message
+from tests.waiting import DEADLINE_S
 
 pytestmark = pytest.mark.browser
 
@@ -41,21 +43,13 @@ DROP_STREAM = """
 """
 
 
-@pytest.fixture
-def slow_help(settings):
-    """ "help" is ~70 tokens: at 120 ms each the reply takes ~8 s."""
-    settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
-    settings.OFFLINE_MODEL_TOKEN_MS = 120
-    return settings
-
-
 def saved_reply(conversation_id: int, page, *, until: str) -> Message:
     """The conversation's reply once it is saved with a status other than streaming."""
-    for _ in range(100):
-        reply = Message.objects.filter(conversation_id=conversation_id, role="assistant").get()
-        if reply.status != Message.Status.STREAMING:
-            break
-        page.wait_for_timeout(100)
+    deadline = time.monotonic() + DEADLINE_S
+    reply = Message.objects.filter(conversation_id=conversation_id, role="assistant").get()
+    while reply.status == Message.Status.STREAMING and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # Playwright's own wait: the page's events go on meanwhile
+        reply.refresh_from_db()
     assert reply.status == until
     return reply
 
@@ -68,11 +62,11 @@ def test_stop_cancels_the_run_and_keeps_its_text(ui, user, slow_help):
         ui.page.get_by_role("button", name="Stop").click()
     assert cancel.value.status == 202
 
-    reply = ui.wait_reply_done(timeout=3_000)
+    reply = ui.wait_reply_done()
     expect(reply.locator(".message__note--stopped")).to_have_text("Stopped")
     expect(ui.composer).to_be_focused()
     shown = reply.locator(".message__body").text_content()
-    assert shown.startswith(partial) and len(shown) < 300
+    assert shown.startswith(partial)
     ui.page.wait_for_timeout(400)
     assert reply.locator(".message__body").text_content() == shown, "nothing after Stop"
 
@@ -80,6 +74,7 @@ def test_stop_cancels_the_run_and_keeps_its_text(ui, user, slow_help):
     # The text so far is kept: a prefix of the whole reply, at least what was seen before Stop
     # (the reloaded page below renders it exactly as shown).
     assert HELP_TEXT.startswith(saved.content) and len(saved.content.strip()) >= len(partial)
+    assert len(saved.content) < len(HELP_TEXT), "stopped before the end"
     ui.reload()
     expect(ui.replies.last.locator(".message__note--stopped")).to_have_text("Stopped")
     expect(ui.replies.last.locator(".message__body")).to_have_text(shown)
@@ -99,7 +94,7 @@ def test_a_reload_mid_reply_reattaches_and_streams_on(ui, user, slow_help):
     replayed = ui.streaming_text_longer_than(len(partial))
     assert replayed.startswith(partial)
 
-    reply = ui.wait_reply_done(timeout=20_000)
+    reply = ui.wait_reply_done()
     saved = saved_reply(conversation_id, ui.page, until=Message.Status.COMPLETE)
     expect(reply.locator(".message__body")).to_contain_text("Delete")
     assert reply.locator(".message__body").text_content().startswith(replayed)
@@ -117,7 +112,7 @@ def test_a_dropped_stream_reconnects_after_the_last_event(ui, user, slow_help):
         lambda request: "/events" in request.url and resumed.append(request.url),
     )
     ui.send("help")
-    reply = ui.wait_reply_done(timeout=20_000)
+    reply = ui.wait_reply_done()
 
     assert resumed and re.search(r"/chat/runs/[^/]+/events\?after=\d+$", resumed[0])
     saved = saved_reply(ui.conversation_id_in_url(), ui.page, until=Message.Status.COMPLETE)

@@ -2,7 +2,6 @@
 
 import asyncio
 import threading
-import time
 from datetime import timedelta
 
 import httpx
@@ -15,12 +14,14 @@ from django.utils import timezone
 
 from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Conversation, Message
-from chat.runs import run as run_module
+from chat.runs import saving as saving_module
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
 from chat.turns import turn_finish, turn_start
 from tests.conftest import bearer
+from tests.runs.replies import settled_reply
 from tests.sse import stream_chat
+from tests.waiting import DEADLINE_S
 from todos.models import Task
 
 
@@ -101,7 +102,7 @@ def _leave_mid_reply(live_server_url: str, user) -> None:
     url = f"{live_server_url}/api/{user.id}/chat/stream"
     received: list[str] = []
     with (
-        httpx.Client(timeout=30) as client,
+        httpx.Client() as client,
         client.stream(
             "POST", url, json={"message": "help"}, headers={"Authorization": bearer(user)}
         ) as response,
@@ -113,20 +114,11 @@ def _leave_mid_reply(live_server_url: str, user) -> None:
                 break  # leave while the reply is still being written
 
 
-def _reply_once_settled() -> Message:
-    reply = Message.objects.get(role="assistant")
-    deadline = time.monotonic() + 15
-    while reply.status == "streaming" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        reply.refresh_from_db()
-    return reply
-
-
 def test_a_client_that_leaves_does_not_stop_the_run(live_server_url, user, settings):
     settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
     settings.OFFLINE_MODEL_TOKEN_MS = 20  # slow enough to leave mid-reply
     _leave_mid_reply(live_server_url, user)
-    reply = _reply_once_settled()
+    reply = settled_reply(Message.objects.get(role="assistant").run_id)
     assert reply.status == "complete"
     assert reply.content == HELP_TEXT, "the whole reply is saved"
     assert reply.duration_ms is not None
@@ -139,7 +131,7 @@ def test_without_continue_on_disconnect_a_client_that_leaves_interrupts(
     settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 0
     settings.OFFLINE_MODEL_TOKEN_MS = 150
     _leave_mid_reply(live_server_url, user)
-    reply = _reply_once_settled()
+    reply = settled_reply(Message.objects.get(role="assistant").run_id)
     assert reply.status == "interrupted"
     assert reply.content, "what was produced before the client left is kept"
     assert reply.duration_ms is not None
@@ -240,22 +232,24 @@ def test_a_client_leaving_during_the_final_save_keeps_the_reply_complete(
 ):
     scripted_model([assistant_message("Added buy milk.")])
     turn = open_turn(user, "add buy milk")
-    saving = threading.Event()
+    saving, left = threading.Event(), threading.Event()
     saved_statuses = []
 
     def slow_turn_finish(*, turn, outcome):
         turn_finish(turn=turn, outcome=outcome)
         saved_statuses.append(outcome.status)
         saving.set()
-        time.sleep(0.3)  # still on the database thread when the client leaves
+        left.wait(DEADLINE_S)  # still on the database thread when the client leaves
 
-    monkeypatch.setattr(run_module, "turn_finish", slow_turn_finish)
+    monkeypatch.setattr(saving_module, "turn_finish", slow_turn_finish)
 
     async def leave_during_save():
         consumer = asyncio.create_task(collect_async(turn))
         while not saving.is_set():
             await asyncio.sleep(0.01)
         consumer.cancel()
+        await asyncio.sleep(0)  # the consumer takes the cancellation while the save is held
+        left.set()
         await asyncio.gather(consumer, return_exceptions=True)
 
     async_to_sync(leave_during_save)()

@@ -3,6 +3,10 @@
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.waiting import wait_until
+
+FINISHED = "taskstream_runs_finished_total"
+
 
 def scrape(base_url: str, **request) -> dict[tuple[str, frozenset], float]:
     """Every sample as (name, labels) → value."""
@@ -18,3 +22,27 @@ def scrape(base_url: str, **request) -> dict[tuple[str, frozenset], float]:
 def value(samples: dict[tuple[str, frozenset], float], name: str, **labels: str) -> float:
     """One sample's value; 0 for a labelled series that has not been created yet."""
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def scrape_after_runs(base_url: str, before: dict, *, runs: int, status: str, **request) -> dict:
+    """Scrape once `runs` more runs have finished with `status` than in `before`: a run's end
+    is recorded just after its terminal event went out, so a client that saw it may scrape
+    too early."""
+
+    def finished() -> dict | None:
+        samples = scrape(base_url, **request)
+        moved = value(samples, FINISHED, status=status) - value(before, FINISHED, status=status)
+        return samples if moved >= runs else None
+
+    return wait_until(finished, message=f"{runs} run(s) did not finish {status}")
+
+
+def scrape_idle(base_url: str, **request) -> dict:
+    """Scrape once no run is executing (on any worker sharing the metrics directory), so the
+    runs that ended before are fully counted."""
+
+    def idle() -> dict | None:
+        samples = scrape(base_url, **request)
+        return samples if value(samples, "taskstream_runs_active") == 0 else None
+
+    return wait_until(idle, message="runs stayed active")

@@ -4,7 +4,16 @@ import httpx
 import pytest
 from django.db import connection
 
+from ops.health import _migrations_on_disk
 from tests.workers import free_port
+
+
+@pytest.fixture(autouse=True)
+def migration_graph_loaded():
+    """The first readiness check in a process reads the migration graph from disk, which on a
+    loaded machine can take longer than the check's timeout: these tests are about the
+    answers, so the graph is read before."""
+    _migrations_on_disk()
 
 
 def test_healthz_is_ok_without_credentials(live_server_url):
@@ -51,9 +60,12 @@ def one_migration_unrecorded(transactional_db):
         )
 
 
-def test_readyz_is_503_naming_unapplied_migrations(live_server_url, one_migration_unrecorded):
+def test_readyz_is_503_on_unapplied_migrations_without_naming_them(
+    live_server_url, one_migration_unrecorded
+):
     response = httpx.get(f"{live_server_url}/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["failing"] == ["migrations"]
-    assert body["checks"]["migrations"] == "unapplied: todos.0001_initial"
+    assert body["checks"]["migrations"] == "failed: unapplied"
+    assert "0001_initial" not in response.text

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from config.env import RateLimit
 from tests.conftest import bearer
 from tests.fakes import FakeOpenAI
-from tests.ops.prometheus import scrape, value
+from tests.ops.prometheus import scrape, scrape_after_runs, value
 from tests.sse import stream_chat
 
 
@@ -27,7 +27,7 @@ def test_a_model_failure_is_counted_by_its_code(live_server_url, user, settings,
             live_server_url, user.id, {"message": "hi"}, {"Authorization": bearer(user)}
         )
     assert result.events[-1]["code"] == "model_auth"
-    after = scrape(live_server_url)
+    after = scrape_after_runs(live_server_url, before, runs=1, status="error")
 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
@@ -39,7 +39,9 @@ def test_a_model_failure_is_counted_by_its_code(live_server_url, user, settings,
     assert value(after, "taskstream_runs_active") == value(before, "taskstream_runs_active")
 
 
-def test_a_rate_limited_turn_is_counted_by_its_scope(live_server_url, user, settings, metrics_on):
+def test_a_rate_limited_turn_is_counted_by_its_scope(
+    live_server_url, user, settings, metrics_on, rate_limit_clock
+):
     cache.clear()  # the local-memory cache outlives a test
     settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=3600)
     before = scrape(live_server_url)
@@ -48,7 +50,6 @@ def test_a_rate_limited_turn_is_counted_by_its_scope(live_server_url, user, sett
             f"{live_server_url}/api/{user.id}/chat",
             json={"message": "hi"},
             headers={"Authorization": bearer(user)},
-            timeout=30,
         ).status_code
         for _ in range(2)
     ]

@@ -14,5 +14,6 @@ os.environ.setdefault("OFFLINE_MODEL_TOKEN_MS", "0")
 # No rate limits unless a test sets one (tests/security/test_rate_limits.py).
 os.environ.setdefault("CHAT_RATE_LIMIT", "0")
 os.environ.setdefault("AUTH_RATE_LIMIT", "0")
+os.environ.setdefault("EMAIL_RATE_LIMIT", "0")
 for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_MODEL", "REDIS_URL"):
     os.environ.pop(name, None)

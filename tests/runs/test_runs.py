@@ -13,8 +13,9 @@ import pytest
 from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Conversation, Message
 from tests.conftest import bearer
-from tests.runs.replies import settled_reply
+from tests.runs.replies import LONG_MESSAGE, LONG_REPLY, settled_reply
 from tests.sse import read_events
+from tests.waiting import DEADLINE_S
 
 pytestmark = pytest.mark.usefixtures("broker", "paced")
 
@@ -91,24 +92,26 @@ def test_a_resume_past_the_end_of_a_live_run_ends_with_it(live_server_url, user,
     assert read_events(live_server_url, path, auth, timeout=20)[:2] == (200, [])
 
 
+def _cancel(url, user, auth, run_id) -> httpx.Response:
+    return httpx.post(f"{url}/api/{user.id}/chat/runs/{run_id}/cancel", headers=auth)
+
+
 def test_cancel_stops_the_run_and_keeps_the_text(live_server_url, user, auth):
-    frames = _start(live_server_url, user, auth, stop_after=3)
+    frames = _start(live_server_url, user, auth, message=LONG_MESSAGE, stop_after=3)
     run_id = frames[0].event["run_id"]
-    response = httpx.post(
-        f"{live_server_url}/api/{user.id}/chat/runs/{run_id}/cancel", headers=auth
-    )
+    response = _cancel(live_server_url, user, auth, run_id)
     assert response.status_code == 202
     assert response.json() == {"run_id": run_id, "cancel_requested": True}
-    _, rest, _ = read_events(live_server_url, _events_path(user, run_id), auth, timeout=5)
+    _, rest, _ = read_events(live_server_url, _events_path(user, run_id), auth)
     assert rest[-1].event["type"] == "done" and rest[-1].event["status"] == "cancelled"
     reply = settled_reply(run_id)
     assert reply.status == "cancelled"
     text = "".join(f.event["content"] for f in rest if f.event["type"] == "text")
-    assert reply.content == text and 0 < len(text) < len(HELP_TEXT)
+    assert reply.content == text and 0 < len(text) < len(LONG_REPLY)
 
 
 def test_a_second_run_in_the_conversation_is_refused(live_server_url, user, auth):
-    frames = _start(live_server_url, user, auth, stop_after=2)
+    frames = _start(live_server_url, user, auth, message=LONG_MESSAGE, stop_after=2)
     run_id, conversation_id = frames[0].event["run_id"], frames[0].event["conversation_id"]
     before = Message.objects.filter(conversation_id=conversation_id).count()
     response = httpx.post(
@@ -120,7 +123,8 @@ def test_a_second_run_in_the_conversation_is_refused(live_server_url, user, auth
     assert response.json()["code"] == "run_active" and response.json()["run_id"] == run_id
     assert Message.objects.filter(conversation_id=conversation_id).count() == before
     assert not Message.objects.filter(content="add refused task").exists()
-    assert settled_reply(run_id).status == "complete"
+    assert _cancel(live_server_url, user, auth, run_id).status_code == 202
+    assert settled_reply(run_id).status == "cancelled"
     again = httpx.post(
         f"{live_server_url}/api/{user.id}/chat",
         json={"message": "hello", "conversation_id": conversation_id},
@@ -130,11 +134,12 @@ def test_a_second_run_in_the_conversation_is_refused(live_server_url, user, auth
 
 
 def test_the_conversation_names_its_active_run(live_server_url, user, auth):
-    frames = _start(live_server_url, user, auth, stop_after=2)
+    frames = _start(live_server_url, user, auth, message=LONG_MESSAGE, stop_after=2)
     run_id, conversation_id = frames[0].event["run_id"], frames[0].event["conversation_id"]
     url = f"{live_server_url}/api/{user.id}/conversations/{conversation_id}/"
     assert httpx.get(url, headers=auth).json()["active_run_id"] == run_id
-    settled_reply(run_id)
+    assert _cancel(live_server_url, user, auth, run_id).status_code == 202
+    assert settled_reply(run_id).status == "cancelled"
     assert httpx.get(url, headers=auth).json()["active_run_id"] is None
 
 
@@ -143,17 +148,9 @@ def test_another_users_run_is_not_found_and_keeps_running(live_server_url, user,
     mallory = {"Authorization": bearer(other_user)}
     status, _, body = read_events(live_server_url, _events_path(other_user, run_id), mallory)
     assert (status, body["code"]) == (404, "not_found")
-    cancel = httpx.post(
-        f"{live_server_url}/api/{other_user.id}/chat/runs/{run_id}/cancel", headers=mallory
-    )
-    assert cancel.status_code == 404
+    assert _cancel(live_server_url, other_user, mallory, run_id).status_code == 404
     # Their own path with alice's run id, and alice's path with mallory's token.
-    assert (
-        httpx.post(
-            f"{live_server_url}/api/{user.id}/chat/runs/{run_id}/cancel", headers=mallory
-        ).status_code
-        == 403
-    )
+    assert _cancel(live_server_url, user, mallory, run_id).status_code == 403
     assert settled_reply(run_id).status == "complete"
 
 
@@ -189,7 +186,7 @@ def test_the_reference_stream_tools_path_answers_like_stream(live_server_url, us
 
 def test_the_json_endpoint_runs_through_the_broker(live_server_url, user, auth):
     response = httpx.post(
-        f"{live_server_url}/api/{user.id}/chat", json={"message": "hello"}, headers=auth, timeout=30
+        f"{live_server_url}/api/{user.id}/chat", json={"message": "hello"}, headers=auth
     )
     body = response.json()
     assert response.status_code == 200 and body["status"] == "complete"
@@ -210,7 +207,7 @@ def test_two_listeners_see_the_same_events(live_server_url, user, auth):
     for listener in listeners:
         listener.start()
     for listener in listeners:
-        listener.join(timeout=20)
+        listener.join(timeout=DEADLINE_S)
     assert len(seen) == 2 and seen[0] == seen[1] and seen[0][-1]["type"] == "done"
 
 
@@ -236,6 +233,5 @@ def test_a_reply_left_streaming_by_a_dead_worker_is_ended_on_the_next_read(
         f"{live_server_url}/api/{user.id}/chat",
         json={"message": "hello", "conversation_id": conversation.id},
         headers=auth,
-        timeout=30,
     )
     assert again.status_code == 200

@@ -8,21 +8,16 @@ import uuid
 import httpx
 import pytest
 
-from chat.llm.offline.benchmark import benchmark_text
 from chat.llm.offline.talk import HELP_TEXT
 from chat.models import Message
 from tests.conftest import bearer
-from tests.runs.replies import settled_reply
+from tests.runs.replies import LONG_MESSAGE, LONG_REPLY, settled_reply
 from tests.sse import read_events
 from tests.waiting import DEADLINE_S
 from tests.workers import start_workers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# A reply of 50 s at 25 ms a token: still running when the test acts on it, however slow the
-# machine (the help text takes 2 s, which a loaded machine can spend between two requests).
-LONG_REPLY_TOKENS = 2000
-LONG_MESSAGE = f"benchmark {LONG_REPLY_TOKENS}"
 # The point is that a cancel reaches the run's worker through the broker, not a speed: the
 # bound is far above what a loaded machine needs; the measured time is printed (pytest -rA).
 CANCEL_BOUND_S = 15.0
@@ -104,9 +99,8 @@ def test_cancel_on_b_stops_the_run_on_a(workers, user, auth, record_property):
     print(f"cancel on b reached the run on a in {took_s:.3f} s")
     assert took_s < CANCEL_BOUND_S
     reply = settled_reply(run_id)
-    full = benchmark_text(LONG_REPLY_TOKENS)
-    assert reply.status == "cancelled" and 0 < len(reply.content) < len(full)
-    assert full.startswith(reply.content)
+    assert reply.status == "cancelled" and 0 < len(reply.content) < len(LONG_REPLY)
+    assert LONG_REPLY.startswith(reply.content)
 
 
 def test_sigkill_of_a_mid_run_is_seen_from_b_as_interrupted(workers, user, auth):

@@ -24,6 +24,8 @@ def test_readme_documents_the_production_settings():
     assert environment["DEBUG"] == "0"
     assert environment["SECURE_COOKIES"] == "true"
     assert environment["SECRET_KEY"] == "..."  # the placeholder a strong key replaces below
+    # Mail reaches people (the console backend with DEBUG off is a check warning).
+    assert environment["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     for name in (
         "SECURE_SSL_REDIRECT",
         "SECURE_HSTS_SECONDS",
@@ -33,9 +35,8 @@ def test_readme_documents_the_production_settings():
         assert name in environment
 
 
-def test_check_deploy_reports_nothing_under_the_documented_environment():
-    environment = documented_environment() | {"SECRET_KEY": secrets.token_urlsafe(50)}
-    result = subprocess.run(
+def check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
         env={"PATH": "/usr/bin:/bin", "DOTENV_DISABLED": "1", **environment},
@@ -43,8 +44,20 @@ def test_check_deploy_reports_nothing_under_the_documented_environment():
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_reports_nothing_under_the_documented_environment():
+    result = check_deploy(documented_environment() | {"SECRET_KEY": secrets.token_urlsafe(50)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_the_console_backend_with_debug_off_fails_the_documented_check():
+    environment = documented_environment() | {"SECRET_KEY": secrets.token_urlsafe(50)}
+    del environment["EMAIL_BACKEND"]
+    result = check_deploy(environment)
+    assert result.returncode != 0
+    assert "accounts.W003" in result.stdout + result.stderr
 
 
 def test_the_defaults_are_for_local_use():

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 
 import pytest
@@ -23,6 +22,9 @@ from tests.conftest import PASSWORD, bearer
 
 TWO_PER_MINUTE = RateLimit(count=2, period_s=60)
 
+# The windows stand still: no count here crosses a window's edge, and Retry-After is 30 s.
+pytestmark = pytest.mark.usefixtures("rate_limit_clock")
+
 
 @pytest.fixture(autouse=True)
 def fresh_counters():
@@ -31,13 +33,6 @@ def fresh_counters():
     cache.clear()
     yield
     cache.clear()
-
-
-def _wait_for_a_fresh_window(period_s: int, needed_s: float = 3) -> None:
-    """Counting across a window boundary would split the count: start well inside one."""
-    remaining = period_s - time.time() % period_s
-    if remaining < needed_s:
-        time.sleep(remaining + 0.05)
 
 
 # --- the setting -----------------------------------------------------------------------------
@@ -100,27 +95,23 @@ def test_malformed_trusted_proxies_stop_the_process_at_startup():
 
 
 def test_hit_allows_count_attempts_per_window_then_says_how_long_to_wait():
-    _wait_for_a_fresh_window(60)
     key = f"test:{uuid.uuid4()}"
     assert [hit(key, TWO_PER_MINUTE) for _ in range(2)] == [None, None]
-    retry_after = hit(key, TWO_PER_MINUTE)
-    assert retry_after is not None and 1 <= retry_after <= 60
+    assert hit(key, TWO_PER_MINUTE) == 30, "the seconds to the end of the window"
     assert hit(f"test:{uuid.uuid4()}", TWO_PER_MINUTE) is None, "each key counts alone"
     assert all(hit(key, None) is None for _ in range(50)), "no limit: never refused"
 
 
-def test_a_new_window_starts_a_new_count():
+def test_a_new_window_starts_a_new_count(rate_limit_clock):
     limit = RateLimit(count=1, period_s=1)
     key = f"test:{uuid.uuid4()}"
-    _wait_for_a_fresh_window(1, needed_s=0.5)
     assert hit(key, limit) is None
     assert hit(key, limit) == 1
-    time.sleep(1.05)
+    rate_limit_clock.now += 1
     assert hit(key, limit) is None
 
 
 def test_concurrent_attempts_are_counted_exactly():
-    _wait_for_a_fresh_window(60)
     key, limit = f"test:{uuid.uuid4()}", RateLimit(count=25, period_s=60)
     allowed = []
     barrier = threading.Barrier(8)
@@ -138,18 +129,17 @@ def test_concurrent_attempts_are_counted_exactly():
 
 
 WORKER = """
-import sys, django
+import sys, types, django
 django.setup()
 from config.env import RateLimit
-from config.ratelimit import hit
-key, attempts = sys.argv[1], int(sys.argv[2])
-print(sum(hit(key, RateLimit(count=25, period_s=3600)) is None for _ in range(attempts)))
+key, attempts, now = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+ratelimit.time = types.SimpleNamespace(time=lambda: now)  # the test's frozen clock
+print(sum(ratelimit.hit(key, RateLimit(count=25, period_s=3600)) is None for _ in range(attempts)))
 """
 
 
-def test_workers_share_the_counts_through_redis(redis_url):
+def test_workers_share_the_counts_through_redis(redis_url, rate_limit_clock):
     """Two processes, each its own Redis connection, as two uvicorn workers are."""
-    _wait_for_a_fresh_window(3600, needed_s=30)
     key = f"test:{uuid.uuid4()}"
     environment = {
         **os.environ,
@@ -158,7 +148,7 @@ def test_workers_share_the_counts_through_redis(redis_url):
     }
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, key, "20"],
+            [sys.executable, "-c", WORKER, key, "20", str(rate_limit_clock.now)],
             cwd=django_settings.BASE_DIR,
             env=environment,
             stdout=subprocess.PIPE,
@@ -179,7 +169,6 @@ CHAT_PATHS = ["/api/{user}/chat", "/api/{user}/chat/stream"]
 @pytest.mark.django_db(transaction=True)
 def test_chat_turns_past_the_limit_are_429_and_store_nothing(settings, user, other_user):
     settings.CHAT_RATE_LIMIT = TWO_PER_MINUTE
-    _wait_for_a_fresh_window(60)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=bearer(user))
     answers = [
@@ -188,9 +177,8 @@ def test_chat_turns_past_the_limit_are_429_and_store_nothing(settings, user, oth
     ]
     assert [answer.status_code for answer in answers] == [200, 200, 429, 429]
     body = assert_error(answers[2], 429, "rate_limited")
-    retry_after = int(answers[2]["Retry-After"])
-    assert 1 <= retry_after <= 60
-    assert body["detail"] == f"Too many messages. Try again in {retry_after} s."
+    assert answers[2]["Retry-After"] == "30"
+    assert body["detail"] == "Too many messages. Try again in 30 s."
     assert Message.objects.filter(role="user").count() == 2
     assert Conversation.objects.count() == 2
 
@@ -207,7 +195,6 @@ def test_chat_turns_past_the_limit_are_429_and_store_nothing(settings, user, oth
 def test_refused_requests_that_are_not_turns_are_not_counted(settings, user, other_user):
     """401/403 never reach the count; only an authenticated user's own turns do."""
     settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=60)
-    _wait_for_a_fresh_window(60)
     client = APIClient()
     for _ in range(3):
         assert (
@@ -239,13 +226,12 @@ def test_refused_requests_that_are_not_turns_are_not_counted(settings, user, oth
 )
 def test_auth_api_attempts_past_the_limit_are_429(settings, user, path, payload):
     settings.AUTH_RATE_LIMIT = TWO_PER_MINUTE
-    _wait_for_a_fresh_window(60)
     client = APIClient()
     codes = [client.post(path, payload, format="json").status_code for _ in range(3)]
     assert codes[:2] in ([401, 401], [400, 400])
     refused = client.post(path, payload, format="json")
     assert_error(refused, 429, "rate_limited")
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["Retry-After"] == "30"
     # A right password does not get past the limit either.
     good = client.post(
         "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
@@ -264,7 +250,6 @@ def test_auth_api_attempts_past_the_limit_are_429(settings, user, path, payload)
 @pytest.mark.django_db
 def test_api_and_pages_share_one_count_per_address(settings, client, user):
     settings.AUTH_RATE_LIMIT = RateLimit(count=3, period_s=60)
-    _wait_for_a_fresh_window(60)
     api = APIClient()
     wrong = {"username": "alice", "password": "x"}
     assert api.post("/api/auth/token/", wrong, format="json").status_code == 401
@@ -281,11 +266,10 @@ def test_api_and_pages_share_one_count_per_address(settings, client, user):
 @pytest.mark.django_db
 def test_the_sign_in_page_shows_the_limit_and_checks_no_password(settings, client, user):
     settings.AUTH_RATE_LIMIT = RateLimit(count=1, period_s=60)
-    _wait_for_a_fresh_window(60)
     client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
     page = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert page.status_code == 429
-    assert 1 <= int(page["Retry-After"]) <= 60
+    assert page["Retry-After"] == "30"
     html = page.content.decode()
     assert "Too many attempts. Try again in" in html
     assert 'value="alice"' in html
@@ -297,7 +281,6 @@ def test_the_sign_up_page_shows_the_limit_and_creates_no_account(settings, clien
     from django.contrib.auth import get_user_model
 
     settings.AUTH_RATE_LIMIT = RateLimit(count=1, period_s=60)
-    _wait_for_a_fresh_window(60)
     form = {"username": "newbie", "password1": PASSWORD, "password2": PASSWORD}
     assert client.post("/accounts/signup/", {**form, "password2": "typo"}).status_code == 200
     page = client.post("/accounts/signup/", form)
@@ -348,7 +331,6 @@ def test_an_ipv6_proxy_network(rf, settings):
 def test_a_client_cannot_escape_the_limit_by_sending_x_forwarded_for(settings, user):
     settings.AUTH_RATE_LIMIT = TWO_PER_MINUTE
     settings.TRUSTED_PROXY_IPS = ()
-    _wait_for_a_fresh_window(60)
     client = APIClient()
     codes = [
         client.post(
@@ -367,13 +349,12 @@ def test_the_stream_over_the_limit_on_a_real_server(settings, live_server_url, u
     import httpx
 
     settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=60)
-    _wait_for_a_fresh_window(60)
     url = f"{live_server_url}/api/{user.id}/chat/stream"
     with httpx.Client(headers={"Authorization": bearer(user)}, timeout=30) as client:
         assert client.post(url, json={"message": "add tea"}).status_code == 200
         refused = client.post(url, json={"message": "add cake"})
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["retry-after"] == "30"
     assert refused.headers["x-content-type-options"] == "nosniff"
     assert not Message.objects.filter(content="add cake").exists()

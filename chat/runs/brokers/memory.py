@@ -27,8 +27,16 @@ class MemoryRunBroker(RunBroker):
         await super().run_ended(run)
 
     def _forget_expired(self) -> None:
+        """Runs are kept in the order they ended, so the expired ones come first: only those
+        are visited, not every run of the last CHAT_RUN_EVENTS_TTL_S (60 000 at 100 runs a
+        second). Should the TTL change, a run may stay a little longer; reads check expiry."""
         now = self.now()
-        for run_id in [key for key, (_, _, until) in self._finished.items() if until <= now]:
+        expired = []
+        for run_id, (_, _, until) in self._finished.items():
+            if until > now:
+                break
+            expired.append(run_id)
+        for run_id in expired:
             del self._finished[run_id]
 
     def _finished_run(self, run_id: str) -> tuple[RunInfo, RunLog] | None:

@@ -1,0 +1,125 @@
+"""The chat path's work, counted exactly: SQL statements per turn and Python calls per event.
+
+Streamed `benchmark <N>` turns run in-process through the ASGI application (bench/inprocess.py),
+with the offline model paced by the stream's own writes, so every text event takes the whole
+path alone (one event, one write) however loaded the machine is. Calls are counted with
+`sys.setprofile` on the event loop's thread (the server's side; the test's client is two tiny
+callables), statements on every database thread. Counts, not times: a change that adds work
+to the hot path fails here; how long the work takes is the benchmark's business (bench/).
+
+The budgets are the counts measured when this test was written, plus about 20% for the
+features landing on this path (each budget says what it was measured at). Raise one only for
+work the product needs, and say so in docs/PERFORMANCE.md.
+"""
+
+import gc
+
+import pytest
+import uvloop
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from bench.inprocess import WritePacing, count_turn_calls, post_stream
+from chat.llm.offline import model as offline_model
+from config.env import RateLimit
+
+# SQL statements of one turn (authentication, opening it, finishing it), on every thread.
+# Measured (2026-12-05, perf branch): in a new conversation 7 on SQLite (its two BEGIN
+# IMMEDIATE included), 5 on PostgreSQL; in a conversation with history 9 and 7 (11 and 9
+# before turn_start read the conversation's streaming replies once and locked its row by
+# the update that moves it to the top).
+STATEMENTS_NEW_CONVERSATION = 8
+STATEMENTS_WITH_HISTORY = 11
+
+# Python calls (Python and C functions) per text event on the event loop, from the model's
+# event to the bytes handed to ASGI `send`, the test's pacing included (about 15). Measured:
+# 142 in all, of which 36 in Taskstream's own code (chat/ but the offline model, config/,
+# ops/, accounts/); 192 and 53 before the relay's changes of issue 26.
+CALLS_PER_TEXT_EVENT = 170
+OUR_CALLS_PER_TEXT_EVENT = 44
+
+# Python calls of one turn besides its text events, on the event loop: the request,
+# authentication's hop, the run's setup and end, the SDK's run, the response. Measured: 6346.
+CALLS_PER_TURN = 7600
+
+
+@pytest.fixture
+def chat_settings(settings):
+    """Every feature of a turn on (rate limit included), no keepalive during a count."""
+    settings.CHAT_KEEPALIVE_S = 3600
+    settings.CHAT_RATE_LIMIT = RateLimit(count=1000, period_s=60)
+    return settings
+
+
+@pytest.fixture
+def paced_by_writes(monkeypatch, chat_settings):
+    """Each text delta waits for the previous event's write (WritePacing decides when)."""
+    chat_settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 1000  # so that every delta pauses
+    chat_settings.OFFLINE_MODEL_TOKEN_MS = 1000
+    monkeypatch.setattr(offline_model, "asyncio", WritePacing())
+
+
+@pytest.fixture
+def app():
+    from config.asgi import application
+
+    return application
+
+
+def _token(user) -> str:
+    return str(RefreshToken.for_user(user).access_token)
+
+
+def _counts(app, user, *tokens: int) -> list:
+    token = _token(user)
+
+    async def turns() -> list:
+        await count_turn_calls(app, user.pk, token, 10)  # warm up: caches, connections
+        counted = []
+        for n in tokens:
+            gc.collect()
+            gc.disable()  # no finalizer runs in the middle of a count
+            try:
+                counted.append(await count_turn_calls(app, user.pk, token, n))
+            finally:
+                gc.enable()
+        return counted
+
+    return uvloop.run(turns())
+
+
+def test_calls_per_text_event_and_per_turn_stay_within_budget(
+    transactional_db, user, app, paced_by_writes
+):
+    small, large = _counts(app, user, 10, 100)
+    per_event = (large.total - small.total) / 90
+    ours = (large.parts["ours"] - small.parts["ours"]) / 90
+    per_turn = small.total - 10 * per_event
+    growth = large.functions.copy()
+    growth.subtract(small.functions)
+    hot = ", ".join(f"{name} {count / 90:g}" for name, count in growth.most_common(15))
+    assert per_event <= CALLS_PER_TEXT_EVENT, f"{per_event:.1f} calls per text event: {hot}"
+    assert ours <= OUR_CALLS_PER_TEXT_EVENT, f"{ours:.1f} of our calls per text event: {hot}"
+    assert per_turn <= CALLS_PER_TURN, f"{per_turn:.0f} calls per turn"
+
+
+def test_sql_statements_per_turn_stay_within_budget(
+    transactional_db, user, app, chat_settings, query_log
+):
+    token = _token(user)
+
+    async def two_turns() -> tuple[int, int]:
+        await post_stream(app, user.pk, token, "benchmark 3")  # warm up
+        query_log.statements.clear()
+        first = await post_stream(app, user.pk, token, "benchmark 3")
+        in_new_conversation = len(query_log)
+        query_log.statements.clear()
+        conversation_id = first.events[0]["conversation_id"]
+        second = await post_stream(
+            app, user.pk, token, "benchmark 3", conversation_id=conversation_id
+        )
+        assert [first.events[-1]["type"], second.events[-1]["type"]] == ["done", "done"]
+        return in_new_conversation, len(query_log)
+
+    new_conversation, with_history = uvloop.run(two_turns())
+    assert new_conversation <= STATEMENTS_NEW_CONVERSATION, query_log.statements
+    assert with_history <= STATEMENTS_WITH_HISTORY, query_log.statements

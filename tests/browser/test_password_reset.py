@@ -1,0 +1,72 @@
+"""A forgotten password in a real browser, with Django's file-based email backend: "Forgot
+password?" on the sign-in page, the link read from the mail file, the new password typed
+twice, signed in with it, and the other browser signed out."""
+
+import email
+import re
+import time
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import EmailVerification
+from tests.browser.chat_ui import ChatUI
+from tests.browser.conftest import watch_console
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "a-brand-new-password-31"
+MAIL_WAIT_S = 30
+PHONE = {"width": 360, "height": 740}
+
+
+def mailed_link(directory: Path, path: str) -> str:
+    """The link to `path` in the plain-text part of the one mail the file backend wrote."""
+    deadline = time.monotonic() + MAIL_WAIT_S
+    while not (files := list(directory.glob("*.log"))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(files) == 1, f"mail files: {files}"
+    message = email.message_from_bytes(files[0].read_bytes())
+    (text,) = [part for part in message.walk() if part.get_content_type() == "text/plain"]
+    body = text.get_payload(decode=True).decode(text.get_content_charset())
+    links = re.findall(rf"https?://\S+{re.escape(path)}\?\S+", body)
+    assert len(links) == 1
+    return links[0]
+
+
+def test_forgot_password_through_the_pages(make_page, live_server_url, user, settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    user.email = "alice@example.com"
+    user.save()
+    EmailVerification.objects.create(user=user, email=user.email, verified_at=timezone.now())
+    elsewhere = ChatUI(make_page(), live_server_url).sign_in(user.username)
+
+    page = make_page(viewport=PHONE)
+    problems = watch_console(page)
+    page.goto(f"{live_server_url}/accounts/login/")
+    page.get_by_role("link", name="Forgot password?").click()
+    page.get_by_label("Email address").fill("Alice@Example.com")
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    link = mailed_link(tmp_path, "/accounts/password/reset/confirm/")
+    assert link.startswith(live_server_url)
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Set my new password").click()
+    page.wait_for_url(f"{live_server_url}/accounts/login/")
+    expect(page.get_by_role("status")).to_contain_text("Your password is set")
+    expect(page.get_by_role("status")).to_contain_text("signed out")
+
+    ChatUI(page, live_server_url).sign_in(user.username, NEW_PASSWORD)
+    elsewhere.page.reload()
+    assert "/accounts/login/" in elsewhere.page.url
+
+    page.goto(link)  # used: it no longer works
+    expect(page.get_by_role("heading", name="This link doesn't work")).to_be_visible()
+    assert problems == []
