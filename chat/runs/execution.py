@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from chat.models import Conversation, Message
+from chat.runs.admission import release_turn
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import BrokerUnavailable, RunInfo, interrupted_event
 from chat.runs.events import RunEvent
@@ -70,6 +71,7 @@ async def start_run(turn: Turn) -> LocalRun:
             error_code="broker_unavailable",
         )
         await run_db(turn_finish, turn=turn, outcome=outcome)
+        await release_turn(user_id=run.info.user_id, run_id=run.info.run_id)
         raise BrokerUnavailable() from exc
     run.task = asyncio.create_task(_execute(run, turn))
     _running.add(run.task)
@@ -95,7 +97,16 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
             last_seq = run.last_published.seq if run.last_published else -1
             broker.publish(run, interrupted_event(last_seq))
         meter.finished()
-        await broker.run_ended(run)
+        try:
+            await broker.run_ended(run)
+        finally:
+            await release_turn(user_id=run.info.user_id, run_id=run.info.run_id)
+
+
+def worker_is_full() -> bool:
+    """True while this process executes CHAT_MAX_ACTIVE_RUNS runs (0: never)."""
+    most = settings.CHAT_MAX_ACTIVE_RUNS
+    return bool(most) and len(run_broker().local) >= most
 
 
 def local_runs() -> list[LocalRun]:
