@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0003_message_status_idx'),
+        ('chat', '0004_daily_token_usage'),
     ]
 
     operations = [
