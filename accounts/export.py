@@ -10,12 +10,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from accounts.addresses import email_verified
-from chat.export import conversation_as_dict, conversations_for_export, json_document
+from chat.export import conversation_as_owner_sees_it, conversations_for_export, json_document
 from chat.models import Conversation
 from todos.apis import TaskOutputSerializer
+from todos.list_apis import TaskListOutputSerializer
+from todos.lists import list_list
 from todos.models import Task, TaskChange
 
 CHUNK_SIZE = 500
+INDENT = 2  # the file is for people to read
 
 
 def profile_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
@@ -39,6 +42,11 @@ def _tasks(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
         yield TaskOutputSerializer(task).data
 
 
+def _lists(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
+    for task_list in list_list(owner=user).iterator(chunk_size=CHUNK_SIZE):
+        yield TaskListOutputSerializer(task_list).data
+
+
 def _task_changes(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
     changes = TaskChange.objects.filter(owner=user).select_related("undone_by")
     for change in changes.order_by("created_at", "id").iterator(chunk_size=CHUNK_SIZE):
@@ -55,19 +63,24 @@ def _task_changes(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
 
 
 def account_export(*, user: AbstractBaseUser) -> Iterator[str]:
-    """{"exported_at", "user", "tasks", "task_changes", "conversations"}: the task changes
-    the assistant's tool calls made (what undo takes back), and the conversations as the
-    moderation export writes them, each with every message, tool call, usage figure and
-    status."""
+    """{"exported_at", "user", "lists", "tasks", "task_changes", "conversations"}, indented:
+    the lists (tasks name theirs by id), the task changes the assistant's tool calls made (what
+    undo takes back), and the conversations, each with every message, tool call, usage figure
+    and status, and whether it was flagged (not by whom nor why: see
+    chat.export.conversation_as_owner_sees_it)."""
     conversations = Conversation.objects.filter(owner=user)
     return json_document(
         {
             "exported_at": timezone.now(),
             "user": profile_as_dict(user),
+            "lists": _lists(user),
             "tasks": _tasks(user),
             "task_changes": _task_changes(user),
-            "conversations": map(conversation_as_dict, conversations_for_export(conversations)),
-        }
+            "conversations": map(
+                conversation_as_owner_sees_it, conversations_for_export(conversations)
+            ),
+        },
+        indent=INDENT,
     )
 
 

@@ -184,8 +184,19 @@ def add_service_errors(form: forms.Form, exc: ValidationError, fields: dict[str,
             form.add_error(target if target in form.fields else None, message)
 
 
+def _focus_first_error(form: forms.Form) -> None:
+    """A refused form comes back with the focus on its first wrong field (which names its
+    error through aria-describedby), or on its first field when the error is the form's."""
+    if not form.errors:
+        return
+    name = next((name for name in form.fields if name in form.errors), next(iter(form.fields)))
+    form.fields[name].widget.attrs["autofocus"] = True
+
+
 def _account_page(request: HttpRequest, **forms_and_status) -> HttpResponse:
     status = forms_and_status.pop("status", 200)
+    for form in forms_and_status.values():
+        _focus_first_error(form)
     context = {
         "email_form": EmailChangeForm(initial={"email": request.user.email}, prefix="email"),
         "email_verified": email_verified(request.user),
@@ -283,6 +294,9 @@ def account_sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     """End every session (this one too) and every token of the user."""
     user_sign_out_everywhere(user=request.user)
     logout(request)
+    messages.success(
+        request, "You've signed out everywhere: every device and app must sign in again."
+    )
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
@@ -302,5 +316,6 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         else:
             user_delete(user=request.user)
             logout(request)
+            messages.success(request, "Your account and all its data are deleted.")
             return redirect("login")
     return _account_page(request, delete_form=form, status=400)

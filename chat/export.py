@@ -17,6 +17,8 @@ from chat.models import Conversation, Message
 from chat.tool_calls import tool_call_entries
 
 CHUNK_SIZE = 100
+# What moderators recorded about a conversation: who flagged it, and their reason.
+MODERATION_ONLY_FIELDS = ("flagged_by", "flag_reason")
 
 
 def conversations_for_export(conversations: QuerySet[Conversation]) -> Iterator[Conversation]:
@@ -74,25 +76,44 @@ def export_json(conversations: QuerySet[Conversation]) -> Iterator[str]:
     )
 
 
-def json_document(fields: dict[str, Any]) -> Iterator[str]:
+def conversation_as_owner_sees_it(conversation: Conversation) -> dict[str, Any]:
+    """The conversation for its owner's own export: whether and when it was flagged, but not
+    who flagged it nor the moderator's reason (moderators' identities and internal notes stay
+    with the moderation tools)."""
+    document = conversation_as_dict(conversation)
+    for field in MODERATION_ONLY_FIELDS:
+        del document[field]
+    return document
+
+
+def json_document(fields: dict[str, Any], *, indent: int | None = None) -> Iterator[str]:
     """A JSON object written piece by piece: a field whose value is an iterator becomes an
     array written one item per piece, so it is never all in memory; other values are written
-    whole."""
-    opening = "{"
+    whole. `indent`: spaces per level, for a file people read (None: one line)."""
+    newline, pad = ("\n", " " * indent) if indent else ("", "")
+    comma = "," + (newline or " ")
+
+    def encoded(value: object, depth: int) -> str:
+        return _json(value, indent).replace("\n", "\n" + pad * depth)
+
+    opening = "{" + newline
     for index, (name, value) in enumerate(fields.items()):
-        opening += (", " if index else "") + json.dumps(name) + ": "
+        opening += (comma if index else "") + pad + json.dumps(name) + ": "
         if isinstance(value, Iterator):
             yield opening + "["
-            for position, item in enumerate(value):
-                yield (", " if position else "") + _json(item)
-            opening = "]"
+            written = 0
+            for item in value:
+                yield (comma if written else newline) + pad * 2 + encoded(item, 2)
+                written += 1
+            opening = (newline + pad if written else "") + "]"
         else:
-            opening += _json(value)
-    yield opening + "}\n"
+            opening += encoded(value, 1)
+    yield opening + newline + "}\n"
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder)
+def _json(value: object, indent: int | None = None) -> str:
+    # Indented output is for people: their own words as they wrote them, not \u escapes.
+    return json.dumps(value, cls=DjangoJSONEncoder, indent=indent, ensure_ascii=indent is None)
 
 
 def export_markdown(conversations: QuerySet[Conversation]) -> Iterator[str]:

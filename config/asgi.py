@@ -31,9 +31,9 @@ MIDDLEWARE_FREE_PATHS = re.compile(
 
 def build_application() -> Callable:
     from django.conf import settings
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     from config.handlers import MiddlewareFreeASGIHandler
+    from config.static_files import StaticFilesHandler
     from ops.asgi import with_operations
 
     chat_application = MiddlewareFreeASGIHandler()
@@ -45,7 +45,7 @@ def build_application() -> Callable:
 
     if settings.SERVE_STATIC:
         # Only /static/ paths are intercepted; everything else goes on as above.
-        return with_operations(ASGIStaticFilesHandler(application))
+        return with_operations(StaticFilesHandler(application))
     return with_operations(application)
 
 

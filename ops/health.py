@@ -56,8 +56,8 @@ async def check_database_and_migrations() -> dict[str, str]:
 
 
 async def check_redis() -> str:
-    """Through the pool the app's own commands use (transport.client), so a pool left with
-    broken connections fails readiness too."""
+    """A PING through the client the app itself uses (transport.client), so the answer is
+    about the connections runs and limits use, not a fresh one of its own."""
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
             await redis_client().ping()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from chat.models import Message
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import RunInfo
-from chat.turns import turn_interrupt
+from chat.turns import SAVE_FAILED, turn_interrupt
 from config.db_threads import run_db
 
 logger = logging.getLogger("chat.runs")
@@ -30,9 +30,11 @@ _sweepers: set[asyncio.Task] = set()
 
 async def end_stale_run(info: RunInfo) -> None:
     """A run whose process died: its listeners get `error` {code: "interrupted"} and its reply
-    is saved `interrupted` (kept as it was if it already ended)."""
-    await run_broker().interrupt(info)
-    await run_db(turn_interrupt, message_id=info.message_id)
+    is saved `interrupted` (kept as it was if it already ended) — or `error` (`save_failed`)
+    if the run had said its final save was given up."""
+    terminal = await run_broker().interrupt(info)
+    save_failed = terminal is not None and terminal.data.get("code") == SAVE_FAILED
+    await run_db(turn_interrupt, message_id=info.message_id, save_failed=save_failed)
 
 
 def streaming_replies(*, older_than_s: float) -> list[RunInfo]:

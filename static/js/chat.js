@@ -8,13 +8,13 @@
 //   markdown.js      escape-first Markdown for replies (no HTML from anyone ever runs)
 //   transcript.js    user messages, assistant replies (streaming or stored), tool chips
 //   conversations.js the sidebar list: open, rename, delete
-//   tasks.js         the task panel
+//   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo
 //   undo.js          the Undo control on the chips of task-changing tool calls
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
 import { Api, ApiError } from "./api.js";
 import { Composer } from "./composer.js";
-import { ConversationList, displayTitle } from "./conversations.js";
+import { ConversationList, displayTitle, titleFromMessage } from "./conversations.js";
 import { Run } from "./run.js";
 import { TranscriptScroll } from "./scroll.js";
 import { TaskPanel } from "./tasks.js";
@@ -32,6 +32,10 @@ const config = {
 const urlFor = (id) => (id ? `${config.chatUrl}c/${id}/` : config.chatUrl);
 const idFromLocation = () => Number(window.location.pathname.match(/\/c\/(\d+)\/?$/)?.[1]) || null;
 
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+
+/** The side panels that slide over the chat on narrow screens. An open one is modal: the rest
+ * of the page is inert, Tab stays inside it, and Escape closes it and returns the focus. */
 class Drawers {
   constructor() {
     this.scrim = document.getElementById("scrim");
@@ -48,11 +52,36 @@ class Drawers {
       button.addEventListener("click", () => this.close());
     }
     document.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && this.open && !document.querySelector("dialog[open]")) {
+      if (!this.open || document.querySelector("dialog[open]")) return;
+      if (event.key === "Escape") {
         event.preventDefault();
         this.close();
+      } else if (event.key === "Tab") {
+        this.keepFocusInside(event);
       }
     });
+  }
+
+  /** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
+  keepFocusInside(event) {
+    const drawer = document.getElementById(this.open);
+    const controls = [...drawer.querySelectorAll(FOCUSABLE)].filter((el) => el.getClientRects().length > 0);
+    if (controls.length === 0) return;
+    const first = controls[0];
+    const last = controls.at(-1);
+    const active = document.activeElement;
+    if (!drawer.contains(active) || (event.shiftKey ? active === first : active === last)) {
+      event.preventDefault();
+      (event.shiftKey ? last : first).focus();
+    }
+  }
+
+  /** Everything the open drawer covers, taken out of reach (keyboard and screen readers). */
+  setBackgroundInert(inert) {
+    const drawer = this.open && document.getElementById(this.open);
+    for (const part of document.querySelectorAll("#chat, .layout > .drawer")) {
+      part.inert = inert && part !== drawer;
+    }
   }
 
   show(id) {
@@ -62,6 +91,7 @@ class Drawers {
     this.toggles[id].setAttribute("aria-expanded", "true");
     this.scrim.hidden = false;
     this.open = id;
+    this.setBackgroundInert(true);
     // Visible only after the class applies (visibility transitions), then take focus.
     requestAnimationFrame(() => drawer.querySelector("button, [href], input")?.focus());
   }
@@ -70,6 +100,7 @@ class Drawers {
     if (!this.open) return;
     const drawer = document.getElementById(this.open);
     const toggle = this.toggles[this.open];
+    this.setBackgroundInert(false);
     drawer.classList.remove("is-open");
     toggle.setAttribute("aria-expanded", "false");
     this.scrim.hidden = true;
@@ -94,6 +125,7 @@ class ChatPage {
     // Replies streaming now, in any conversation: { conversationId, list, reply, run, ... }.
     // Each belongs to its transcript list; the composer follows the one on screen.
     this.turns = new Set();
+    this.refused = null; // the latest turn refused as rate limited (see keepOneRefusal)
     this.openSeq = 0; // ignores a slow load once the user has opened something else
 
     this.composer = new Composer({ onSend: (text) => this.send(text), onStop: () => this.stop() });
@@ -352,7 +384,7 @@ class ChatPage {
           this.conversationId = event.conversation_id;
           this.setLocation(event.conversation_id, "replace");
           this.sidebar.setActive(event.conversation_id);
-          this.setTitle(turn.text.slice(0, 80));
+          this.setTitle(titleFromMessage(turn.text));
         }
         this.sidebar.setStreaming(event.conversation_id, true);
         this.sidebar.refresh();
@@ -369,7 +401,7 @@ class ChatPage {
       case "tool_result":
         reply.toolResult(event);
         this.undo.attach(reply.chips.get(event.call_id), event);
-        if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.id ?? null);
+        if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.number ?? null);
         return false;
       case "done":
         reply.finish(event.status === "cancelled" ? "cancelled" : "complete");
@@ -406,8 +438,19 @@ class ChatPage {
     }
     const message = error instanceof ApiError ? error.detail : "Something went wrong while reading the reply.";
     const retryAfterS = error instanceof ApiError ? error.retryAfterS : 0;
+    if (retryAfterS > 0 && !turn.started) this.keepOneRefusal(turn);
     reply.showError({ message, onRetry: turn.question ? () => this.retry(turn) : null, retryAfterS });
     announce(`The reply failed: ${message}`);
+  }
+
+  /** Refused for now (rate limited, nothing stored): only the latest refused attempt stays on
+   * screen, with its one notice, rather than a bubble and an error per attempt. */
+  keepOneRefusal(turn) {
+    const earlier = this.refused;
+    this.refused = turn;
+    if (!earlier || earlier === turn || earlier.list !== turn.list) return;
+    earlier.question?.remove();
+    earlier.reply.el.remove();
   }
 
   retry(turn) {

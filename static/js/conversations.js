@@ -1,9 +1,20 @@
 // The sidebar: the user's conversations, newest first, with rename and delete.
 
+import { plainText } from "./markdown.js";
 import { announce, coalesced, confirmDialog, h, icon, sessionEnded, shortTime } from "./ui.js";
+
+const TITLE_WORDS_LENGTH = 60; // chat/turns.py's title_from_message, which names the conversation
 
 export function displayTitle(conversation) {
   return (conversation.title || "").trim() || "New conversation";
+}
+
+/** The title the server gives a new conversation: its first words, cut at a word, with "…". */
+export function titleFromMessage(text) {
+  const words = text.split(/\s+/).filter(Boolean).join(" ");
+  if (words.length <= TITLE_WORDS_LENGTH) return words;
+  const cut = words.slice(0, TITLE_WORDS_LENGTH);
+  return `${cut.includes(" ") ? cut.slice(0, cut.lastIndexOf(" ")) : cut}…`;
 }
 
 export class ConversationList {
@@ -129,7 +140,7 @@ export class ConversationList {
         h("span", {
           class: "conversation__preview",
           dir: "auto",
-          text: conversation.last_message_preview || "No messages yet",
+          text: plainText(conversation.last_message_preview || "") || "No messages yet",
         }),
         h("time", { class: "conversation__time", datetime: when, text: shortTime(when) }),
       ),

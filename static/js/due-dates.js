@@ -55,16 +55,22 @@ export function isOverdue(task, today = todayIso()) {
   return Boolean(task.due_date) && !task.completed && task.due_date < today;
 }
 
-/** What a tool chip adds when the tool set or cleared a date: " · due Fri". */
+/**
+ * What a tool chip adds when the tool set or cleared a date: " · due Fri"; a call that only
+ * moved a task's date reads "Moved dentist to Fri" (and one that only removed it, "Cleared the
+ * date of dentist").
+ */
 export function toolDueNote(name, args = {}, output = null) {
   if (output && output.ok === false) return "";
   if (name === "list_tasks") {
     const filter = output?.due || args?.due;
     return filter ? ` ${{ today: "due today", overdue: "overdue", week: "due this week", none: "with no date" }[filter] || ""}` : "";
   }
-  if (args?.clear_due_date) return " · no due date";
+  const dateOnly = name === "update_task" && args?.title == null && args?.description == null;
+  if (args?.clear_due_date) return dateOnly ? "" : " · no due date"; // "Cleared the date of …"
   const due = args?.due_date && (output?.task?.due_date ?? args.due_date);
-  return due ? ` · due ${dueLabel(due)}` : "";
+  if (!due) return "";
+  return dateOnly ? ` to ${dueLabel(due)}` : ` · due ${dueLabel(due)}`;
 }
 
 /**
@@ -73,6 +79,9 @@ export function toolDueNote(name, args = {}, output = null) {
  */
 export function dueControl(task, onChange) {
   const today = todayIso();
+  const overdue = isOverdue(task, today);
+  // The badge's name starts with exactly what it shows ("yesterday · overdue"), then the details.
+  const shown = task.due_date ? `${dueLabel(task.due_date, today)}${overdue ? " · overdue" : ""}` : "";
   const input = h("input", {
     type: "date",
     class: "task-due__input",
@@ -89,7 +98,7 @@ export function dueControl(task, onChange) {
       class: `task-due__badge${task.due_date ? "" : " is-empty"}`,
       title: task.due_date ? `Due ${dueLongLabel(task.due_date)}: change` : "Set a due date",
       "aria-label": task.due_date
-        ? `Due ${dueLongLabel(task.due_date)}${isOverdue(task, today) ? ", overdue" : ""}: change the date of “${task.title}”`
+        ? `${shown}: due ${dueLongLabel(task.due_date)}, change the date of “${task.title}”`
         : `Set a due date for “${task.title}”`,
       dataset: { role: "due" },
       onClick: () => {
@@ -99,8 +108,15 @@ export function dueControl(task, onChange) {
       },
     },
     icon("calendar"),
-    task.due_date ? h("span", { class: "task-due__text", text: dueLabel(task.due_date, today) }) : null,
-    isOverdue(task, today) ? h("span", { class: "task-due__overdue", text: "overdue" }) : null,
+    // One run of text, so what it shows reads as one phrase: "yesterday · overdue".
+    task.due_date
+      ? h(
+          "span",
+          { class: "task-due__text" },
+          dueLabel(task.due_date, today),
+          overdue ? [" ", h("span", { class: "task-due__overdue", text: "· overdue" })] : null,
+        )
+      : null,
   );
   // Typing a date fires "change" at every complete value (year 0002, 0020, 0202, 2026):
   // save once the field is left, on Enter, or after a pause (a pick from the calendar).
@@ -144,7 +160,7 @@ export function dueControl(task, onChange) {
     : null;
   return h(
     "span",
-    { class: `task-due${isOverdue(task, today) ? " is-overdue" : ""}` },
+    { class: `task-due${overdue ? " is-overdue" : ""}` },
     badge,
     input,
     clear,

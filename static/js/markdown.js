@@ -228,3 +228,26 @@ export function renderMarkdown(source, { literals = [] } = {}) {
   const quoted = literals.map((literal) => String(literal).replace(/\u0000/g, ""));
   return renderBlocks(text.split("\n"), literalPattern(quoted));
 }
+
+const BLOCK_MARKER = /^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,9}[.)]\s+)+/;
+
+/**
+ * The words of a Markdown text, without its syntax, on one line: for previews (the sidebar),
+ * where a reply's "- **Added** `milk`" reads "Added milk". The source may be cut anywhere
+ * (a preview is its first characters), so unpaired markers go too. Plain text, never HTML.
+ */
+export function plainText(source) {
+  return String(source)
+    .split("\n")
+    .filter((line) => !RULE.test(line) && !TABLE_DIVIDER.test(line))
+    .map((line) =>
+      line
+        .replace(BLOCK_MARKER, "")
+        .replace(/\[([^\]\n]+)\]\([^)\s]*\)?/g, "$1")
+        .replace(/\*\*|__|~~|`+|\|/g, " ")
+        .replace(/(^|[\s(])[*_]+(?=\S)|(?<=\S)[*_]+(?=$|[\s).,!?:;])/g, "$1"),
+    )
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
+}

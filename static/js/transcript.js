@@ -11,6 +11,11 @@ const TOOL_ICONS = {
   complete_task: "tool-complete",
   delete_task: "tool-delete",
   update_task: "tool-update",
+  bulk_update_tasks: "tool-update",
+  list_lists: "tool-list",
+  create_list: "tool-add",
+  rename_list: "tool-update",
+  delete_list: "tool-delete",
 };
 
 const STORED_ERRORS = {
@@ -37,12 +42,27 @@ const TOOL_WORDS = {
   delete_task: ["Deleting", "Deleted", "Couldn't delete"],
   update_task: ["Renaming", "Renamed", "Couldn't rename"],
   update_description: ["Updating", "Updated", "Couldn't update"],
+  update_due_date: ["Moving", "Moved", "Couldn't move"],
+  clear_due_date: ["Clearing the date of", "Cleared the date of", "Couldn't clear the date of"],
+  bulk_update_tasks: ["Changing tasks", "Changed", "Couldn't change"],
+  list_lists: ["Looking up lists", "Looked up lists", "Couldn't look up lists"],
+  create_list: ["Creating list", "Created list", "Couldn't create list"],
+  rename_list: ["Renaming list", "Renamed list", "Couldn't rename list"],
+  delete_list: ["Deleting list", "Deleted list", "Couldn't delete list"],
 };
 
-/** "Added", "Looking up tasks", "Couldn't delete": the chip's label for this state. */
+/** Which words an update_task call gets: a rename, a new description, or a new date only. */
+function updateKind(args = {}) {
+  if (args?.title != null) return "update_task";
+  if (args?.description != null) return "update_description";
+  if (args?.due_date != null) return "update_due_date";
+  if (args?.clear_due_date) return "clear_due_date";
+  return "update_task";
+}
+
+/** "Added", "Looking up tasks", "Couldn't delete", "Moved": the chip's label for this state. */
 export function toolAction(name, args = {}, output) {
-  const describesOnly = name === "update_task" && args?.title == null && args?.description != null;
-  const words = TOOL_WORDS[describesOnly ? "update_description" : name];
+  const words = TOOL_WORDS[name === "update_task" ? updateKind(args) : name];
   if (!words) return name;
   const [running, done, failed] = words;
   if (output?.ok === false) return failed;
@@ -52,7 +72,16 @@ export function toolAction(name, args = {}, output) {
 /** The task a tool call is about, in a few words: its title, "task #3", or "3 pending". */
 export function toolSubject(args = {}, output = null) {
   if (output && output.ok === false) return output.error || "failed";
-  if (output?.task?.title) return output.task.title;
+  if (output?.task?.title) {
+    const number = output.task.number ?? null; // calls stored before tasks had numbers have none
+    return number === null ? output.task.title : `#${number} ${output.task.title}`;
+  }
+  if (output?.list?.name) return output.list.name;
+  if (Array.isArray(output?.lists)) return `${output.lists.length} lists`;
+  if (output?.action === "bulk_updated") {
+    const tasks = output.tasks || [];
+    return `${tasks.length} ${tasks.length === 1 ? "task" : "tasks"}: ${tasks.map((task) => `#${task.number}`).join(" ")}`;
+  }
   if (Array.isArray(output?.tasks)) {
     const which = output.status && output.status !== "all" ? output.status : "in all";
     return `${output.tasks.length} ${which}`;
@@ -82,6 +111,8 @@ export class ToolChip {
     this.args = args || {};
     this.action = h("span", { class: "tool-chip__name" });
     this.subject = h("span", { class: "tool-chip__subject", dir: "auto" });
+    // Its own span: a long title is cut with "…", the date it names never is.
+    this.due = h("span", { class: "tool-chip__due" });
     this.state = h("span", { class: "tool-chip__state" });
     this.stateLabel = h("span", { class: "visually-hidden" });
     this.el = h(
@@ -91,17 +122,24 @@ export class ToolChip {
       this.action,
       " ",
       this.subject,
+      this.due,
       this.state,
       this.stateLabel,
     );
     this.setOutput(undefined);
   }
 
+  /** What the chip says, in one line: "Moved dentist to Fri". */
+  get summary() {
+    return `${this.action.textContent} ${this.subject.textContent}${this.due.textContent}`;
+  }
+
   /** undefined: still running; null: never returned (stored reply cut off); else the output. */
   setOutput(output) {
     this.output = output;
     this.action.textContent = toolAction(this.name, this.args, output);
-    this.subject.textContent = toolSubject(this.args, output || null) + toolDueNote(this.name, this.args, output || null);
+    this.subject.textContent = toolSubject(this.args, output || null);
+    this.due.textContent = toolDueNote(this.name, this.args, output || null);
     this.state.replaceChildren();
     this.el.classList.remove("is-running", "is-ok", "is-failed", "is-unknown");
     if (output === undefined) {
@@ -313,21 +351,42 @@ export class AssistantMessage {
   showError({ message, onRetry = null, signInUrl = null, retryAfterS = 0 }) {
     this.el.classList.add("has-error");
     const actions = h("div", { class: "message__actions" });
+    const text = h("p", { text: message });
     if (signInUrl) {
       actions.append(h("a", { class: "btn btn--small btn--primary", href: signInUrl, text: "Sign in again" }));
     } else if (onRetry) {
       const retry = h("button", { type: "button", class: "btn btn--small", onClick: onRetry }, icon("retry"), "Retry");
-      if (retryAfterS > 0) {
-        // Rate limited: the server said how long to wait; retrying sooner would be refused.
-        retry.disabled = true;
-        setTimeout(() => (retry.disabled = false), retryAfterS * 1000);
-      }
       actions.append(retry);
+      if (retryAfterS > 0) this.waitBeforeRetry(text, retry, retryAfterS);
     }
     this.footer.hidden = false;
-    this.footer.append(
-      h("div", { class: "error-box", role: "alert" }, icon("alert"), h("p", { text: message }), actions),
-    );
+    this.footer.append(h("div", { class: "error-box", role: "alert" }, icon("alert"), text, actions));
     this.onChange();
+  }
+
+  /**
+   * Rate limited: the server said how long to wait, and retrying sooner would be refused. The
+   * "N s" in the message counts down (not announced each second), Retry stays disabled until
+   * then, and nothing is sent again unless the person asks.
+   */
+  waitBeforeRetry(text, retry, seconds) {
+    const left = h("span", { class: "countdown", "aria-live": "off", text: `${seconds} s` });
+    const message = text.textContent;
+    const match = /\b\d+ s\b/.exec(message);
+    if (match) text.replaceChildren(message.slice(0, match.index), left, message.slice(match.index + match[0].length));
+    else text.append(" Try again in ", left, ".");
+    retry.disabled = true;
+    const deadline = Date.now() + seconds * 1000;
+    const timer = setInterval(() => {
+      const remaining = Math.ceil((deadline - Date.now()) / 1000);
+      if (!retry.isConnected) clearInterval(timer);
+      else if (remaining > 0) left.textContent = `${remaining} s`;
+      else {
+        clearInterval(timer);
+        text.textContent = "You can send again now.";
+        retry.disabled = false;
+        announce("You can send again now.");
+      }
+    }, 250);
   }
 }

@@ -6,7 +6,7 @@ import { announce, h } from "./ui.js";
 
 // The tools whose successful calls the server records for undo (todos/tools.py). Stored calls
 // say so themselves (`undoable`); a live tool_result event does not.
-const CHANGING_TOOLS = new Set(["add_task", "complete_task", "delete_task", "update_task"]);
+const CHANGING_TOOLS = new Set(["add_task", "complete_task", "delete_task", "update_task", "bulk_update_tasks"]);
 
 const CONFLICT_TEXT = "Can't undo: the task changed since.";
 
@@ -31,7 +31,7 @@ export class ToolCallUndo {
       type: "button",
       class: "tool-chip__undo",
       text: "Undo",
-      "aria-label": `Undo: ${chip.action.textContent} ${chip.subject.textContent}`,
+      "aria-label": `Undo: ${chip.summary}`,
     });
     button.addEventListener("click", () => this.undo(chip, call.call_id, button));
     chip.el.append(button);
@@ -54,7 +54,7 @@ export class ToolCallUndo {
     }
     for (const noted of this.noted) this.setNote(noted, "");
     this.markUndone(chip);
-    announce(`Undone: ${chip.action.textContent} ${chip.subject.textContent}.`);
+    announce(`Undone: ${chip.summary}.`);
     this.onUndone();
   }
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 ADD = {"call_id": "c1", "name": "add_task", "arguments": {"title": "milk"}, "output": {"ok": True}}
 LIST = {"call_id": "c2", "name": "list_tasks", "arguments": {}, "output": {"tasks": []}}
-STOPPED = {"call_id": "c3", "name": "delete_task", "arguments": {"task_id": 1}}
+STOPPED = {"call_id": "c3", "name": "delete_task", "arguments": {"number": 1}}
 
 
 @pytest.fixture
@@ -77,7 +77,16 @@ def test_the_export_has_every_message_and_tool_call_and_only_this_users_data(
     assert response["Content-Disposition"].startswith('attachment; filename="taskstream-alice-')
     assert b"mallory" not in raw
     document = json.loads(raw)
-    assert set(document) == {"exported_at", "user", "tasks", "task_changes", "conversations"}
+    assert set(document) == {
+        "exported_at",
+        "user",
+        "lists",
+        "tasks",
+        "task_changes",
+        "conversations",
+    }
+    assert [each["name"] for each in document["lists"]] == ["Inbox"]
+    assert {task["list"] for task in document["tasks"]} == {document["lists"][0]["id"]}
     assert document["user"]["id"] == user.pk and document["user"]["username"] == "alice"
     assert "password" not in document["user"]
     assert [task["title"] for task in document["tasks"]] == ["buy milk", "call mum"]
@@ -102,6 +111,36 @@ def test_the_export_has_every_message_and_tool_call_and_only_this_users_data(
     assert groceries["messages"][1]["output_tokens"] == 5
     assert chores["messages"][1]["tool_calls"] == [LIST, STOPPED]
     assert chores["messages"][3]["error_code"] == "model_timeout"
+
+
+def test_the_file_is_indented_for_people_and_keeps_their_words(api, user, make_conversation):
+    """Issue 27, item 15: one object per line, indented, not a single 7 KB line."""
+    make_conversation(user, "café", [("user", "add crème brûlée")])
+    raw = _download(api)[1].decode()
+    lines = raw.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert '  "tasks": [],' in lines
+    assert '          "content": "add crème brûlée",' in lines  # conversations[0].messages[0]
+    assert max(map(len, lines)) < 200
+    assert json.loads(raw)["conversations"][0]["title"] == "café"
+
+
+def test_the_export_leaves_out_who_flagged_a_conversation_and_why(
+    api, user, make_user, make_conversation
+):
+    """Issue 27, item 15: the owner learns that a conversation was flagged, and when; the
+    moderator's name and reason (an internal note) stay with the moderators."""
+    from chat.moderation import conversation_flag
+
+    moderator = make_user("moderator-jane", is_staff=True, is_superuser=True)
+    conversation = make_conversation(user, "groceries", [("user", "add milk")])
+    conversation_flag(conversation=conversation, moderator=moderator, reason="looks like spam")
+    _, raw = _download(api)
+
+    assert b"moderator-jane" not in raw and b"looks like spam" not in raw
+    (exported,) = json.loads(raw)["conversations"]
+    assert exported["flagged"] is True and exported["flagged_at"]
+    assert "flagged_by" not in exported and "flag_reason" not in exported
 
 
 def test_another_user_exports_only_their_own(other_user, alices_data, client):

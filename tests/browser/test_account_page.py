@@ -31,7 +31,7 @@ def test_change_the_password_and_download_the_data_from_the_account_page(
     elsewhere = ChatUI(make_page(), live_server_url).sign_in(user.username)
 
     ui.sign_in(user.username)
-    ui.page.get_by_role("link", name=f"Account: {user.username}").click()
+    ui.page.get_by_role("link", name=f"{user.username} (your account)").click()
     ui.page.wait_for_url(f"{live_server_url}/accounts/account/")
     expect(ui.page.get_by_role("heading", name="Your account")).to_be_visible()
 

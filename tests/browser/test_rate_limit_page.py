@@ -29,6 +29,46 @@ def test_a_refused_turn_is_shown_inline_with_the_wait(ui, user, settings, rate_l
     cache.clear()
 
 
+def test_the_wait_counts_down_and_new_attempts_keep_one_notice(ui, user, settings):
+    """Issue 27, item 10: "Try again in N s" counts down, the disabled Retry looks disabled,
+    another attempt replaces the refused one (one bubble, one notice), and nothing is sent
+    again unless the person asks."""
+    cache.clear()
+    settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=60)
+    ui.page.clock.install()
+    ui.sign_in(user.username)
+    ui.chat("add buy milk")
+
+    ui.send("add buy bread")
+    error = ui.replies.last.get_by_role("alert")
+    expect(error).to_contain_text("Too many messages. Try again in")
+    countdown = error.locator(".countdown")
+    first = int(countdown.inner_text().split()[0])
+    retry = error.get_by_role("button", name="Retry")
+    expect(retry).to_be_disabled()
+    enabled_look = ui.page.get_by_role("button", name="New chat").evaluate(
+        "element => getComputedStyle(element).backgroundColor"
+    )
+    assert retry.evaluate("element => getComputedStyle(element).color") != retry.evaluate(
+        "element => getComputedStyle(element.closest('.error-box')).color"
+    )
+    assert retry.evaluate("element => getComputedStyle(element).backgroundColor") != enabled_look
+
+    ui.page.clock.fast_forward(3_000)
+    expect(countdown).to_have_text(f"{first - 3} s")
+
+    ui.send("add buy eggs")
+    expect(ui.page.locator(".error-box")).to_have_count(1)
+    expect(ui.user_messages).to_have_text(["You: add buy milk", "You: add buy eggs"])
+
+    ui.page.clock.fast_forward((first + 1) * 1000)
+    error = ui.replies.last.get_by_role("alert")
+    expect(error).to_contain_text("You can send again now.")
+    expect(error.get_by_role("button", name="Retry")).to_be_enabled()
+    assert Message.objects.filter(role="user").count() == 1  # nothing was sent by itself
+    cache.clear()
+
+
 def test_pages_run_under_their_content_security_policy(make_page, live_server_url, user):
     """No console report of a blocked script or style: on the chat page, the sign-in page
     and Swagger UI (whose start-up script is a file, config.openapi.ApiDocsView)."""

@@ -169,8 +169,9 @@ class RunBroker(ABC):
         return True
 
     @abstractmethod
-    async def interrupt(self, info: RunInfo) -> None:
-        """Append the `interrupted` terminal event to a dead run, unless it has one."""
+    async def interrupt(self, info: RunInfo) -> RunEvent | None:
+        """Append the `interrupted` terminal event to a dead run, unless it has one; the
+        run's terminal event (None where the run is this process's: it has one already)."""
 
     # --- what each backend provides ---------------------------------------------------------
     @abstractmethod
