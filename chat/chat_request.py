@@ -1,6 +1,7 @@
 """Parse and validate a chat request body before anything is stored or streamed."""
 
 import json
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +17,8 @@ class ChatRequest:
     message: str
     conversation_id: int | None
     time_zone: str = ""  # the client's IANA zone ("timezone"); "" means the TIME_ZONE setting
+    # The client's id for this message: sent again, it starts nothing new (chat.turns).
+    client_message_id: uuid.UUID | None = None
 
 
 class InvalidChatRequest(Exception):
@@ -86,4 +89,20 @@ def parse_chat_request(body: bytes, content_type: str) -> ChatRequest:
         zone = checked_zone_name(zone)
     except UnknownTimeZone as unknown:
         raise _field_error("timezone", str(unknown)) from None
-    return ChatRequest(message=message.strip(), conversation_id=conversation_id, time_zone=zone)
+    return ChatRequest(
+        message=message.strip(),
+        conversation_id=conversation_id,
+        time_zone=zone,
+        client_message_id=_client_message_id(payload.get("client_message_id")),
+    )
+
+
+def _client_message_id(value: object) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return uuid.UUID(value)
+    except ValueError:
+        raise _field_error("client_message_id", "A client message id must be a UUID.") from None

@@ -77,6 +77,40 @@ class RunInProgress(Exception):
         self.age_s = age_s
 
 
+class DuplicateMessage(Exception):
+    """The user already sent this `client_message_id`: nothing new is stored. `run_id` names
+    the reply the first one started (None if it is not the caller's)."""
+
+    def __init__(self, *, run_id: uuid.UUID | None):
+        super().__init__(f"Message already sent (run {run_id})")
+        self.run_id = run_id
+
+
+def _reject_duplicate(user: AbstractBaseUser, client_message_id: uuid.UUID) -> None:
+    """Under a lock of the user (so two concurrent sends of one id take turns): the id sent
+    before raises DuplicateMessage."""
+    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    sent = (
+        Message.objects.filter(client_message_id=client_message_id)
+        .values_list("pk", "conversation_id", "conversation__owner_id")
+        .first()
+    )
+    if sent is None:
+        return
+    pk, conversation_id, owner_id = sent
+    if owner_id != user.pk:
+        raise DuplicateMessage(run_id=None)
+    reply_run_id = (
+        Message.objects.filter(
+            conversation_id=conversation_id, role=Message.Role.ASSISTANT, pk__gt=pk
+        )
+        .order_by("pk")
+        .values_list("run_id", flat=True)
+        .first()
+    )
+    raise DuplicateMessage(run_id=reply_run_id)
+
+
 def _in_progress(
     conversation_id: int, message_id: int, run_id: uuid.UUID, created_at: datetime
 ) -> RunInProgress:
@@ -135,13 +169,17 @@ def turn_start(
     model_name: str,
     history_limit: int,
     time_zone: str = "",
+    client_message_id: uuid.UUID | None = None,
 ) -> Turn:
     """Save the user's message (creating the conversation if needed) and reserve the reply.
 
     The reply row starts as `streaming`: if the process dies mid-run the row says so.
-    RunInProgress (nothing stored) while another reply is being written in the conversation.
+    RunInProgress (nothing stored) while another reply is being written in the conversation;
+    DuplicateMessage (nothing stored) for a `client_message_id` the user sent before.
     """
     with transaction.atomic():
+        if client_message_id is not None:
+            _reject_duplicate(user, client_message_id)
         if conversation_id is None:
             conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
             history: list[Message] = []
@@ -161,7 +199,12 @@ def turn_start(
         run_id = run_id or uuid.uuid4()
         user_message, assistant_message = Message.objects.bulk_create(
             [
-                Message(conversation_id=conversation_id, role=Message.Role.USER, content=text),
+                Message(
+                    conversation_id=conversation_id,
+                    role=Message.Role.USER,
+                    content=text,
+                    client_message_id=client_message_id,
+                ),
                 Message(
                     conversation_id=conversation_id,
                     role=Message.Role.ASSISTANT,

@@ -263,7 +263,8 @@ OFFLINE_MODEL_TOKEN_MS = env_float("OFFLINE_MODEL_TOKEN_MS", 25.0)
 # --- Chat -------------------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
 CHAT_HISTORY_MAX_MESSAGES = env_int("CHAT_HISTORY_MAX_MESSAGES", 50)
-CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 15.0)
+# Short enough that a page shows "Reconnecting…" after 3 s without a frame only when it is cut off.
+CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 2.0)
 # The longest a run may take; an older reply still marked `streaming` was cut off by a crash.
 CHAT_RUN_TIMEOUT_S = env_float("CHAT_RUN_TIMEOUT_S", 600.0)
 # A run goes on when its client leaves (resume with the events endpoint); off: it stops there.

@@ -327,7 +327,11 @@ class ChatPage {
     list.append(reply.el);
     reply.setThinking(true);
     const turn = { conversationId, list, question, reply, text, started: false };
-    turn.run = new Run({ api: this.api, onEvent: (event) => this.handleEvent(turn, event) });
+    turn.run = new Run({
+      api: this.api,
+      onEvent: (event) => this.handleEvent(turn, event),
+      onSilence: (silent) => reply.setReconnecting(silent),
+    });
     this.turns.add(turn);
     if (conversationId) this.sidebar.setStreaming(conversationId, true);
     if (list === this.list) {
@@ -359,7 +363,7 @@ class ChatPage {
       await running;
     } catch (error) {
       if (error.name === "AbortError") {
-        turn.reply.finish("interrupted");
+        turn.reply.finish("cancelled");
         announce("Stopped.");
       } else {
         this.fail(turn, error);
@@ -408,6 +412,14 @@ class ChatPage {
         if (event.status === "cancelled") announce("Stopped.");
         return true;
       case "error":
+        if (event.code === "interrupted") {
+          // Ended by the server (its worker crashed or shut down), not by the user: the text
+          // so far stays, and Retry asks for a new reply.
+          reply.finish("interrupted");
+          if (turn.question) reply.showRetry(() => this.retry(turn));
+          announce("The reply was interrupted.");
+          return true;
+        }
         reply.finish("error");
         reply.showError({
           message: event.message || "The reply failed.",
