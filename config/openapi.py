@@ -26,15 +26,18 @@ ERROR_DESCRIPTIONS = {
     404: "No such object for this user (another user's ids are reported as missing too), "
     "or a page past the end.",
     409: "The object is busy: a reply is still streaming into this conversation "
-    "(`code: run_active`; the chat endpoints add the active `run_id`).",
+    "(`code: run_active`; the chat endpoints add the active `run_id`), or a chat message's "
+    "`client_message_id` was sent before and its run cannot be followed yet "
+    "(`duplicate_message`, with that `run_id`).",
     415: "The body is not `application/json`.",
     429: "Too many attempts (`rate_limited`); `Retry-After` says how many seconds to wait. "
     "Chat turns also: `too_many_active_runs` (CHAT_MAX_ACTIVE_RUNS_PER_USER runs executing), "
     "`quota_exceeded` (past the daily token budget; the body adds `resets_at`).",
     502: "The model failed; the body also has `conversation_id`, `message_id` and `run_id`.",
-    503: "`shutting_down` (this worker is shutting down) or `busy` (it executes "
-    "CHAT_MAX_ACTIVE_RUNS runs already; `Retry-After`): nothing stored, try again (another "
-    "worker will answer). `interrupted`, `save_failed` (the JSON endpoint): the run was "
+    503: "`shutting_down` (this worker is shutting down), `busy` (it executes "
+    "CHAT_MAX_ACTIVE_RUNS runs already; `Retry-After`) or `broker_unavailable` (Redis is "
+    "unreachable; `Retry-After`): nothing stored, try again (another worker will answer). "
+    "`interrupted`, `save_failed` (the JSON endpoint): the run was "
     "interrupted (its worker shut down or died) or its reply could not be saved; the body "
     "also has `conversation_id`, `message_id` and `run_id`.",
     504: "The model timed out; the body also has `conversation_id`, `message_id` and `run_id`.",
@@ -143,6 +146,13 @@ def _chat_components() -> dict[str, dict[str, Any]]:
                     "example": "Europe/Paris",
                     "description": "Your IANA time zone: the assistant plans due dates from "
                     "your local date. Absent: the server's `TIME_ZONE`. An unknown zone → 400.",
+                },
+                "client_message_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "nullable": True,
+                    "description": "Your id for this message, unique per user: sent again, it "
+                    "starts nothing new and is answered with the run the first send started.",
                 },
             },
             "required": ["message"],
