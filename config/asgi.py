@@ -3,8 +3,10 @@
 The two chat endpoints go to a Django handler without the middleware stack: each of Django's
 middlewares runs its hooks through a thread under ASGI, and these views authenticate, check
 CSRF and read the session themselves (accounts/authentication.py). Everything else gets the
-full stack. With SERVE_STATIC, /static/ is served before either. Outside all of it, ops.asgi
-answers the health and metrics endpoints, counts responses and handles the lifespan.
+full stack, whose first middleware after the security one, with SERVE_STATIC, answers /static/
+(ServeStatic: hashed names cached for a year, precompressed gzip and Brotli). Outside all of
+it, ops.asgi answers the health and metrics endpoints, counts responses and handles the
+lifespan.
 """
 
 import logging
@@ -30,9 +32,6 @@ MIDDLEWARE_FREE_PATHS = re.compile(
 
 
 def build_application() -> Callable:
-    from django.conf import settings
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
     from config.handlers import MiddlewareFreeASGIHandler
     from ops.asgi import with_operations
 
@@ -43,9 +42,6 @@ def build_application() -> Callable:
             return await chat_application(scope, receive, send)
         return await django_application(scope, receive, send)
 
-    if settings.SERVE_STATIC:
-        # Only /static/ paths are intercepted; everything else goes on as above.
-        return with_operations(ASGIStaticFilesHandler(application))
     return with_operations(application)
 
 
