@@ -11,6 +11,7 @@ away), "tomorrow", "next week", "in 3 days", "dec 5" and ISO dates work as expec
 
 Families understood (`today` a Friday, 2026-12-04):
 * add with a date: "add pay rent due friday" (12-11), "add call mom tomorrow" (12-05),
+  each part of a compound request its own ("add pay rent due friday and buy milk"),
   "add renew passport by 2026-12-05", "add dentist on dec 5" -> add_task(due_date=...)
 * move: "move pay rent to monday" (12-07) -> update_task(due_date=...)
 * clear: "remove the date from pay rent" -> update_task(clear_due_date=true)
@@ -233,7 +234,15 @@ def parse_date_request(text: str, today: date) -> Intent | None:
 
 
 def with_due_date(intent: Intent, text: str, today: date) -> Intent:
-    """An add request ending in a date phrase: the tasks without it, due that day."""
+    """An add request's tasks, each due on the date phrase it ends with: "add pay rent due
+    friday and call mom tomorrow" -> pay rent on Friday, call mom tomorrow. A title the split
+    leaves whole ("add \"salt and pepper\" tomorrow") takes the date ending the message."""
+    tasks = []
+    for task in intent.tasks:
+        title, due = split_due(task.title, today)
+        tasks.append(replace(task, title=title, due_date=due.isoformat()) if due else task)
+    if any(task.due_date for task in tasks):
+        return replace(intent, tasks=tuple(tasks))
     rest, due = split_due(text, today)
     dated = parse_add(rest) if due else None
     if due is None or dated is None or not dated.tasks:

@@ -105,13 +105,19 @@ def _succeeded(result: ToolResult) -> bool:
     return bool((result.output or {}).get("ok"))
 
 
+def _added_line(task: dict[str, Any]) -> str:
+    due = f", due {spoken_date(task['due_date'])}" if task.get("due_date") else ""
+    return f"{describe(task)}{due}"
+
+
 def added_text(results: Sequence[ToolResult]) -> str:
     """The tasks added, then each distinct failure once (past the tool-call limit, many fail
     alike)."""
     succeeded = [result for result in results if _succeeded(result)]
     failures = dict.fromkeys(result_text(result) for result in results if not _succeeded(result))
     if len(succeeded) > 1:
-        added = (f"- {describe(result.output['task'])}" for result in succeeded if result.output)
+        # Each line names its date, so a date that went to the wrong task shows.
+        added = (f"- {_added_line(result.output['task'])}" for result in succeeded if result.output)
         listing = "\n".join([f"Added {len(succeeded)} tasks:", *added])
         return "\n\n".join([listing, " ".join(failures)]) if failures else listing
     return " ".join([*(result_text(result) for result in succeeded), *failures])
