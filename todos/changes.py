@@ -29,6 +29,10 @@ class ChangeConflict(Exception):
     """The task is no longer as the change left it: undoing would lose a later edit."""
 
 
+class NoChangeToUndo(Exception):
+    """Every change the assistant made to the user's tasks is undone already (or none was)."""
+
+
 def snapshot_fields() -> list[Field]:
     return [field for field in Task._meta.concrete_fields if field.name not in NOT_SNAPSHOTTED]
 
@@ -130,3 +134,19 @@ def change_undo(*, change: TaskChange, user: AbstractBaseUser) -> Task | None:
     change.undone_by = user
     change.save(update_fields=["undone_at", "undone_by"])
     return result
+
+
+def last_change_undo(*, user: AbstractBaseUser) -> tuple[TaskChange, Task | None]:
+    """Revert the latest change the assistant's tool calls made to the user's tasks that is
+    not undone yet (the "undo" a person asks the assistant for); the change and the task as
+    it now is. Raises NoChangeToUndo, or ChangeConflict (then nothing changed)."""
+    with transaction.atomic():
+        change = (
+            TaskChange.objects.select_for_update()
+            .filter(owner=user, undone_at__isnull=True)
+            .order_by("-id")
+            .first()
+        )
+        if change is None:
+            raise NoChangeToUndo
+        return change, change_undo(change=change, user=user)

@@ -28,7 +28,7 @@ from django.db import transaction
 
 from config.db_threads import run_db
 from config.timezones import local_today
-from todos import selectors, services
+from todos import changes, selectors, services
 from todos.changes import recorded_change
 from todos.models import Task, TaskChange
 
@@ -264,6 +264,26 @@ def update_task(
     return _ok("updated", task=task_payload(task))
 
 
+def undo_last_change(user: AbstractBaseUser) -> str:
+    """Take back the last change you made to the user's tasks (an added task goes, a completed,
+    deleted or changed one is put back as it was). Use it when the user says "undo" or "undo
+    that"; it refuses if the task changed since.
+    """
+    try:
+        change, task = changes.last_change_undo(user=user)
+    except changes.NoChangeToUndo:
+        return _failure("There is no change of mine left to undo.")
+    except changes.ChangeConflict:
+        return _failure("The task changed since my last change, so I can't undo it.")
+    shown = task_payload(task) if task else {"id": change.task_id, **_titled(change.after)}
+    return _ok("undone", call_id=change.call_id, kind=change.kind, task=shown)
+
+
+def _titled(snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    return {"title": (snapshot or {}).get("title", "")}
+
+
 TASK_TOOLS: list[FunctionTool] = [
-    _task_tool(tool) for tool in (add_task, list_tasks, complete_task, delete_task, update_task)
+    _task_tool(tool)
+    for tool in (add_task, list_tasks, complete_task, delete_task, update_task, undo_last_change)
 ]

@@ -26,6 +26,7 @@ You are Taskstream, a friendly and concise assistant that manages the user's tod
 - Due dates are calendar days: pass them to the tools as YYYY-MM-DD, worked out from today's
   date below ("friday" means the next Friday after today; "tomorrow" is today + 1 day).
   To remove a task's date, call update_task with clear_due_date true.
+- "Undo" / "undo that": call undo_last_change, which takes back your last change to a task.
 Keep replies short. Markdown lists are fine for several tasks."""
 
 MODEL_SETTING_NAMES = frozenset(

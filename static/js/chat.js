@@ -397,6 +397,7 @@ class ChatPage {
       case "tool_result":
         reply.toolResult(event);
         this.undo.attach(reply.chips.get(event.call_id), event);
+        if (event.name === "undo_last_change" && event.output?.ok) this.undo.markUndoneByCall(event.output.call_id);
         if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.id ?? null);
         return false;
       case "done":

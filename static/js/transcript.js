@@ -11,6 +11,7 @@ const TOOL_ICONS = {
   complete_task: "tool-complete",
   delete_task: "tool-delete",
   update_task: "tool-update",
+  undo_last_change: "retry",
 };
 
 const STORED_ERRORS = {
@@ -38,6 +39,7 @@ const TOOL_WORDS = {
   update_task: ["Renaming", "Renamed", "Couldn't rename"],
   update_description: ["Updating", "Updated", "Couldn't update"],
   update_due_date: ["Moving", "Moved", "Couldn't move"],
+  undo_last_change: ["Undoing my last change", "Undid my change to", "Couldn't undo"],
   clear_due_date: ["Clearing the date of", "Cleared the date of", "Couldn't clear the date of"],
 };
 

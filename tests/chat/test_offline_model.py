@@ -22,7 +22,14 @@ from chat.llm.offline.planning import plan_next_step
 
 agents.set_tracing_disabled(True)
 
-ALL_TOOLS = ("add_task", "list_tasks", "complete_task", "delete_task", "update_task")
+ALL_TOOLS = (
+    "add_task",
+    "list_tasks",
+    "complete_task",
+    "delete_task",
+    "update_task",
+    "undo_last_change",
+)
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -131,6 +138,11 @@ FIRST_STEP_CASES = [
         [("add_task", {"title": t}) for t in ("buy milk", "call mom and dad")],
     ),
     ("hi! add milk please", [("add_task", {"title": "milk"})]),
+    # undo: the assistant takes back its own last change (issue 27, item 4)
+    ("undo", [("undo_last_change", {})]),
+    ("undo that", [("undo_last_change", {})]),
+    ("please undo the last change", [("undo_last_change", {})]),
+    ("take that back", [("undo_last_change", {})]),
     # list
     ("list my tasks", [("list_tasks", {"status": "all"})]),
     ("show tasks", [("list_tasks", {"status": "all"})]),
@@ -223,6 +235,38 @@ AFTER_TOOLS_CASES = [
         ],
         'Added 2 tasks:\n- "milk" (task #3)\n- "eggs" (task #4)',
         id="added-two",
+    ),
+    pytest.param(
+        [
+            user("undo that"),
+            *tool_round(
+                "undo_last_change",
+                {},
+                {
+                    "ok": True,
+                    "action": "undone",
+                    "call_id": "c0",
+                    "kind": "add",
+                    "task": task(3, "buy milk"),
+                },
+                "c1",
+            ),
+        ],
+        'Undone: "buy milk" (task #3) is removed again.',
+        id="undone-add",
+    ),
+    pytest.param(
+        [
+            user("undo"),
+            *tool_round(
+                "undo_last_change",
+                {},
+                {"ok": False, "error": "There is no change of mine left to undo."},
+                "c1",
+            ),
+        ],
+        "Sorry, that didn't work: There is no change of mine left to undo.",
+        id="nothing-to-undo",
     ),
     pytest.param(
         [

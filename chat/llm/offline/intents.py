@@ -10,9 +10,20 @@ LIST_TASKS = "list_tasks"
 COMPLETE_TASK = "complete_task"
 DELETE_TASK = "delete_task"
 UPDATE_TASK = "update_task"
+UNDO_LAST_CHANGE = "undo_last_change"
 
 IntentKind = Literal[
-    "add", "list", "complete", "delete", "update", "greet", "thanks", "ack", "help", "unknown"
+    "add",
+    "list",
+    "complete",
+    "delete",
+    "update",
+    "undo",
+    "greet",
+    "thanks",
+    "ack",
+    "help",
+    "unknown",
 ]
 ListStatus = Literal["all", "pending", "completed"]
 TASK_KINDS = frozenset({"add", "list", "complete", "delete", "update"})

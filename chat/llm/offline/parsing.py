@@ -34,6 +34,8 @@ def _parse_intent(message: str, today: date) -> Intent:
         return Intent("thanks")
     if talk.HELP.fullmatch(text):
         return Intent("help")
+    if talk.UNDO.fullmatch(text):
+        return Intent("undo")
     if intent := dates.parse_date_request(text, today):
         return intent
     for parse in TASK_PARSERS:

@@ -20,6 +20,7 @@ from chat.llm.offline.intents import (
     COMPLETE_TASK,
     DELETE_TASK,
     LIST_TASKS,
+    UNDO_LAST_CHANGE,
     UPDATE_TASK,
     Intent,
     NewTask,
@@ -147,6 +148,14 @@ def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]
     return NextStep.call(ToolCall(LIST_TASKS, {"status": "all"}))
 
 
+def _plan_undo(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
+    if undone := _results_for(convo.results, UNDO_LAST_CHANGE):
+        return NextStep.reply(summary_text(undone))
+    if UNDO_LAST_CHANGE not in tools:
+        return NextStep.reply(unavailable_text("undo"))
+    return NextStep.call(ToolCall(UNDO_LAST_CHANGE, {}))
+
+
 def _plan_talk(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     if finished := [result for result in convo.results if result.output is not None]:
         return NextStep.reply(summary_text(finished))
@@ -160,6 +169,7 @@ _PLANNERS = {
     "complete": _plan_action,
     "delete": _plan_action,
     "update": _plan_action,
+    "undo": _plan_undo,
 }
 
 

@@ -17,6 +17,14 @@ VERBS = {
     "complete": "complete",
     "delete": "delete",
     "update": "change",
+    "undo": "undo",
+}
+# What taking back each kind of change did to the task.
+UNDONE_TEXTS = {
+    "add": "Undone: {task} is removed again.",
+    "complete": "Undone: {task} is pending again.",
+    "delete": "Undone: {task} is back.",
+    "update": "Undone: {task} is as it was before.",
 }
 
 
@@ -58,6 +66,8 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
         return f"Deleted {describe(task)}."
     if action == "updated":
         return _updated_text(task, arguments)
+    if action == "undone":
+        return UNDONE_TEXTS.get(output.get("kind"), "Undone: {task}.").format(task=describe(task))
     return "Done."
 
 
