@@ -30,7 +30,12 @@ from accounts.services import (
 from accounts.sessions import session_keep_signed_in
 from config.downloads import streaming_attachment
 from config.openapi import error_responses
-from config.ratelimit import AuthRateThrottle, RateLimited, auth_attempt_retry_after
+from config.ratelimit import (
+    AuthRateThrottle,
+    RateLimited,
+    RegisterRateThrottle,
+    auth_attempt_retry_after,
+)
 
 TAGS = ["auth"]
 
@@ -72,7 +77,7 @@ def email_field(**options) -> serializers.EmailField:
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = [AuthRateThrottle, RegisterRateThrottle]
 
     @extend_schema_serializer(component_name="Register")
     class InputSerializer(serializers.Serializer):

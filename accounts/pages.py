@@ -27,7 +27,11 @@ from accounts.services import (
     user_sign_out_everywhere,
 )
 from accounts.sessions import session_keep_signed_in
-from config.ratelimit import auth_attempt_retry_after, too_many_message
+from config.ratelimit import (
+    auth_attempt_retry_after,
+    register_attempt_retry_after,
+    too_many_message,
+)
 
 TOO_MANY_REQUESTS = 429
 
@@ -108,7 +112,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     """Create the account with `user_register` (the API's rules), sign in, open the chat."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    if request.method == "POST" and (retry_after := auth_attempt_retry_after(request)):
+    if request.method == "POST" and (
+        retry_after := auth_attempt_retry_after(request) or register_attempt_retry_after(request)
+    ):
         form = refused_form(
             SignUpForm(initial={"username": request.POST.get("username", "")}), retry_after
         )

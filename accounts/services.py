@@ -74,9 +74,10 @@ def user_register(
         raise ValidationError({"email": [EMAIL_TAKEN]}) from None
 
 
-def user_email_change(*, user: AbstractBaseUser, email: str, password: str, site_url: str) -> None:
-    """Set (or, with "", remove) the user's address after checking their password. The new
-    address is unverified and gets its verification link; the previous one is told."""
+def user_email_change(*, user: AbstractBaseUser, email: str, password: str, site_url: str) -> bool:
+    """Set (or, with "", remove) the user's address after checking their password; False if
+    it is the same. A new address is unverified and gets its verification link; the previous
+    one is told."""
     password_confirm(user=user, password=password)
     new_email = email_clean(email, exclude_pk=user.pk)
     old_email = user.email

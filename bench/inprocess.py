@@ -18,9 +18,11 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 # Where a call's code lives, by the first path fragment found in its file name.
 PARTS = (
@@ -207,6 +209,17 @@ async def turn_call_figures(app: Callable, user_id: int, token: str) -> dict:
     }
 
 
+def serve(main: Callable[[], Coroutine[Any, Any, R]]) -> R:
+    """`main()` on uvloop in a thread of its own, as a server's event loop: one holding no
+    database connection (the chat handler's request signals run on it, config/handlers.py)."""
+    import concurrent.futures
+
+    import uvloop
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(uvloop.run, main()).result()
+
+
 def _setup() -> tuple[int, str]:
     """A fresh SQLite database, migrated, with one user; its id and an access token."""
     import tempfile
@@ -270,16 +283,14 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["OFFLINE_MODEL_FIRST_TOKEN_MS"] = "50" if args.profile else "1000"
     os.environ["OFFLINE_MODEL_TOKEN_MS"] = "20" if args.profile else "1000"
     user_id, token = _setup()
-    import uvloop
-
     from chat.llm.offline import model as offline_model
     from config.asgi import application
 
     if args.profile:
-        print(uvloop.run(_profiled_burst(application, user_id, token, args.profile)))
+        print(serve(lambda: _profiled_burst(application, user_id, token, args.profile)))
         return
     offline_model.asyncio = WritePacing()
-    print(json.dumps(uvloop.run(turn_call_figures(application, user_id, token)), indent=2))
+    print(json.dumps(serve(lambda: turn_call_figures(application, user_id, token)), indent=2))
 
 
 if __name__ == "__main__":

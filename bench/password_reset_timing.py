@@ -45,20 +45,24 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(kind: str, postgres_url: str, requests: int) -> dict:
-    mail_dir = Path(tempfile.mkdtemp(prefix="taskstream-bench-mail-"))
-    env = {
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "EMAIL_RATE_LIMIT": "0",
-    }
     times: dict[str, list[float]] = {KNOWN: [], UNKNOWN: []}
     bodies = set()
-    with BenchDatabase(kind, postgres_url) as database:
-        server = BenchServer(env={**env, "DATABASE_URL": database.url})
+    with (
+        tempfile.TemporaryDirectory(prefix="taskstream-bench-mail-") as mail_dir,
+        BenchDatabase(kind, postgres_url) as database,
+    ):
+        env = {
+            "DATABASE_URL": database.url,
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": mail_dir,
+            "EMAIL_RATE_LIMIT": "0",
+        }
+        server = BenchServer(env=env)
         with server, httpx.Client(base_url=server.base_url, timeout=30) as client:
             account = {"username": "known", "password": PASSWORD, "email": KNOWN}
             client.post("/api/auth/register/", json=account).raise_for_status()
-            client.get(_mailed_link(mail_dir, "/accounts/email/verify/")).raise_for_status()
+            verify_link = _mailed_link(Path(mail_dir), "/accounts/email/verify/")
+            client.get(verify_link).raise_for_status()
             for _ in range(3):  # warm up both paths
                 for email in times:
                     client.post("/api/auth/password/reset/", json={"email": email})

@@ -21,8 +21,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-12345"
 
-# The server's environment besides the database: no .env, quiet logs, no rate limits (the
-# benchmark is one user opening hundreds of streams).
+# The server's environment besides the database: no .env, quiet logs, no rate limits and no
+# caps on concurrent runs (the benchmark is one user opening hundreds of streams).
 BASE_ENV = {
     "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
     "DOTENV_DISABLED": "1",
@@ -30,6 +30,9 @@ BASE_ENV = {
     "LOG_LEVEL": "ERROR",
     "CHAT_RATE_LIMIT": "0",
     "AUTH_RATE_LIMIT": "0",
+    "REGISTER_RATE_LIMIT": "0",
+    "CHAT_MAX_ACTIVE_RUNS_PER_USER": "0",
+    "CHAT_MAX_ACTIVE_RUNS": "0",
     "AGENT_MODEL": "offline",
     # No mail is sent; the console backend with DEBUG off would be a check warning (migrate).
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

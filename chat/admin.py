@@ -24,7 +24,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from chat import export
-from chat.models import Conversation, Message
+from chat.models import Conversation, DailyTokenUsage, Message
 from chat.moderation import (
     FLAG_REASON_MAX_LENGTH,
     can_flag,
@@ -487,4 +487,27 @@ class MessageAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
     # Messages are written by chat runs, never in the admin.
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DailyTokenUsage)
+class DailyTokenUsageAdmin(admin.ModelAdmin):
+    """Each user's model tokens per day (CHAT_DAILY_TOKEN_BUDGET), newest day first: read-only,
+    the turns write it."""
+
+    list_display = ("user", "day", "input_tokens", "output_tokens", "tokens")
+    list_filter = ("day",)
+    date_hierarchy = "day"
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    ordering = ("-day", "-input_tokens")
+
+    @admin.display(description="tokens")
+    def tokens(self, usage: DailyTokenUsage) -> int:
+        return usage.tokens
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

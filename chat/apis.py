@@ -28,7 +28,7 @@ from chat.runs.execution import live_run
 from chat.tool_calls import shown_tool_calls
 from chat.undo import NothingToUndo, ToolCallNotFound, tool_call_changes, tool_call_undo
 from config.openapi import ErrorSerializer, error_responses
-from todos.apis import TaskOutputSerializer
+from todos.apis import AlreadyUndone, TaskOutputSerializer, UndoConflict
 from todos.changes import ChangeAlreadyUndone, ChangeConflict
 from todos.models import TaskChange
 
@@ -208,18 +208,6 @@ class ConversationDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class UndoConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The task changed since this call, so undoing it would lose that change."
-    default_code = "undo_conflict"
-
-
-class AlreadyUndone(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "This call is already undone."
-    default_code = "already_undone"
-
-
 class NothingToUndoError(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "This call changed no task, so there is nothing to undo."
@@ -236,15 +224,21 @@ class ToolCallUndoApi(APIView):
         undone_by = serializers.CharField(source="undone_by.username")
         task = TaskOutputSerializer(
             allow_null=True,
-            help_text="The task as it now is; null when the call had added it.",
+            help_text="The task as it now is; null when the call had added it, or changed "
+            "several tasks (bulk_update_tasks).",
+        )
+        tasks = TaskOutputSerializer(
+            many=True,
+            help_text="Every task the call had changed that is still there, as it now is.",
         )
 
     @extend_schema(
         tags=["chat"],
         operation_id="tool_call_undo",
-        summary="Undo what one of the assistant's tool calls did to a task",
-        description="Reverts the change recorded for `call_id` (an add, complete, delete or "
-        "update), atomically: an added task is deleted, a deleted one restored with its fields "
+        summary="Undo what one of the assistant's tool calls did to a task (or to several)",
+        description="Reverts the change recorded for `call_id` (an add, complete, delete, "
+        "update, or every task of a bulk_update_tasks call), atomically: an added task is "
+        "deleted, a deleted one restored with its fields "
         "(under its old id when that is free), an edited one gets its earlier fields back. "
         "Not a chat turn: no run is started.",
         request=None,
@@ -271,7 +265,9 @@ class ToolCallUndoApi(APIView):
         except NothingToUndo as refusal:
             raise NothingToUndoError(str(refusal)) from None
         except ChangeAlreadyUndone:
-            raise AlreadyUndone() from None
+            raise AlreadyUndone("This call is already undone.") from None
         except ChangeConflict:
-            raise UndoConflict() from None
+            raise UndoConflict(
+                "The task changed since this call, so undoing it would lose that change."
+            ) from None
         return Response(self.OutputSerializer(undone).data)

@@ -80,3 +80,30 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:60]}"
+
+
+class DailyTokenUsage(models.Model):
+    """The model tokens (input + output, as the provider reported them) a user's turns used
+    on one day (TIME_ZONE): what CHAT_DAILY_TOKEN_BUDGET is checked against, kept apart from
+    the messages so deleting a conversation does not give the tokens back."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_token_usage"
+    )
+    day = models.DateField()
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="daily_token_usage_user_day")
+        ]
+        verbose_name_plural = "daily token usage"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}: {self.tokens} tokens"
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens

@@ -17,6 +17,7 @@ from django.utils import timezone
 from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
+from chat.usage import usage_add
 from config.text import storable
 
 TITLE_WORDS_LENGTH = 60
@@ -120,6 +121,7 @@ def _settle_streaming_replies(conversation_id: int) -> RunInProgress | None:
 
 def turn_start(
     *,
+    run_id: uuid.UUID | None = None,
     user: AbstractBaseUser,
     conversation_id: int | None,
     text: str,
@@ -149,7 +151,7 @@ def turn_start(
             if (in_progress := _settle_streaming_replies(conversation_id)) is not None:
                 raise in_progress
             history = _recent_messages(conversation_id, history_limit)
-        run_id = uuid.uuid4()
+        run_id = run_id or uuid.uuid4()
         user_message, assistant_message = Message.objects.bulk_create(
             [
                 Message(conversation_id=conversation_id, role=Message.Role.USER, content=text),
@@ -174,11 +176,19 @@ def turn_start(
     )
 
 
+def _counts_usage(turn: Turn, outcome: TurnOutcome) -> bool:
+    """A provider's tokens always count; the offline model's estimates only against a budget
+    (they cost nothing, and the benchmark path stays one statement shorter)."""
+    if not (outcome.input_tokens or outcome.output_tokens):
+        return False
+    return turn.model_name != settings.OFFLINE_MODEL or bool(settings.CHAT_DAILY_TOKEN_BUDGET)
+
+
 def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
     """Store the reply as it ended and move the conversation to the top of the list."""
     with transaction.atomic():
         # Only a reply still `streaming` is written: the first outcome saved is the one kept.
-        Message.objects.filter(
+        saved = Message.objects.filter(
             pk=turn.assistant_message_id, status=Message.Status.STREAMING
         ).update(
             status=outcome.status,
@@ -190,6 +200,12 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
             duration_ms=outcome.duration_ms,
             error_code=outcome.error_code,
         )
+        if saved and _counts_usage(turn, outcome):
+            usage_add(
+                user_id=turn.user.pk,
+                input_tokens=outcome.input_tokens or 0,
+                output_tokens=outcome.output_tokens or 0,
+            )
         Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
 
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 
 from chat.models import Message
 from chat.tool_calls import shown_tool_calls
-from todos.changes import change_undo
+from todos.changes import ChangeNotFound, change_group_undo
 from todos.models import Task, TaskChange
+
+# Tools that only read: a call of one changed nothing.
+READ_ONLY_TOOLS = frozenset({"list_tasks", "list_lists"})
 
 
 class ToolCallNotFound(Exception):
@@ -31,7 +33,8 @@ class ToolCallUndone:
     call_id: str
     undone_at: datetime
     undone_by: AbstractBaseUser
-    task: Task | None  # None: the call had added the task, and it is gone again
+    task: Task | None  # None: the call had added the task, and it is gone again (or a bulk call)
+    tasks: list[Task]  # every task the call had changed that is still there, as it now is
 
 
 def _transcript_call(*, user: AbstractBaseUser, call_id: str) -> dict | None:
@@ -47,28 +50,30 @@ def _transcript_call(*, user: AbstractBaseUser, call_id: str) -> dict | None:
 
 
 def tool_call_undo(*, user: AbstractBaseUser, call_id: str) -> ToolCallUndone:
-    """Revert what the user's tool call `call_id` did, atomically.
+    """Revert what the user's tool call `call_id` did (to one task or, for a bulk call, to
+    several), atomically.
 
     Raises ToolCallNotFound, NothingToUndo, or todos.changes' ChangeAlreadyUndone and
     ChangeConflict (then nothing changed).
     """
-    with transaction.atomic():
-        # The latest, should a model server ever reuse a call id.
-        change = (
-            TaskChange.objects.select_for_update()
-            .filter(owner=user, call_id=call_id)
-            .order_by("-id")
-            .first()
-        )
-        if change is None:
-            call = _transcript_call(user=user, call_id=call_id)
-            if call is None:
-                raise ToolCallNotFound(call_id)
-            if call.get("name") == "list_tasks":
-                raise NothingToUndo("list_tasks only reads your tasks: there is nothing to undo.")
-            raise NothingToUndo("This call changed no task, so there is nothing to undo.")
-        task = change_undo(change=change, user=user)
-    return ToolCallUndone(call_id=call_id, undone_at=change.undone_at, undone_by=user, task=task)
+    try:
+        undone = change_group_undo(owner=user, change_id=call_id, user=user)
+    except ChangeNotFound:
+        call = _transcript_call(user=user, call_id=call_id)
+        if call is None:
+            raise ToolCallNotFound(call_id) from None
+        if call.get("name") in READ_ONLY_TOOLS:
+            raise NothingToUndo(
+                f"{call['name']} only reads your tasks: there is nothing to undo."
+            ) from None
+        raise NothingToUndo("This call changed no task, so there is nothing to undo.") from None
+    return ToolCallUndone(
+        call_id=call_id,
+        undone_at=undone.undone_at,
+        undone_by=user,
+        task=undone.tasks[0] if len(undone.tasks) == 1 else None,
+        tasks=[task for task in undone.tasks if task is not None],
+    )
 
 
 def tool_call_changes(

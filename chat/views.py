@@ -20,20 +20,22 @@ from chat.chat_request import InvalidChatRequest, parse_chat_request
 from chat.conversations import ConversationNotFound
 from chat.llm.agent import model_choice
 from chat.models import Message
+from chat.runs.admission import Refusal, admit_turn, release_slot_now, release_turn
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import EventBatches, RunInfo
 from chat.runs.events import EventType
-from chat.runs.execution import LocalRun, end_if_dead, end_stale_run, start_run
+from chat.runs.execution import LocalRun, end_if_dead, end_stale_run, start_run, worker_is_full
 from chat.runs.relay import event_stream_response
 from chat.runs.saving import save_outcome
 from chat.runs.transcript import TranscriptRecorder
 from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
-from config.ratelimit import chat_turn_refusal
-from ops import shutdown
+from config.ratelimit import RATE_LIMITED
+from ops import metrics, shutdown
 
 _opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
+BUSY_RETRY_AFTER_S = 5
 
 
 def _method_not_allowed(request: HttpRequest) -> HttpResponse:
@@ -47,19 +49,29 @@ def _authenticate(request: HttpRequest, user_id: int) -> AbstractBaseUser | Http
     return user
 
 
+def _refusal_response(refusal: Refusal) -> HttpResponse:
+    metrics.rate_limited("chat" if refusal.code == RATE_LIMITED else refusal.code)
+    response = JsonResponse(error_body(refusal.detail, refusal.code) | refusal.extra, status=429)
+    response["Retry-After"] = str(refusal.retry_after_s)
+    return response
+
+
 def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | HttpResponse:
-    """Authenticate, validate and save the user's message: everything before the first byte."""
+    """Authenticate, validate, admit and save the user's message: everything before the
+    first byte. A refused or malformed request stores nothing and uses up no turn."""
     user = _authenticate(request, user_id)
     if isinstance(user, HttpResponse):
         return user
-    if (refusal := chat_turn_refusal(user)) is not None:
-        return refusal
     try:
         chat_request = parse_chat_request(request.body, request.content_type)
     except InvalidChatRequest as invalid:
         return error_response(invalid.status, invalid.detail, invalid.code, invalid.errors)
+    run_id = admit_turn(user)
+    if isinstance(run_id, Refusal):
+        return _refusal_response(run_id)
     try:
         return turn_start(
+            run_id=run_id,
             user=user,
             conversation_id=chat_request.conversation_id,
             text=chat_request.message,
@@ -68,9 +80,14 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | Htt
             time_zone=chat_request.time_zone,
         )
     except ConversationNotFound:
+        release_slot_now(user_id=user.pk, run_id=run_id)
         return error_response(404, "Conversation not found.", "not_found")
     except RunInProgress as in_progress:
+        release_slot_now(user_id=user.pk, run_id=run_id)
         return in_progress
+    except BaseException:
+        release_slot_now(user_id=user.pk, run_id=run_id)
+        raise
 
 
 async def _open(request: HttpRequest, user_id: int) -> Turn | RunInProgress | HttpResponse:
@@ -93,10 +110,25 @@ def _run_abandoned_turn(opening: asyncio.Future) -> None:
     if settings.CHAT_CONTINUE_ON_DISCONNECT:
         follow_up = asyncio.ensure_future(start_run(turn))
     else:
-        outcome = TurnOutcome(status=Message.Status.INTERRUPTED, content="", tool_calls=[])
-        follow_up = save_outcome(turn, outcome)
+        follow_up = asyncio.ensure_future(_close_unstarted(turn))
     _opening_turns.add(follow_up)
     follow_up.add_done_callback(_opening_turns.discard)
+
+
+async def _close_unstarted(turn: Turn) -> None:
+    """A turn opened for a client that left (with CHAT_CONTINUE_ON_DISCONNECT off): its reply
+    is saved `interrupted` and its run never starts."""
+    outcome = TurnOutcome(status=Message.Status.INTERRUPTED, content="", tool_calls=[])
+    try:
+        await save_outcome(turn, outcome)
+    finally:
+        await release_turn(user_id=turn.user.pk, run_id=turn.run_id)
+
+
+def _busy() -> HttpResponse:
+    response = error_response(503, "This server is busy; try again in a moment.", "busy")
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    return response
 
 
 def _run_active(in_progress: RunInProgress) -> HttpResponse:
@@ -109,9 +141,12 @@ def _run_active(in_progress: RunInProgress) -> HttpResponse:
 
 async def _start(request: HttpRequest, user_id: int) -> LocalRun | HttpResponse:
     """Open the turn and start its run; 409 while the conversation has a live run, 503 while
-    this worker shuts down (nothing is stored: the proxy may try another worker)."""
+    this worker shuts down or runs CHAT_MAX_ACTIVE_RUNS already (nothing is stored: the
+    proxy may try another worker)."""
     if shutdown.draining():
         return error_response(503, "This server is restarting; try again.", "shutting_down")
+    if worker_is_full():
+        return _busy()
     opened = await _open(request, user_id)
     if isinstance(opened, RunInProgress):
         if not await end_if_dead(opened, user_id=user_id):

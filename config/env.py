@@ -53,7 +53,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-RATE_PERIODS_S = {"sec": 1, "min": 60, "hour": 3600}
+RATE_PERIODS_S = {"sec": 1, "min": 60, "hour": 3600, "day": 86400}
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -73,7 +73,7 @@ def env_rate_limit(name: str, default: str) -> RateLimit | None:
     count, _, period = value.partition("/")
     if not (count.isdigit() and period in RATE_PERIODS_S):
         raise ValueError(
-            f"{name} must be <count>/<sec|min|hour> (e.g. 20/min), 0 or empty; got {raw!r}"
+            f"{name} must be <count>/<sec|min|hour|day> (e.g. 20/min), 0 or empty; got {raw!r}"
         )
     return RateLimit(count=int(count), period_s=RATE_PERIODS_S[period]) if int(count) else None
 

@@ -27,11 +27,15 @@ ERROR_DESCRIPTIONS = {
     409: "The object is busy: a reply is still streaming into this conversation "
     "(`code: run_active`; the chat endpoints add the active `run_id`).",
     415: "The body is not `application/json`.",
-    429: "Too many attempts (`rate_limited`); `Retry-After` says how many seconds to wait.",
+    429: "Too many attempts (`rate_limited`); `Retry-After` says how many seconds to wait. "
+    "Chat turns also: `too_many_active_runs` (CHAT_MAX_ACTIVE_RUNS_PER_USER runs executing), "
+    "`quota_exceeded` (past the daily token budget; the body adds `resets_at`).",
     502: "The model failed; the body also has `conversation_id`, `message_id` and `run_id`.",
-    503: "`shutting_down`: this worker is shutting down and stored nothing; try again (another "
-    "worker will answer). `interrupted` (the JSON endpoint): the run was interrupted (its "
-    "worker shut down or died); the body also has `conversation_id`, `message_id` and `run_id`.",
+    503: "`shutting_down` (this worker is shutting down) or `busy` (it executes "
+    "CHAT_MAX_ACTIVE_RUNS runs already; `Retry-After`): nothing stored, try again (another "
+    "worker will answer). `interrupted`, `save_failed` (the JSON endpoint): the run was "
+    "interrupted (its worker shut down or died) or its reply could not be saved; the body "
+    "also has `conversation_id`, `message_id` and `run_id`.",
     504: "The model timed out; the body also has `conversation_id`, `message_id` and `run_id`.",
 }
 

@@ -1,50 +1,120 @@
 """Rate limits: how many attempts a user or a client address may make per period.
 
-A limit is `<count>/<sec|min|hour>` (`0` or empty: off; parsed by config.env). Attempts are
-counted in Django's cache, in fixed windows aligned to the clock, with an atomic `add` +
-`incr` (never read-modify-write): with REDIS_URL every worker shares the same counters.
+A limit is `<count>/<sec|min|hour|day>` (`0` or empty: off; parsed by config.env). It admits at
+most `count` attempts in ANY window of the period (a sliding-window log: the times of the
+admitted attempts, the oldest dropped as they leave the window), not twice that across the edge
+of a fixed window. With REDIS_URL the log is a sorted set in Redis, checked and updated by one
+script (one round trip, atomic, shared by every worker); without, it lives in Django's cache
+under a process lock (the embedded default: one process). A refused attempt is not logged.
 
-`CHAT_RATE_LIMIT` counts chat turns per user (chat/views.py); `AUTH_RATE_LIMIT` counts
-sign-in, token, refresh and register attempts per client address (accounts/).
+`CHAT_RATE_LIMIT` counts chat turns per user (chat/views.py); `AUTH_RATE_LIMIT` sign-in,
+token, refresh and password attempts per client address, `REGISTER_RATE_LIMIT` registrations
+per client address (accounts/).
 """
 
+import functools
 import ipaddress
 import math
+import threading
 import time
+import uuid
 
+import redis
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.http import HttpRequest, JsonResponse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from config.env import RateLimit
-from config.errors import error_response
 from ops import metrics
 
 KEY_PREFIX = "ratelimit"
 RATE_LIMITED = "rate_limited"
 
+# Lua, in pieces other scripts reuse (chat.runs.admission). KEYS[1]: the log; ARGV: now (s),
+# period (s), count (0: no limit), a member for this attempt. A refusal returns
+# {"rate_limited", seconds until the oldest logged attempt leaves the window}.
+WINDOW_CHECK = """
+local now, period, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if count > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
+  if redis.call('ZCARD', KEYS[1]) >= count then
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    return {'rate_limited', tostring(tonumber(oldest[2]) + period - now)}
+  end
+end
+"""
+WINDOW_RECORD = """
+if count > 0 then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(period * 1000))
+end
+"""
+ADMITTED = "return {'ok', '0'}"
 
-def hit(key: str, limit: RateLimit | None) -> int | None:
-    """Count one attempt for `key`. None when allowed; else the seconds until the window
-    ends (for Retry-After)."""
+local_lock = threading.Lock()  # the embedded default's limits: one process
+
+
+@functools.cache
+def sync_redis() -> redis.Redis:
+    """A blocking Redis client for code on threads (the limits run on the database threads)."""
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+
+
+@receiver(setting_changed)
+def _forget_redis_on_settings_change(*, setting: str, **kwargs) -> None:
+    if setting == "REDIS_URL":
+        sync_redis.cache_clear()
+        _window_script.cache_clear()
+
+
+@functools.cache
+def _window_script():
+    return sync_redis().register_script(WINDOW_CHECK + WINDOW_RECORD + ADMITTED)
+
+
+def window_args(limit: RateLimit | None, now: float) -> list:
+    """The script arguments of a sliding window (ARGV[1..4])."""
+    if limit is None:
+        return [now, 0, 0, ""]
+    return [now, limit.period_s, limit.count, f"{now}:{uuid.uuid4().hex[:8]}"]
+
+
+def log_key(key: str, limit: RateLimit | None) -> str:
+    return f"{KEY_PREFIX}:{key}:{limit.period_s if limit else 0}"
+
+
+def _wait_in_redis(key: str, limit: RateLimit, now: float) -> float | None:
+    verdict, waited = _window_script()(keys=[key], args=window_args(limit, now))
+    return None if verdict == b"ok" else float(waited)
+
+
+def _wait_in_cache(key: str, limit: RateLimit, now: float) -> float | None:
+    with local_lock:
+        times = [at for at in cache.get(key, []) if at > now - limit.period_s]
+        if len(times) >= limit.count:
+            return min(times) + limit.period_s - now
+        cache.set(key, [*times, now], timeout=limit.period_s + 1)
+        return None
+
+
+def clock() -> float:
+    """Now, in seconds since the epoch (the tests freeze it)."""
+    return time.time()
+
+
+def hit(key: str, limit: RateLimit | None, *, now: float | None = None) -> int | None:
+    """Count one attempt for `key`. None when admitted; else the seconds until one more
+    would be (for Retry-After)."""
     if limit is None:
         return None
-    now = time.time()
-    window = int(now // limit.period_s)
-    cache_key = f"{KEY_PREFIX}:{key}:{limit.period_s}:{window}"
-    # The counter outlives its window, so it cannot expire between add and incr.
-    cache.add(cache_key, 0, timeout=limit.period_s + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # culled meanwhile (a full local-memory cache evicts keys): count anew
-        cache.add(cache_key, 1, timeout=limit.period_s + 1)
-        count = 1
-    if count <= limit.count:
-        return None
-    return max(1, math.ceil((window + 1) * limit.period_s - now))
+    now = clock() if now is None else now
+    wait = _wait_in_redis if settings.REDIS_URL else _wait_in_cache
+    waited = wait(log_key(key, limit), limit, now)
+    return None if waited is None else max(1, math.ceil(waited))
 
 
 def _is_trusted(address: str) -> bool:
@@ -78,22 +148,20 @@ def too_many_message(retry_after: int, what: str = "attempts") -> str:
     return f"Too many {what}. Try again in {retry_after} s."
 
 
-def chat_turn_refusal(user: AbstractBaseUser) -> JsonResponse | None:
-    """Count a chat turn for `user` (CHAT_RATE_LIMIT): a 429 to return, or None to go on."""
-    retry_after = hit(f"chat:{user.pk}", settings.CHAT_RATE_LIMIT)
-    if retry_after is None:
-        return None
-    metrics.rate_limited("chat")
-    response = error_response(429, too_many_message(retry_after, "messages"), RATE_LIMITED)
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
 def auth_attempt_retry_after(request: HttpRequest) -> int | None:
     """Count a sign-in, token or register attempt from this client (AUTH_RATE_LIMIT)."""
     retry_after = hit(f"auth:{client_address(request)}", settings.AUTH_RATE_LIMIT)
     if retry_after is not None:
         metrics.rate_limited("auth")
+    return retry_after
+
+
+def register_attempt_retry_after(request: HttpRequest) -> int | None:
+    """Count a registration attempt from this client (REGISTER_RATE_LIMIT), on top of
+    AUTH_RATE_LIMIT: accounts are free, so how many one address makes is bounded too."""
+    retry_after = hit(f"register:{client_address(request)}", settings.REGISTER_RATE_LIMIT)
+    if retry_after is not None:
+        metrics.rate_limited("register")
     return retry_after
 
 
@@ -108,9 +176,17 @@ class AuthRateThrottle(BaseThrottle):
     """DRF throttle for the auth endpoints: each POST is an attempt; over the limit, 429 with
     Retry-After (DRF sets the header from `wait`)."""
 
+    counts = staticmethod(auth_attempt_retry_after)
+
     def allow_request(self, request, view) -> bool:
         if request.method == "POST":
-            retry_after = auth_attempt_retry_after(request)
+            retry_after = self.counts(request)
             if retry_after is not None:
                 raise RateLimited(retry_after)
         return True
+
+
+class RegisterRateThrottle(AuthRateThrottle):
+    """The same for registrations, with REGISTER_RATE_LIMIT (after AuthRateThrottle)."""
+
+    counts = staticmethod(register_attempt_retry_after)

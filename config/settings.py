@@ -172,6 +172,8 @@ REST_FRAMEWORK = {
 # Attempts per client address on sign-in, token, refresh, register, password reset requests
 # and verification resends (config/ratelimit.py).
 AUTH_RATE_LIMIT = env_rate_limit("AUTH_RATE_LIMIT", "10/min")
+# Registrations per client address, on top of AUTH_RATE_LIMIT (accounts are free).
+REGISTER_RATE_LIMIT = env_rate_limit("REGISTER_RATE_LIMIT", "20/day")
 # Proxies whose X-Forwarded-For is believed; empty: the socket's peer is the client.
 TRUSTED_PROXY_IPS = env_networks("TRUSTED_PROXY_IPS")
 # Mails per target address (password reset, verification, change notices): past it they are
@@ -204,8 +206,9 @@ SPECTACULAR_SETTINGS = {
     "TAGS": [
         {
             "name": "auth",
-            "description": "Register, obtain, refresh and revoke JWTs, change the password, "
-            "who am I, export or delete my account.",
+            "description": "Register, obtain, refresh and revoke JWTs, change the password or "
+            "the email address, verify the address, reset a forgotten password, who am I, "
+            "export or delete my account.",
         },
         {"name": "chat", "description": "Talk to the assistant, streaming or not."},
         {"name": "conversations", "description": "Stored transcripts."},
@@ -275,6 +278,14 @@ CHAT_RUN_REDIS_PREFIX = env_str("CHAT_RUN_REDIS_PREFIX", "taskstream:run:")
 CHAT_SAVE_RETRY_S = env_float("CHAT_SAVE_RETRY_S", 30.0)
 # Chat turns per user, on both chat endpoints (config/ratelimit.py).
 CHAT_RATE_LIMIT = env_rate_limit("CHAT_RATE_LIMIT", "20/min")
+# Runs one user may have executing at once, on every worker (chat/runs/admission.py); 0: no cap.
+CHAT_MAX_ACTIVE_RUNS_PER_USER = env_int("CHAT_MAX_ACTIVE_RUNS_PER_USER", 3)
+# Runs one worker executes at once; past it new turns get 503 `busy`. 0: no cap.
+CHAT_MAX_ACTIVE_RUNS = env_int("CHAT_MAX_ACTIVE_RUNS", 200)
+# Model tokens (input + output, as the provider reports them) per user per day; 0: no budget.
+CHAT_DAILY_TOKEN_BUDGET = env_int("CHAT_DAILY_TOKEN_BUDGET", 0)
+# Memory the finished runs' events may hold in one worker (in-process broker), oldest evicted.
+CHAT_RUN_EVENTS_MAX_MB = env_float("CHAT_RUN_EVENTS_MAX_MB", 64.0)
 
 # --- Operations (ops/): metrics, graceful shutdown ---------------------------------------------
 METRICS_ENABLED = env_bool("METRICS_ENABLED", False)

@@ -29,6 +29,7 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Importing Django and the agent SDK takes seconds on a busy machine.
 START_TIMEOUT_S = 120.0
+PORT_TRIES = 3
 
 
 def free_port() -> int:
@@ -64,6 +65,10 @@ def worker_env(**overrides: str) -> dict[str, str]:
     }
 
 
+class PortTaken(RuntimeError):
+    """Another process bound the worker's port between `free_port()` and uvicorn's bind."""
+
+
 class Worker:
     """One uvicorn process on 127.0.0.1. `stop()` sends SIGTERM (the graceful shutdown) and
     waits, `kill()` SIGKILL; `terminate()` only sends SIGTERM."""
@@ -93,7 +98,10 @@ class Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self} exited ({self.process.returncode}):\n{self.output()}")
+                output = self.output()
+                if "address already in use" in output.lower():
+                    raise PortTaken(f"{self}: port {self.port} was taken")
+                raise RuntimeError(f"{self} exited ({self.process.returncode}):\n{output}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return
@@ -141,13 +149,26 @@ def start_workers(
     env = worker_env(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), **overrides)
     workers = [Worker(env, args, log_dir) for _ in range(count)]
     try:
-        for worker in workers:
-            worker.wait_ready()
+        for index, worker in enumerate(workers):
+            workers[index] = _ready(worker, env, args, log_dir)
     except Exception:
         for worker in workers:
             worker.kill()
         raise
     return workers
+
+
+def _ready(worker: Worker, env: dict[str, str], args: Sequence[str], log_dir: Path) -> Worker:
+    """`worker` once it answers; if its port was taken before it could bind it (a busy machine
+    starts many servers), a new worker on another port, a few times."""
+    for _ in range(PORT_TRIES - 1):
+        try:
+            worker.wait_ready()
+            return worker
+        except PortTaken:
+            worker = Worker(env, args, log_dir)
+    worker.wait_ready()
+    return worker
 
 
 class WorkerGroup:

@@ -1,7 +1,13 @@
-"""Task endpoints under /api/<user_id>/tasks/: the same services and selectors the agent's
-tools call, behind JSON."""
+"""Task endpoints under /api/<user_id>/tasks/ (one task, many at once, and undoing a change to
+many): the same services and selectors the agent's tools call, behind JSON."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -9,9 +15,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsPathUser
-from config.openapi import error_responses
+from config.openapi import ErrorSerializer, error_responses
 from config.timezones import TIMEZONE_HEADER, UnknownTimeZone, local_today, zone_from_header
-from todos.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
+from todos.bulk import BULK_ACTIONS, BULK_MAX_TASKS, tasks_bulk_change
+from todos.changes import ChangeAlreadyUndone, ChangeConflict, ChangeNotFound, change_group_undo
+from todos.lists import ListNotFound, list_get
+from todos.models import (
+    DESCRIPTION_MAX_LENGTH,
+    PRIORITY_HIGHEST,
+    PRIORITY_NONE,
+    TITLE_MAX_LENGTH,
+    Task,
+    TaskList,
+)
 from todos.selectors import DUE_FILTERS, TASK_STATUSES, TaskNotFound, task_get, task_list
 from todos.services import task_create, task_delete, task_update
 
@@ -42,11 +58,47 @@ class StrictBooleanField(serializers.BooleanField):
         self.fail("invalid", input=data)
 
 
+PRIORITY_HELP = "1 (highest, shown P1) to 4 (no priority, the default)."
+LIST_HELP = "The id of the list the task is in (each user has an Inbox)."
+
+
+def _priority_field(**options) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=PRIORITY_HIGHEST, max_value=PRIORITY_NONE, help_text=PRIORITY_HELP, **options
+    )
+
+
+class UndoConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The task changed since, so undoing would lose that change."
+    default_code = "undo_conflict"
+
+
+class AlreadyUndone(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This change is already undone."
+    default_code = "already_undone"
+
+
+def owned_list(request: Request, list_id: int, field: str = "list") -> TaskList:
+    """The caller's list `list_id`, or a 400 on `field`: another user's is missing too."""
+    try:
+        return list_get(owner=request.user, list_id=list_id)
+    except ListNotFound:
+        raise exceptions.ValidationError({field: [f"You have no list {list_id}."]}) from None
+
+
 @extend_schema_serializer(component_name="Task")
 class TaskOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    number = serializers.IntegerField(
+        help_text="Your own number for the task (#1, #2, ...): counts from 1 per user and is "
+        "never given again after a delete. Read-only."
+    )
+    list = serializers.IntegerField(source="list_id", help_text=LIST_HELP)
     title = serializers.CharField()
     description = serializers.CharField()
+    priority = serializers.IntegerField(help_text=PRIORITY_HELP)
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
     due_date = serializers.DateField(allow_null=True, help_text=DUE_DATE_HELP)
@@ -68,6 +120,9 @@ class TaskListApi(GenericAPIView):
         status = serializers.ChoiceField(choices=TASK_STATUSES, default="all")
         search = serializers.CharField(max_length=SEARCH_MAX_LENGTH, default="", allow_blank=True)
         due = serializers.ChoiceField(choices=DUE_FILTERS, required=False)
+        list = serializers.IntegerField(min_value=1, required=False)
+        priority = _priority_field(required=False)
+        number = serializers.IntegerField(min_value=1, required=False)
 
     @extend_schema_serializer(component_name="TaskCreate")
     class InputSerializer(serializers.Serializer):
@@ -76,20 +131,31 @@ class TaskListApi(GenericAPIView):
             max_length=DESCRIPTION_MAX_LENGTH, default="", allow_blank=True
         )
         due_date = _due_date_field(default=None)
+        list = serializers.IntegerField(
+            min_value=1, required=False, help_text=f"{LIST_HELP} Absent: the Inbox."
+        )
+        priority = _priority_field(default=PRIORITY_NONE)
 
     # What an OPTIONS request describes for POST (GenericAPIView's metadata asks for it).
     serializer_class = InputSerializer
 
     @extend_schema(
         tags=TAGS,
-        summary="Your tasks: pending first, then by due date (undated last), then newest",
+        summary="Your tasks: pending first, then by priority, then by due date (undated last), "
+        "then newest",
         parameters=[
             OpenApiParameter(
                 "status", enum=TASK_STATUSES, default="all", description="Which tasks to list."
             ),
             OpenApiParameter(
-                "search", str, description="Only tasks whose title or description contains this."
+                "search",
+                str,
+                description="Only tasks whose title or description contains this, in any case "
+                "of any script (`CAFÉ` finds `café`).",
             ),
+            OpenApiParameter("list", int, description="Only the tasks of this list (its id)."),
+            OpenApiParameter("priority", int, enum=[1, 2, 3, 4], description="Only this priority."),
+            OpenApiParameter("number", int, description="Only your task with this number."),
             OpenApiParameter(
                 "due",
                 enum=DUE_FILTERS,
@@ -107,7 +173,10 @@ class TaskListApi(GenericAPIView):
             today = local_today(zone_from_header(request))
         except UnknownTimeZone as unknown:
             raise exceptions.ValidationError({TIMEZONE_HEADER: [str(unknown)]}) from None
-        tasks = task_list(owner=request.user, today=today, **filters.validated_data)
+        chosen = filters.validated_data
+        if "list" in chosen:
+            chosen["task_list"] = owned_list(request, chosen.pop("list"))
+        tasks = task_list(owner=request.user, today=today, **chosen)
         page = self.paginate_queryset(tasks)
         return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
 
@@ -120,7 +189,10 @@ class TaskListApi(GenericAPIView):
     def post(self, request: Request, user_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        task = task_create(owner=request.user, **serializer.validated_data)
+        fields = serializer.validated_data
+        if "list" in fields:
+            fields["task_list"] = owned_list(request, fields.pop("list"))
+        task = task_create(owner=request.user, **fields)
         return Response(TaskOutputSerializer(task).data, status=status.HTTP_201_CREATED)
 
 
@@ -135,6 +207,8 @@ class TaskDetailApi(APIView):
         )
         completed = StrictBooleanField(required=False)
         due_date = _due_date_field(required=False)
+        list = serializers.IntegerField(min_value=1, required=False, help_text=LIST_HELP)
+        priority = _priority_field(required=False)
 
     @extend_schema(
         tags=TAGS,
@@ -146,7 +220,8 @@ class TaskDetailApi(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Change a task's title, description, completion or due date (null clears it)",
+        summary="Change a task's title, description, completion, list, priority or due date "
+        "(null clears it)",
         request=InputSerializer,
         responses={200: TaskOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
@@ -155,6 +230,8 @@ class TaskDetailApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data
+        if "list" in changes:
+            changes["task_list"] = owned_list(request, changes.pop("list"))
         clear_due_date = "due_date" in changes and changes["due_date"] is None
         task = task_update(task=task, clear_due_date=clear_due_date, **changes)
         return Response(TaskOutputSerializer(task).data)
@@ -167,3 +244,106 @@ class TaskDetailApi(APIView):
     def delete(self, request: Request, user_id: int, task_id: int) -> Response:
         task_delete(task=_get_task(request, task_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskBulkApi(APIView):
+    permission_classes = [IsPathUser]
+
+    @extend_schema_serializer(component_name="TaskBulkChange")
+    class InputSerializer(serializers.Serializer):
+        ids = serializers.ListField(
+            child=serializers.IntegerField(),
+            min_length=1,
+            max_length=BULK_MAX_TASKS,
+            help_text=f"The tasks' ids: 1 to {BULK_MAX_TASKS}.",
+        )
+        action = serializers.ChoiceField(choices=BULK_ACTIONS)
+        value = serializers.JSONField(
+            required=False,
+            allow_null=True,
+            help_text="`move`: the list's id; `set_priority`: 1-4; `set_due_date`: "
+            "`YYYY-MM-DD`; other actions take none.",
+        )
+
+    @extend_schema_serializer(component_name="TaskBulkResult")
+    class OutputSerializer(serializers.Serializer):
+        tasks = TaskOutputSerializer(
+            many=True, help_text="The tasks, as they now are (deleted ones as they were)."
+        )
+        change_id = serializers.CharField(
+            allow_null=True,
+            help_text="POST .../tasks/changes/{change_id}/undo takes the whole change back; "
+            "null when no task needed changing.",
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="tasks_bulk",
+        summary="Complete, reopen, delete, move, prioritise or date many tasks at once",
+        description="All or nothing, in one transaction: an id that is not yours answers 404 "
+        "naming it, and nothing changes. Tasks already as asked are left alone.",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, user_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        action, value = serializer.validated_data["action"], serializer.validated_data.get("value")
+        if action == "move":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise exceptions.ValidationError({"value": ["Give the id of the list."]})
+            value = owned_list(request, value, field="value")
+        try:
+            result = tasks_bulk_change(
+                owner=request.user, action=action, value=value, ids=serializer.validated_data["ids"]
+            )
+        except TaskNotFound as missing:
+            raise exceptions.NotFound(f"Task {missing.task_id} not found.") from None
+        return Response(self.OutputSerializer(result).data)
+
+
+class TaskChangeUndoApi(APIView):
+    permission_classes = [IsPathUser]
+
+    @extend_schema_serializer(component_name="TaskChangeUndo")
+    class OutputSerializer(serializers.Serializer):
+        change_id = serializers.CharField()
+        undone_at = serializers.DateTimeField()
+        tasks = serializers.SerializerMethodField(
+            help_text="The tasks the change had changed, as they now are (tasks it had added "
+            "are gone again)."
+        )
+
+        @extend_schema_field(TaskOutputSerializer(many=True))
+        def get_tasks(self, undone) -> list:
+            kept = [task for task in undone.tasks if task is not None]
+            return TaskOutputSerializer(kept, many=True).data
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="task_change_undo",
+        summary="Undo a change to many tasks (the change_id of a bulk change)",
+        description="Every task the change touched goes back as it was, in one transaction; "
+        "deleted tasks come back with their numbers. If any of them changed since, nothing is "
+        "undone (`409 undo_conflict`).",
+        request=None,
+        responses={
+            200: OutputSerializer,
+            **error_responses(401, 403, 404),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`undo_conflict`: a task changed since (nothing was changed); "
+                "`already_undone`: the change was undone before.",
+            ),
+        },
+    )
+    def post(self, request: Request, user_id: int, change_id: str) -> Response:
+        try:
+            undone = change_group_undo(owner=request.user, change_id=change_id, user=request.user)
+        except ChangeNotFound:
+            raise exceptions.NotFound("Change not found.") from None
+        except ChangeAlreadyUndone:
+            raise AlreadyUndone() from None
+        except ChangeConflict:
+            raise UndoConflict() from None
+        return Response(self.OutputSerializer(undone).data)

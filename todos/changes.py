@@ -7,7 +7,8 @@ module. Undo refuses, rather than overwrites, a task that changed after the reco
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,8 +16,9 @@ from django.db import transaction
 from django.db.models import Field
 from django.utils import timezone
 
-from todos.models import Task, TaskChange
-from todos.services import task_delete
+from todos.lists import inbox_for
+from todos.models import Task, TaskChange, TaskList
+from todos.services import next_task_number
 
 NOT_SNAPSHOTTED = frozenset({"id", "owner", "updated_at"})
 
@@ -25,12 +27,20 @@ class ChangeAlreadyUndone(Exception):
     pass
 
 
+class ChangeNotFound(Exception):
+    """No recorded change under this id among the user's."""
+
+
 class ChangeConflict(Exception):
     """The task is no longer as the change left it: undoing would lose a later edit."""
 
 
 class NoChangeToUndo(Exception):
     """Every change the assistant made to the user's tasks is undone already (or none was)."""
+
+
+# Changes made on the page (todos.bulk.new_change_id), not by the assistant's tool calls.
+PAGE_CHANGE_PREFIX = "bulk_"
 
 
 def snapshot_fields() -> list[Field]:
@@ -97,56 +107,132 @@ def _is_as_left(task: Task | None, after: dict[str, Any] | None) -> bool:
     return all(current.get(name) == value for name, value in after.items())
 
 
-def _restore(change: TaskChange) -> Task:
-    """Bring a deleted task back with its recorded fields, under its old id when it is free."""
-    task = Task(owner_id=change.owner_id)
-    fields = _apply_snapshot(task, change.before)
-    if not Task.objects.filter(pk=change.task_id).exists():
-        task.pk = change.task_id
-    task.save(force_insert=True)
-    if "created_at" in fields:  # auto_now_add replaced it on insert
-        Task.objects.filter(pk=task.pk).update(created_at=change.before["created_at"])
-        task.refresh_from_db(fields=["created_at"])
-    return task
+def _restored(changes: list[TaskChange], owner_id: int) -> list[Task]:
+    """Deleted tasks back with their recorded fields, each under its old id when it is free,
+    in its old list when that still exists (else the Inbox)."""
+    if not changes:
+        return []
+    taken = set(
+        Task.objects.filter(pk__in=[change.task_id for change in changes]).values_list(
+            "pk", flat=True
+        )
+    )
+    recorded_lists = {change.before.get("list") for change in changes}
+    live_lists = set(
+        TaskList.objects.filter(owner_id=owner_id, pk__in=recorded_lists - {None}).values_list(
+            "pk", flat=True
+        )
+    )
+    owner = changes[0].owner
+    tasks = []
+    for change in changes:
+        task = Task(owner_id=owner_id)
+        _apply_snapshot(task, change.before)
+        if change.task_id not in taken:
+            task.pk = change.task_id
+        if task.list_id not in live_lists:
+            task.list = inbox_for(owner=owner)
+        if task.number is None:  # recorded before tasks had numbers
+            task.number = next_task_number(owner=owner)
+        tasks.append(task)
+    Task.objects.bulk_create(tasks)
+    # auto_now_add replaced created_at on insert; bulk_update writes the values as they are.
+    for task, change in zip(tasks, changes, strict=True):
+        if "created_at" in change.before:
+            task.created_at = Task._meta.get_field("created_at").to_python(
+                change.before["created_at"]
+            )
+    Task.objects.bulk_update(tasks, ["created_at"])
+    return tasks
+
+
+def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[Task | None]:
+    """Revert recorded changes of one owner together; each one's task as it now is (None for
+    a task the change had added). All or nothing: ChangeAlreadyUndone or ChangeConflict when
+    any of them cannot be taken back, and then nothing changed.
+
+    Call inside a transaction holding `changes` locked (select_for_update).
+    """
+    if any(change.undone_at is not None for change in changes):
+        raise ChangeAlreadyUndone
+    owner_id = changes[0].owner_id
+    current = Task.objects.select_for_update().filter(
+        owner_id=owner_id, pk__in=[change.task_id for change in changes]
+    )
+    current = {task.pk: task for task in current}
+    if not all(_is_as_left(current.get(change.task_id), change.after) for change in changes):
+        raise ChangeConflict
+    added = [change.task_id for change in changes if change.before is None]
+    Task.objects.filter(pk__in=added).delete()
+    deleted = [c for c in changes if c.before is not None and c.task_id not in current]
+    restored = dict(zip([c.task_id for c in deleted], _restored(deleted, owner_id), strict=True))
+    now = timezone.now()
+    updated, fields = [], {"updated_at"}
+    for change in changes:
+        if change.before is not None and change.task_id in current:
+            task = current[change.task_id]
+            fields.update(_apply_snapshot(task, change.before))
+            task.updated_at = now
+            updated.append(task)
+    Task.objects.bulk_update(updated, sorted(fields))
+    TaskChange.objects.filter(pk__in=[change.pk for change in changes]).update(
+        undone_at=now, undone_by=user
+    )
+    results: list[Task | None] = []
+    for change in changes:
+        change.undone_at, change.undone_by = now, user
+        if change.before is None:
+            results.append(None)
+        else:
+            results.append(restored.get(change.task_id) or current[change.task_id])
+    return results
 
 
 def change_undo(*, change: TaskChange, user: AbstractBaseUser) -> Task | None:
-    """Revert a recorded change; the task as it now is (None when the change added it).
+    """Revert one recorded change; the task as it now is (None when the change added it).
 
     Call inside a transaction holding `change` locked (select_for_update).
     """
-    if change.undone_at is not None:
-        raise ChangeAlreadyUndone
-    task = Task.objects.select_for_update().filter(owner_id=change.owner_id, pk=change.task_id)
-    current = task.first()
-    if not _is_as_left(current, change.after):
-        raise ChangeConflict
-    if change.before is None:
-        task_delete(task=current)
-        result = None
-    elif current is None:
-        result = _restore(change)
-    else:
-        fields = _apply_snapshot(current, change.before)
-        current.save(update_fields=[*fields, "updated_at"])
-        result = current
-    change.undone_at = timezone.now()
-    change.undone_by = user
-    change.save(update_fields=["undone_at", "undone_by"])
-    return result
+    return changes_undo(changes=[change], user=user)[0]
 
 
-def last_change_undo(*, user: AbstractBaseUser) -> tuple[TaskChange, Task | None]:
-    """Revert the latest change the assistant's tool calls made to the user's tasks that is
-    not undone yet (the "undo" a person asks the assistant for); the change and the task as
-    it now is. Raises NoChangeToUndo, or ChangeConflict (then nothing changed)."""
+@dataclass(frozen=True)
+class UndoneChange:
+    change_id: str
+    undone_at: datetime
+    # Each recorded task as it now is, in the order recorded; None where the change had added it.
+    tasks: list[Task | None]
+
+
+def change_group_undo(
+    *, owner: AbstractBaseUser, change_id: str, user: AbstractBaseUser
+) -> UndoneChange:
+    """Revert every task change recorded under `change_id` (a tool call's id, or a bulk
+    change's), atomically, as one. ChangeNotFound when the owner has none."""
     with transaction.atomic():
-        change = (
+        changes = list(
             TaskChange.objects.select_for_update()
-            .filter(owner=user, undone_at__isnull=True)
-            .order_by("-id")
-            .first()
+            .filter(owner=owner, call_id=change_id)
+            .select_related("owner")
+            .order_by("id")
         )
-        if change is None:
-            raise NoChangeToUndo
-        return change, change_undo(change=change, user=user)
+        if not changes:
+            raise ChangeNotFound(change_id)
+        tasks = changes_undo(changes=changes, user=user)
+    return UndoneChange(change_id=change_id, undone_at=changes[0].undone_at, tasks=tasks)
+
+
+def last_change_undo(*, user: AbstractBaseUser) -> UndoneChange:
+    """Revert the assistant's latest change to the user's tasks that is not undone yet (the
+    "undo" a person asks the assistant for): every task its tool call changed. Raises
+    NoChangeToUndo, or ChangeConflict (then nothing changed)."""
+    latest = (
+        TaskChange.objects.filter(owner=user, undone_at__isnull=True)
+        .exclude(call_id__startswith=PAGE_CHANGE_PREFIX)
+        .order_by("-id")
+        .values_list("call_id", flat=True)
+        .first()
+    )
+    if latest is None:
+        raise NoChangeToUndo
+    return change_group_undo(owner=user, change_id=latest, user=user)

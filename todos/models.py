@@ -7,14 +7,75 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
+LIST_NAME_MAX_LENGTH = 60
+INBOX_NAME = "Inbox"
+PRIORITY_HIGHEST = 1
+PRIORITY_NONE = 4  # Todoist's P4: no priority, the default
+
+
+class TaskList(models.Model):
+    """A named list of tasks. Every user has exactly one Inbox (`is_inbox`), made with the
+    account, which cannot be renamed or deleted; other lists follow it in `position` order.
+
+    `name_key` is the name casefolded (todos.services.list_name_key): names are unique per user
+    whatever their case, "Café" and "CAFÉ" alike, on every database.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_lists"
+    )
+    name = models.CharField(max_length=LIST_NAME_MAX_LENGTH)
+    name_key = models.CharField(max_length=4 * LIST_NAME_MAX_LENGTH, editable=False)
+    position = models.PositiveIntegerField(default=0)
+    is_inbox = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_inbox", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name_key"], name="tasklist_owner_name_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["owner"], condition=models.Q(is_inbox=True), name="tasklist_one_inbox"
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("name"), 1)
+                & LessThanOrEqual(Length("name"), LIST_NAME_MAX_LENGTH),
+                name="tasklist_name_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskCounter(models.Model):
+    """The last task number given to a user: numbers count from 1 and are never given twice,
+    so a deleted task's number stays free for its undo (todos.services.next_task_number)."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="task_counter",
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: #{self.last_number}"
 
 
 class Task(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
     )
+    # The user's own number for the task (#1, #2, ...): what people and the assistant see.
+    number = models.PositiveIntegerField(editable=False)
+    list = models.ForeignKey(TaskList, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, default="")
+    priority = models.PositiveSmallIntegerField(default=PRIORITY_NONE)
     completed = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
@@ -22,15 +83,25 @@ class Task(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        # Pending first, then the earliest due date (undated last), then newest.
+        # Pending first, then the highest priority, the earliest due date (undated last),
+        # then newest.
         ordering = [
             "completed",
+            "priority",
             models.F("due_date").asc(nulls_last=True),
             "-created_at",
             "-id",
         ]
-        indexes = [models.Index(fields=["owner", "completed"], name="task_owner_completed_idx")]
+        indexes = [
+            models.Index(fields=["owner", "completed"], name="task_owner_completed_idx"),
+            models.Index(fields=["list", "completed"], name="task_list_completed_idx"),
+        ]
         constraints = [
+            models.UniqueConstraint(fields=["owner", "number"], name="task_owner_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=PRIORITY_HIGHEST, priority__lte=PRIORITY_NONE),
+                name="task_priority_range",
+            ),
             models.CheckConstraint(
                 condition=GreaterThanOrEqual(Length("title"), 1)
                 & LessThanOrEqual(Length("title"), TITLE_MAX_LENGTH),

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from todos.models import Task
+from todos.models import Task, TaskList
+from todos.search import contains_any_case
 
 TASK_STATUSES = ("all", "pending", "completed")
 DUE_FILTERS = ("today", "overdue", "week", "none")
@@ -16,6 +17,14 @@ class TaskNotFound(Exception):
     def __init__(self, task_id: object):
         super().__init__(f"Task {task_id} not found")
         self.task_id = task_id
+
+
+class TaskNumberNotFound(TaskNotFound):
+    """No task with this number among the user's (the assistant's and people's `#3`)."""
+
+    def __init__(self, number: object):
+        Exception.__init__(self, f"You have no task #{number}.")
+        self.task_id = number
 
 
 def _filter_due(tasks: QuerySet[Task], due: str, today: date) -> QuerySet[Task]:
@@ -35,11 +44,16 @@ def task_list(
     search: str = "",
     due: str | None = None,
     today: date | None = None,
+    task_list: TaskList | None = None,
+    priority: int | None = None,
+    number: int | None = None,
 ) -> QuerySet[Task]:
-    """The owner's tasks: pending first, then by due date (undated last), then newest.
+    """The owner's tasks: pending first, then by priority, then by due date (undated last),
+    then newest.
 
     `status` is one of TASK_STATUSES; `due`, one of DUE_FILTERS, counts from `today`, the
-    user's local date (required with `due`).
+    user's local date (required with `due`). `search` looks in titles and descriptions in any
+    case; `task_list`, `priority` and `number` narrow to that list, priority or number.
     """
     if status not in TASK_STATUSES:
         raise ValueError(f"status must be one of {', '.join(TASK_STATUSES)}")
@@ -47,7 +61,13 @@ def task_list(
     if status != "all":
         tasks = tasks.filter(completed=status == "completed")
     if search:
-        tasks = tasks.filter(title__icontains=search) | tasks.filter(description__icontains=search)
+        tasks = tasks.filter(contains_any_case(["title", "description"], search))
+    if task_list is not None:
+        tasks = tasks.filter(list=task_list)
+    if priority is not None:
+        tasks = tasks.filter(priority=priority)
+    if number is not None:
+        tasks = tasks.filter(number=number)
     if due is not None:
         if due not in DUE_FILTERS:
             raise ValueError(f"due must be one of {', '.join(DUE_FILTERS)}")
@@ -63,3 +83,21 @@ def task_get(*, owner: AbstractBaseUser, task_id: object) -> Task:
         return Task.objects.get(owner=owner, pk=int(task_id))
     except (Task.DoesNotExist, TypeError, ValueError):
         raise TaskNotFound(task_id) from None
+
+
+def task_by_number(*, owner: AbstractBaseUser, number: object) -> Task:
+    """The owner's task #`number`, or TaskNumberNotFound (also for a number that is not one)."""
+    try:
+        return Task.objects.get(owner=owner, number=int(number))
+    except (Task.DoesNotExist, TypeError, ValueError):
+        raise TaskNumberNotFound(number) from None
+
+
+def tasks_by_numbers(*, owner: AbstractBaseUser, numbers: list[int]) -> list[Task]:
+    """The owner's tasks with these numbers, in that order; TaskNumberNotFound names the first
+    number that is not the owner's."""
+    found = {task.number: task for task in Task.objects.filter(owner=owner, number__in=numbers)}
+    for number in numbers:
+        if number not in found:
+            raise TaskNumberNotFound(number)
+    return [found[number] for number in dict.fromkeys(numbers)]

@@ -28,9 +28,10 @@ from django.db import transaction
 
 from config.db_threads import run_db
 from config.timezones import local_today
-from todos import changes, selectors, services
+from todos import changes, lists, selectors, services
+from todos.bulk import tasks_bulk_change
 from todos.changes import recorded_change
-from todos.models import Task, TaskChange
+from todos.models import PRIORITY_NONE, Task, TaskChange, TaskList
 
 LIST_TASKS_MAX = 50
 
@@ -68,13 +69,24 @@ SERVER_ARGUMENTS = frozenset({"call_id", "today"})
 
 
 def task_payload(task: Task) -> dict[str, Any]:
+    """A task as the model sees it: by its number (#3), never by its database id."""
     return {
-        "id": task.id,
+        "number": task.number,
         "title": task.title,
         "description": task.description,
         "completed": task.completed,
         "due_date": task.due_date.isoformat() if task.due_date else None,
+        "priority": task.priority,
+        "list": task.list.name,
     }
+
+
+def list_payload(task_list: TaskList) -> dict[str, Any]:
+    payload: dict[str, Any] = {"name": task_list.name, "inbox": task_list.is_inbox}
+    for count in ("task_count", "pending_count"):
+        if hasattr(task_list, count):
+            payload[count] = getattr(task_list, count)
+    return payload
 
 
 def _ok(action: str, **result: Any) -> str:
@@ -115,7 +127,7 @@ def _task_tool(func: Callable) -> FunctionTool:
                 output = func(user, *args, **kwargs)
                 record(output)
             return output
-        except selectors.TaskNotFound as exc:
+        except (selectors.TaskNotFound, lists.ListNotFound, lists.InboxProtected) as exc:
             return _failure(str(exc))
         except ValidationError as exc:
             return _failure(_validation_message(exc))
@@ -164,11 +176,17 @@ def _tool_signature(func: Callable) -> inspect.Signature:
     return inspect.Signature([context, *parameters], return_annotation=str)
 
 
+def _named_list(user: AbstractBaseUser, name: str | None) -> TaskList | None:
+    return None if name is None else lists.list_by_name(owner=user, name=name)
+
+
 def add_task(
     user: AbstractBaseUser,
     title: str,
     description: str = "",
     due_date: str | None = None,
+    list: str | None = None,
+    priority: int | None = None,
     *,
     call_id: str,
 ) -> str:
@@ -179,10 +197,18 @@ def add_task(
         description: Optional details, up to 2000 characters.
         due_date: Optional day it is due, as YYYY-MM-DD (work it out from today's date in
             your instructions), or null for no date.
+        list: The name of the list to put it in (see list_lists), or null for the Inbox.
+        priority: 1 (highest) to 4 (no priority, the default), or null.
     """
+    task_list = _named_list(user, list)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
         change.task = services.task_create(
-            owner=user, title=title, description=description, due_date=due_date
+            owner=user,
+            title=title,
+            description=description,
+            due_date=due_date,
+            task_list=task_list,
+            priority=PRIORITY_NONE if priority is None else priority,
         )
     return _ok("added", task=task_payload(change.task))
 
@@ -191,42 +217,58 @@ def list_tasks(
     user: AbstractBaseUser,
     status: Literal["all", "pending", "completed"] = "all",
     due: Literal["today", "overdue", "week", "none"] | None = None,
+    list: str | None = None,
+    priority: int | None = None,
+    search: str | None = None,
     *,
     today: date,
 ) -> str:
-    """List the user's tasks with their ids and due dates (at most 50; "more" says how many
-    are not shown). Use it before guessing a task id.
+    """List the user's tasks with their numbers, lists, priorities and due dates (at most 50;
+    "more" says how many are not shown). Use it before guessing a task number.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
         due: Optionally only tasks due "today", "overdue" (before today, not done), this
             "week" (today and the 6 days after) or with "none" (no due date).
+        list: Optionally only the tasks of the list with this name; null: every list.
+        priority: Optionally only tasks of this priority, 1 (highest) to 4 (none).
+        search: Optionally only tasks whose title or description contains this text.
     """
-    found = selectors.task_list(owner=user, status=status, due=due, today=today)
+    found = selectors.task_list(
+        owner=user,
+        status=status,
+        due=due,
+        today=today,
+        task_list=_named_list(user, list),
+        priority=None if priority is None else services.clean_priority(priority),
+        search=search or "",
+    ).select_related("list")
     tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
     more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
-    return _ok("listed", status=status, due=due, tasks=tasks, more=more)
+    filters = {"list": list, "priority": priority, "search": search or None}
+    shown = {name: value for name, value in filters.items() if value is not None}
+    return _ok("listed", status=status, due=due, **shown, tasks=tasks, more=more)
 
 
-def complete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
+def complete_task(user: AbstractBaseUser, number: int, *, call_id: str) -> str:
     """Mark one of the user's tasks as done.
 
     Args:
-        task_id: The task's id, as shown by list_tasks.
+        number: The task's number (#3 is 3), as shown by list_tasks.
     """
-    task = selectors.task_get(owner=user, task_id=task_id)
+    task = selectors.task_by_number(owner=user, number=number)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.COMPLETE, task=task):
         services.task_complete(task=task)
     return _ok("completed", task=task_payload(task))
 
 
-def delete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
+def delete_task(user: AbstractBaseUser, number: int, *, call_id: str) -> str:
     """Delete one of the user's tasks for good.
 
     Args:
-        task_id: The task's id, as shown by list_tasks.
+        number: The task's number (#3 is 3), as shown by list_tasks.
     """
-    task = selectors.task_get(owner=user, task_id=task_id)
+    task = selectors.task_by_number(owner=user, number=number)
     payload = task_payload(task)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.DELETE, task=task):
         services.task_delete(task=task)
@@ -235,24 +277,30 @@ def delete_task(user: AbstractBaseUser, task_id: int, *, call_id: str) -> str:
 
 def update_task(
     user: AbstractBaseUser,
-    task_id: int,
+    number: int,
     title: str | None = None,
     description: str | None = None,
     due_date: str | None = None,
     clear_due_date: bool = False,
+    list: str | None = None,
+    priority: int | None = None,
     *,
     call_id: str,
 ) -> str:
-    """Rename a task, change its description or its due date; leave a field null to keep it.
+    """Rename a task, change its description, due date, list or priority; leave a field null
+    to keep it.
 
     Args:
-        task_id: The task's id, as shown by list_tasks.
+        number: The task's number (#3 is 3), as shown by list_tasks.
         title: The new title, or null to keep the current one.
         description: The new description, or null to keep the current one.
         due_date: The new due day as YYYY-MM-DD, or null to keep the current one.
         clear_due_date: true to remove the task's due date (then leave due_date null).
+        list: The name of the list to move it to, or null to keep it where it is.
+        priority: The new priority, 1 (highest) to 4 (none), or null to keep it.
     """
-    task = selectors.task_get(owner=user, task_id=task_id)
+    task = selectors.task_by_number(owner=user, number=number)
+    task_list = _named_list(user, list)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.UPDATE, task=task):
         services.task_update(
             task=task,
@@ -260,8 +308,94 @@ def update_task(
             description=description,
             due_date=due_date,
             clear_due_date=clear_due_date,
+            task_list=task_list,
+            priority=priority,
         )
     return _ok("updated", task=task_payload(task))
+
+
+def bulk_update_tasks(
+    user: AbstractBaseUser,
+    numbers: list[int],
+    action: Literal[
+        "complete", "reopen", "delete", "move", "set_priority", "set_due_date", "clear_due_date"
+    ],
+    list: str | None = None,
+    priority: int | None = None,
+    due_date: str | None = None,
+    *,
+    call_id: str,
+) -> str:
+    """Change several tasks at once, all or nothing: one change the user can undo as one.
+
+    Args:
+        numbers: The tasks' numbers (#3 is 3), as shown by list_tasks; up to 500.
+        action: "complete", "reopen", "delete", "move" (give list), "set_priority" (give
+            priority), "set_due_date" (give due_date) or "clear_due_date".
+        list: For "move": the name of the list to move them to.
+        priority: For "set_priority": 1 (highest) to 4 (none).
+        due_date: For "set_due_date": the day as YYYY-MM-DD.
+    """
+    value = {"move": lambda: _named_list(user, list), "set_priority": lambda: priority}
+    value["set_due_date"] = lambda: due_date
+    result = tasks_bulk_change(
+        owner=user,
+        action=action,
+        value=value[action]() if action in value else None,
+        numbers=numbers,
+        change_id=call_id,
+    )
+    tasks = [task_payload(task) for task in result.tasks]
+    return _ok(
+        "bulk_updated", bulk_action=action, tasks=tasks, changed=result.change_id is not None
+    )
+
+
+def list_lists(user: AbstractBaseUser) -> str:
+    """List the user's task lists (the Inbox first) with how many tasks each has."""
+    return _ok("lists_listed", lists=[list_payload(each) for each in lists.list_list(owner=user)])
+
+
+def create_list(user: AbstractBaseUser, name: str) -> str:
+    """Make a new task list.
+
+    Args:
+        name: Its name, 1 to 60 characters, different from the user's other lists.
+    """
+    return _ok("list_created", list=list_payload(lists.list_create(owner=user, name=name)))
+
+
+def rename_list(user: AbstractBaseUser, name: str, new_name: str) -> str:
+    """Rename one of the user's lists (not the Inbox).
+
+    Args:
+        name: The list's current name.
+        new_name: Its new name, 1 to 60 characters.
+    """
+    task_list = lists.list_by_name(owner=user, name=name)
+    return _ok(
+        "list_renamed",
+        old_name=task_list.name,
+        list=list_payload(lists.list_rename(task_list=task_list, name=new_name)),
+    )
+
+
+def delete_list(user: AbstractBaseUser, name: str, delete_tasks: bool = False) -> str:
+    """Delete one of the user's lists (not the Inbox): its tasks move to the Inbox, or are
+    deleted with it when delete_tasks is true (only if the user asked for that).
+
+    Args:
+        name: The list's name.
+        delete_tasks: true to delete its tasks too; false moves them to the Inbox.
+    """
+    task_list = lists.list_by_name(owner=user, name=name)
+    count = lists.list_delete(task_list=task_list, delete_tasks=delete_tasks)
+    return _ok(
+        "list_deleted",
+        list={"name": task_list.name},
+        tasks_deleted=count if delete_tasks else 0,
+        tasks_moved_to_inbox=0 if delete_tasks else count,
+    )
 
 
 def undo_last_change(user: AbstractBaseUser) -> str:
@@ -270,20 +404,32 @@ def undo_last_change(user: AbstractBaseUser) -> str:
     that"; it refuses if the task changed since.
     """
     try:
-        change, task = changes.last_change_undo(user=user)
+        undone = changes.last_change_undo(user=user)
     except changes.NoChangeToUndo:
         return _failure("There is no change of mine left to undo.")
     except changes.ChangeConflict:
         return _failure("The task changed since my last change, so I can't undo it.")
-    shown = task_payload(task) if task else {"id": change.task_id, **_titled(change.after)}
-    return _ok("undone", call_id=change.call_id, kind=change.kind, task=shown)
-
-
-def _titled(snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    return {"title": (snapshot or {}).get("title", "")}
+    first = TaskChange.objects.filter(owner=user, call_id=undone.change_id).order_by("id")[0]
+    task = undone.tasks[0]
+    shown = (
+        task_payload(task) if task else {key: first.after.get(key) for key in ("number", "title")}
+    )
+    return _ok("undone", call_id=undone.change_id, kind=first.kind, task=shown)
 
 
 TASK_TOOLS: list[FunctionTool] = [
     _task_tool(tool)
-    for tool in (add_task, list_tasks, complete_task, delete_task, update_task, undo_last_change)
+    for tool in (
+        add_task,
+        list_tasks,
+        complete_task,
+        delete_task,
+        update_task,
+        bulk_update_tasks,
+        list_lists,
+        create_list,
+        rename_list,
+        delete_list,
+        undo_last_change,
+    )
 ]

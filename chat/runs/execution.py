@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from chat.models import Conversation
+from chat.runs.admission import release_turn
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import RunInfo, interrupted_event
 from chat.runs.log import RunLog
@@ -73,7 +74,16 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
         if not run.log.ended:
             broker.publish(run, interrupted_event(run.log.last_seq))
         meter.finished()
-        await broker.run_ended(run)
+        try:
+            await broker.run_ended(run)
+        finally:
+            await release_turn(user_id=run.info.user_id, run_id=run.info.run_id)
+
+
+def worker_is_full() -> bool:
+    """True while this process executes CHAT_MAX_ACTIVE_RUNS runs (0: never)."""
+    most = settings.CHAT_MAX_ACTIVE_RUNS
+    return bool(most) and len(run_broker().local) >= most
 
 
 def local_runs() -> list[LocalRun]:

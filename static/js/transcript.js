@@ -70,7 +70,7 @@ export function toolSubject(args = {}, output = null) {
     return `${output.tasks.length} ${which}`;
   }
   if (args?.title) return args.title;
-  if (args?.task_id !== undefined && args?.task_id !== null) return `task #${args.task_id}`;
+  if (args?.number !== undefined && args?.number !== null) return `task #${args.number}`;
   return "";
 }
 

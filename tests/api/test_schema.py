@@ -41,6 +41,13 @@ OPERATIONS = {
     ("/api/{user_id}/tasks/{task_id}/", "get"),
     ("/api/{user_id}/tasks/{task_id}/", "patch"),
     ("/api/{user_id}/tasks/{task_id}/", "delete"),
+    ("/api/{user_id}/tasks/bulk/", "post"),
+    ("/api/{user_id}/tasks/changes/{change_id}/undo", "post"),
+    ("/api/{user_id}/lists/", "get"),
+    ("/api/{user_id}/lists/", "post"),
+    ("/api/{user_id}/lists/{list_id}/", "get"),
+    ("/api/{user_id}/lists/{list_id}/", "patch"),
+    ("/api/{user_id}/lists/{list_id}/", "delete"),
 }
 ERROR_REF = "#/components/schemas/Error"
 

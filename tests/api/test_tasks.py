@@ -19,6 +19,9 @@ def task_url(user, task) -> str:
 
 TASK_FIELDS = {
     "id",
+    "number",
+    "list",
+    "priority",
     "title",
     "description",
     "completed",

@@ -15,10 +15,9 @@ work the product needs, and say so in docs/PERFORMANCE.md.
 import gc
 
 import pytest
-import uvloop
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from bench.inprocess import WritePacing, count_turn_calls, post_stream
+from bench.inprocess import WritePacing, count_turn_calls, post_stream, serve
 from chat.llm.offline import model as offline_model
 from config.env import RateLimit
 
@@ -84,7 +83,7 @@ def _counts(app, user, *tokens: int) -> list:
                 gc.enable()
         return counted
 
-    return uvloop.run(turns())
+    return serve(turns)
 
 
 def test_calls_per_text_event_and_per_turn_stay_within_budget(
@@ -120,6 +119,6 @@ def test_sql_statements_per_turn_stay_within_budget(
         assert [first.events[-1]["type"], second.events[-1]["type"]] == ["done", "done"]
         return in_new_conversation, len(query_log)
 
-    new_conversation, with_history = uvloop.run(two_turns())
+    new_conversation, with_history = serve(two_turns)
     assert new_conversation <= STATEMENTS_NEW_CONVERSATION, query_log.statements
     assert with_history <= STATEMENTS_WITH_HISTORY, query_log.statements

@@ -11,6 +11,7 @@ from tests.browser.chat_ui import ChatUI
 from tests.browser.conftest import watch_console
 from tests.browser.fake_stream import answer_chat_with, start_event
 from tests.conftest import PASSWORD
+from tests.todos.factories import bulk_tasks
 from tests.waiting import DEADLINE_S
 from todos.models import Task
 from todos.services import task_create
@@ -117,7 +118,7 @@ def test_task_numbers_in_the_panel_match_the_assistant(ui, user):
 
 def test_task_panel_shows_the_true_count_and_loads_the_rest(ui, user):
     """4: 217 pending tasks: the count says 217, and scrolling loads them all."""
-    Task.objects.bulk_create(Task(owner=user, title=f"task {n:03}") for n in range(217))
+    bulk_tasks(user, (f"task {n:03}" for n in range(217)))
     ui.sign_in(user.username)
     expect(ui.page.locator("#tasks-pending-count")).to_have_text("217")
     rows = ui.page.locator("#pending-tasks .task")

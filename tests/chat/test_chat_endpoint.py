@@ -28,7 +28,7 @@ def test_a_turn_answers_with_the_reply_and_its_tool_calls(client, user):
     assert "buy milk" in body["response"]
     (call,) = body["tool_calls"]
     assert call["name"] == "add_task" and call["arguments"] == {"title": "buy milk"}
-    assert call["output"]["task"]["id"] == task.id
+    assert call["output"]["task"]["number"] == task.number
     reply = Message.objects.get(pk=body["message_id"])
     assert reply.status == "complete" and reply.content == body["response"]
     assert reply.tool_calls[0]["name"] == "add_task"

@@ -164,7 +164,7 @@ def test_move_a_task_to_a_date(message, dates, index, scenario):
     assert model_calls(scenario, items) == [
         (
             "update_task",
-            {"task_id": 4, "title": None, "description": None, "due_date": dates[index]},
+            {"number": 4, "title": None, "description": None, "due_date": dates[index]},
         )
     ]
 
@@ -183,7 +183,7 @@ def test_remove_the_date_from_a_task(message, scenario):
     assert model_calls(scenario, items) == [
         (
             "update_task",
-            {"task_id": 4, "title": None, "description": None, "clear_due_date": True},
+            {"number": 4, "title": None, "description": None, "clear_due_date": True},
         )
     ]
 
@@ -192,7 +192,7 @@ def test_move_by_number_and_by_pronoun():
     assert model_calls("fixed-friday", [user("move task 4 to friday")]) == [
         (
             "update_task",
-            {"task_id": 4, "title": None, "description": None, "due_date": "2026-12-11"},
+            {"number": 4, "title": None, "description": None, "due_date": "2026-12-11"},
         )
     ]
     earlier = [
@@ -201,7 +201,7 @@ def test_move_by_number_and_by_pronoun():
         assistant('Added "pay rent" (task #4).'),
     ]
     cleared = [
-        ("update_task", {"task_id": 4, "title": None, "description": None, "clear_due_date": True})
+        ("update_task", {"number": 4, "title": None, "description": None, "clear_due_date": True})
     ]
     assert model_calls("fixed-friday", [*earlier, user("remove the date from it")]) == cleared
     assert model_calls("fixed-friday", [*earlier, user("clear its due date")]) == cleared
@@ -262,9 +262,9 @@ def test_replies_name_the_date():
     cases = [
         ("add pay rent due friday", "add_task", {"title": "pay rent", "due_date": "2026-12-11"},
          ok("added", dated), 'Added "pay rent" (task #4), due Friday, Dec 11.'),
-        ("move task 4 to friday", "update_task", {"task_id": 4, "due_date": "2026-12-11"},
+        ("move task 4 to friday", "update_task", {"number": 4, "due_date": "2026-12-11"},
          ok("updated", dated), 'Moved "pay rent" (task #4) to Friday, Dec 11.'),
-        ("remove the date from task 4", "update_task", {"task_id": 4, "clear_due_date": True},
+        ("remove the date from task 4", "update_task", {"number": 4, "clear_due_date": True},
          ok("updated", task(4, "pay rent") | {"due_date": None}),
          'Removed the due date from "pay rent" (task #4).'),
     ]  # fmt: skip

@@ -49,8 +49,8 @@ def assistant(text: str) -> dict[str, Any]:
     }
 
 
-def task(task_id: int, title: str, completed: bool = False, description: str = "") -> dict:
-    return {"id": task_id, "title": title, "description": description, "completed": completed}
+def task(number: int, title: str, completed: bool = False, description: str = "") -> dict:
+    return {"number": number, "title": title, "description": description, "completed": completed}
 
 
 def tool_round(name: str, arguments: dict, output: dict, call_id: str) -> list[dict[str, Any]]:
@@ -74,8 +74,8 @@ def listed(status: str, *items: dict) -> dict:
     return {"ok": True, "action": "listed", "status": status, "tasks": list(items)}
 
 
-def not_found(task_id: int) -> dict:
-    return {"ok": False, "error": f"Task {task_id} not found"}
+def not_found(number: int) -> dict:
+    return {"ok": False, "error": f"You have no task #{number}."}
 
 
 def calls_of(step: NextStep) -> list[tuple[str, dict]]:
@@ -154,22 +154,22 @@ FIRST_STEP_CASES = [
     ("what have I done", [("list_tasks", {"status": "completed"})]),
     ("show me all my tasks", [("list_tasks", {"status": "all"})]),
     # complete, by id or by title (title -> list first)
-    ("complete task 3", [("complete_task", {"task_id": 3})]),
-    ("complete task number 3", [("complete_task", {"task_id": 3})]),
-    ("delete task number 2", [("delete_task", {"task_id": 2})]),
-    ("mark 3 as done", [("complete_task", {"task_id": 3})]),
-    ("Please mark #12 as completed.", [("complete_task", {"task_id": 12})]),
+    ("complete task 3", [("complete_task", {"number": 3})]),
+    ("complete task number 3", [("complete_task", {"number": 3})]),
+    ("delete task number 2", [("delete_task", {"number": 2})]),
+    ("mark 3 as done", [("complete_task", {"number": 3})]),
+    ("Please mark #12 as completed.", [("complete_task", {"number": 12})]),
     ("I finished buy milk", LIST_ALL),
     ("done with call mom", LIST_ALL),
     ("check off milk", LIST_ALL),
     # delete
-    ("delete task 2", [("delete_task", {"task_id": 2})]),
+    ("delete task 2", [("delete_task", {"number": 2})]),
     ("remove buy milk", LIST_ALL),
     ("take milk off my list", LIST_ALL),
     # update
     (
         "rename task 2 to buy oat milk",
-        [("update_task", {"task_id": 2, "title": "buy oat milk", "description": None})],
+        [("update_task", {"number": 2, "title": "buy oat milk", "description": None})],
     ),
     ("change buy milk to buy oat milk", LIST_ALL),
     (
@@ -177,7 +177,7 @@ FIRST_STEP_CASES = [
         [
             (
                 "update_task",
-                {"task_id": 4, "title": None, "description": "call the landlord first"},
+                {"number": 4, "title": None, "description": "call the landlord first"},
             )
         ],
     ),
@@ -326,14 +326,14 @@ AFTER_TOOLS_CASES = [
         [
             user("complete task 3"),
             *tool_round(
-                "complete_task", {"task_id": 3}, ok("completed", task(3, "buy milk", True)), "c1"
+                "complete_task", {"number": 3}, ok("completed", task(3, "buy milk", True)), "c1"
             ),
         ],
         'Nice work! Marked "buy milk" (task #3) as done. \u2713',
         id="completed",
     ),
     pytest.param(
-        [user("complete task 7"), *tool_round("complete_task", {"task_id": 7}, not_found(7), "c1")],
+        [user("complete task 7"), *tool_round("complete_task", {"number": 7}, not_found(7), "c1")],
         "I couldn't find task 7.",
         id="not-found",
     ),
@@ -369,7 +369,7 @@ AFTER_TOOLS_CASES = [
     pytest.param(
         [
             user("delete task 2"),
-            *tool_round("delete_task", {"task_id": 2}, ok("deleted", task(2, "call mom")), "c1"),
+            *tool_round("delete_task", {"number": 2}, ok("deleted", task(2, "call mom")), "c1"),
         ],
         'Deleted "call mom" (task #2).',
         id="deleted",
@@ -379,7 +379,7 @@ AFTER_TOOLS_CASES = [
             user("rename task 2 to buy oat milk"),
             *tool_round(
                 "update_task",
-                {"task_id": 2, "title": "buy oat milk", "description": None},
+                {"number": 2, "title": "buy oat milk", "description": None},
                 ok("updated", task(2, "buy oat milk")),
                 "c1",
             ),
@@ -392,7 +392,7 @@ AFTER_TOOLS_CASES = [
             user("update task 4 description to call first"),
             *tool_round(
                 "update_task",
-                {"task_id": 4, "title": None, "description": "call first"},
+                {"number": 4, "title": None, "description": "call first"},
                 ok("updated", task(4, "fix sink", description="call first")),
                 "c1",
             ),
@@ -420,14 +420,14 @@ TASKS = [
 ]
 
 BY_TITLE_CASES = [
-    ("I finished buy milk", [("complete_task", {"task_id": 1})], None),  # exact beats substring
-    ("done with call mom", [("complete_task", {"task_id": 2})], None),  # case-insensitive
+    ("I finished buy milk", [("complete_task", {"number": 1})], None),  # exact beats substring
+    ("done with call mom", [("complete_task", {"number": 2})], None),  # case-insensitive
     ("check off plants", [], "is already done"),
-    ("remove buy milk", [("delete_task", {"task_id": 1})], None),
-    ("delete the plants task", [("delete_task", {"task_id": 4})], None),
+    ("remove buy milk", [("delete_task", {"number": 1})], None),
+    ("delete the plants task", [("delete_task", {"number": 4})], None),
     (
         "change call mom to call mom and dad",
-        [("update_task", {"task_id": 2, "title": "call mom and dad", "description": None})],
+        [("update_task", {"number": 2, "title": "call mom and dad", "description": None})],
         None,
     ),
     ("complete milk", [], 'A few tasks match "milk"'),
@@ -462,13 +462,13 @@ def test_ambiguous_title_lists_the_candidates():
 # --- Follow-ups that use the conversation ---------------------------------------------------
 
 FOLLOW_UP_CASES = [
-    ("delete it", [("delete_task", {"task_id": 3})]),
-    ("complete it", [("complete_task", {"task_id": 3})]),
-    ("mark it done", [("complete_task", {"task_id": 3})]),
-    ("it's done!", [("complete_task", {"task_id": 3})]),
+    ("delete it", [("delete_task", {"number": 3})]),
+    ("complete it", [("complete_task", {"number": 3})]),
+    ("mark it done", [("complete_task", {"number": 3})]),
+    ("it's done!", [("complete_task", {"number": 3})]),
     (
         "rename it to buy oat milk",
-        [("update_task", {"task_id": 3, "title": "buy oat milk", "description": None})],
+        [("update_task", {"number": 3, "title": "buy oat milk", "description": None})],
     ),
 ]
 
@@ -489,7 +489,7 @@ def test_pronoun_after_adding_two_uses_the_latest():
         *tool_round("add_task", {"title": "milk"}, ok("added", task(3, "milk")), "c1"),
         *tool_round("add_task", {"title": "eggs"}, ok("added", task(4, "eggs")), "c2"),
     ]
-    assert calls_of(plan([*history, user("delete it")])) == [("delete_task", {"task_id": 4})]
+    assert calls_of(plan([*history, user("delete it")])) == [("delete_task", {"number": 4})]
 
 
 def test_pronoun_from_text_only_history():
@@ -497,7 +497,7 @@ def test_pronoun_from_text_only_history():
         user("add buy milk"),
         {"role": "assistant", "content": 'Added "buy milk" (task #3).'},
     ]
-    assert calls_of(plan([*history, user("complete it")])) == [("complete_task", {"task_id": 3})]
+    assert calls_of(plan([*history, user("complete it")])) == [("complete_task", {"number": 3})]
 
 
 def test_pronoun_after_a_failed_turn_asks_instead_of_guessing():
@@ -505,7 +505,7 @@ def test_pronoun_after_a_failed_turn_asks_instead_of_guessing():
         user("add buy milk"),
         *ADD_MILK,
         user("complete task 9"),
-        *tool_round("complete_task", {"task_id": 9}, not_found(9), "c2"),
+        *tool_round("complete_task", {"number": 9}, not_found(9), "c2"),
         assistant("I couldn't find task 9."),
     ]
     assert "Which task should I delete?" in plan([*history, user("delete it")]).text
@@ -517,8 +517,8 @@ def test_a_number_answers_which_task():
         *tool_round("list_tasks", {"status": "all"}, listed("all", *TASKS), "c1"),
         assistant("A few tasks match..."),
     ]
-    assert calls_of(plan([*history, user("3")])) == [("complete_task", {"task_id": 3})]
-    assert calls_of(plan([*history, user("task 1 please")])) == [("complete_task", {"task_id": 1})]
+    assert calls_of(plan([*history, user("3")])) == [("complete_task", {"number": 3})]
+    assert calls_of(plan([*history, user("task 1 please")])) == [("complete_task", {"number": 1})]
 
 
 def test_by_title_flow_after_completion_replies():
@@ -526,7 +526,7 @@ def test_by_title_flow_after_completion_replies():
         user("I finished buy milk"),
         *tool_round("list_tasks", {"status": "all"}, listed("all", *TASKS), "c1"),
         *tool_round(
-            "complete_task", {"task_id": 1}, ok("completed", task(1, "buy milk", True)), "c2"
+            "complete_task", {"number": 1}, ok("completed", task(1, "buy milk", True)), "c2"
         ),
     ]
     step = plan(items)
@@ -541,7 +541,7 @@ def test_only_offered_tools_are_called():
     assert plan([user("add buy milk")], tools=("list_tasks",)).text.startswith("Sorry, I can't add")
     assert "Which task" in plan([user("remove buy milk")], tools=("delete_task",)).text
     assert calls_of(plan([user("delete task 2")], tools=("delete_task",))) == [
-        ("delete_task", {"task_id": 2})
+        ("delete_task", {"number": 2})
     ]
 
 
@@ -563,7 +563,7 @@ def test_pydantic_items_and_content_parts_are_understood():
 
 
 def test_a_non_json_tool_output_is_relayed_as_an_error():
-    items = [user("delete task 2"), *tool_round("delete_task", {"task_id": 2}, {}, "c1")]
+    items = [user("delete task 2"), *tool_round("delete_task", {"number": 2}, {}, "c1")]
     items[-1]["output"] = "An error occurred while running the tool."
     assert plan(items).text == "Sorry, that didn't work: An error occurred while running the tool."
 
@@ -675,8 +675,8 @@ class Store:
         self.tasks[new_id] = task(new_id, title, description=description)
         return self.tasks[new_id]
 
-    def _get(self, task_id: int) -> dict | None:
-        return self.tasks.get(task_id)
+    def _get(self, number: int) -> dict | None:
+        return self.tasks.get(number)
 
     def tools(self) -> list:
         store = self
@@ -696,30 +696,30 @@ class Store:
             return json.dumps(listed(status, *items))
 
         @function_tool
-        def complete_task(task_id: int) -> str:
+        def complete_task(number: int) -> str:
             """Complete a task."""
             store.calls.append("complete_task")
-            if (item := store._get(task_id)) is None:
-                return json.dumps(not_found(task_id))
+            if (item := store._get(number)) is None:
+                return json.dumps(not_found(number))
             item["completed"] = True
             return json.dumps(ok("completed", item))
 
         @function_tool
-        def delete_task(task_id: int) -> str:
+        def delete_task(number: int) -> str:
             """Delete a task."""
             store.calls.append("delete_task")
-            if (item := store.tasks.pop(task_id, None)) is None:
-                return json.dumps(not_found(task_id))
+            if (item := store.tasks.pop(number, None)) is None:
+                return json.dumps(not_found(number))
             return json.dumps(ok("deleted", item))
 
         @function_tool
         def update_task(
-            task_id: int, title: str | None = None, description: str | None = None
+            number: int, title: str | None = None, description: str | None = None
         ) -> str:
             """Update a task."""
             store.calls.append("update_task")
-            if (item := store._get(task_id)) is None:
-                return json.dumps(not_found(task_id))
+            if (item := store._get(number)) is None:
+                return json.dumps(not_found(number))
             item.update({k: v for k, v in (("title", title), ("description", description)) if v})
             return json.dumps(ok("updated", item))
 

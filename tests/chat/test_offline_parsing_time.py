@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from hypothesis import HealthCheck, given
+from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -122,9 +122,7 @@ def pathological_messages(draw: st.DrawFn) -> str:
     return start + body[:room] + end
 
 
-FUZZ = hypothesis_settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FUZZ = hypothesis_settings(max_examples=150)  # no deadline: tests/conftest.py's profile
 
 
 def test_the_message_from_the_review_plans_in_time():
@@ -173,6 +171,6 @@ def test_it_refers_to_a_task_of_the_last_few_turns_only():
     history = [user("add buy milk"), assistant('Added "buy milk" (task #3).')]
     chatter = [user("hello"), assistant("Hi there!")]
     recent = plan_next_step([*history, *chatter * 7, user("delete it")], ALL_TOOLS)
-    assert [call.arguments for call in recent.calls] == [{"task_id": 3}]
+    assert [call.arguments for call in recent.calls] == [{"number": 3}]
     distant = plan_next_step([*history, *chatter * 8, user("delete it")], ALL_TOOLS)
     assert distant.calls == () and "Which task should I delete?" in distant.text

@@ -13,8 +13,10 @@ from chat.runs.events import EventType
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
 from tests.chat.test_run_persistence import open_turn
+from tests.waiting import DEADLINE_S
 from todos import services
 from todos.models import Task
+from todos.services import task_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_delete_cut_off_by_cancel_is_recorded_with_its_real_outcome(
     user, scripted_model, monkeypatch
 ):
-    task = Task.objects.create(owner=user, title="buy milk")
+    task = task_create(owner=user, title="buy milk")
     scripted_model(
         [function_call("delete_task", {"task_id": task.id}, call_id="call_del")],
         [assistant_message("Deleted buy milk.")],
@@ -32,7 +34,7 @@ def test_a_delete_cut_off_by_cancel_is_recorded_with_its_real_outcome(
 
     def delete_once_cancelled(**kwargs):
         deleting.set()
-        cancelled.wait(timeout=5)  # the run is stopped while this transaction is under way
+        cancelled.wait(timeout=DEADLINE_S)  # the run is stopped while this transaction is under way
         return real_delete(**kwargs)
 
     monkeypatch.setattr(services, "task_delete", delete_once_cancelled)

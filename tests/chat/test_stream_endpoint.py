@@ -49,7 +49,7 @@ def test_add_buy_milk_streams_tool_events_and_saves_everything(live_server_url, 
     assert "buy milk" in result.text
 
     task = Task.objects.get(owner=user)
-    assert task.title == "buy milk" and tool_result["output"]["task"]["id"] == task.id
+    assert task.title == "buy milk" and tool_result["output"]["task"]["number"] == task.number
 
     start, done = events[0], events[-1]
     conversation = Conversation.objects.get(pk=start["conversation_id"], owner=user)

@@ -9,6 +9,7 @@ from chat.undo import tool_call_undo
 from tests.api.conftest import assert_error
 from tests.conftest import bearer
 from todos.models import Task, TaskChange
+from todos.services import task_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,7 +102,8 @@ def test_a_deleted_task_whose_id_was_taken_comes_back_under_a_new_id(
     first, task = milk
     before = state(user)
     reply = chat(client, user, "delete buy milk", first["conversation_id"])
-    Task.objects.create(pk=task.pk, owner=other_user, title="squatter")
+    squatter = task_create(owner=other_user, title="squatter")
+    Task.objects.filter(pk=squatter.pk).update(id=task.pk)
 
     response = undo(client, user, call_of(reply, "delete_task"))
 

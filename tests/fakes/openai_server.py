@@ -406,8 +406,9 @@ class FakeOpenAI:
       subsequent request until reset to ``None``)
     * ``usage`` -- ``(input_tokens, output_tokens)`` reported
     * ``timeout_delay`` -- seconds the ``"timeout"`` failure waits before answering
-    * ``stream_delay`` -- seconds to pause before each streamed frame after the
-      first (default 0); lets a test observe frames arriving incrementally
+    * ``after_first_frame`` -- ``None``, or a :class:`threading.Event` every stream waits
+      for after its first frame (until :meth:`stop`); lets a test read that frame while the
+      rest are held back, so it knows the frame was flushed on its own
     """
 
     def __init__(
@@ -416,12 +417,11 @@ class FakeOpenAI:
         api_key: str = DEFAULT_API_KEY,
         usage: tuple[int, int] = (42, 17),
         timeout_delay: float = 5.0,
-        stream_delay: float = 0.0,
     ) -> None:
         self.api_key = api_key
         self.usage = usage
         self.timeout_delay = timeout_delay
-        self.stream_delay = stream_delay
+        self.after_first_frame: threading.Event | None = None
         self.requests: list[RecordedRequest] = []
         self._failure: str | None = None
         self._server: _Server | None = None
@@ -570,9 +570,12 @@ class FakeOpenAI:
             self._answer_chat(handler, body, plan)
 
     def _write_frame(self, handler: _Handler, frame: bytes) -> None:
-        """Write one SSE frame as its own flushed HTTP chunk (paced by ``stream_delay``)."""
-        if handler.frames_written and self.stream_delay > 0:
-            self._stopping.wait(self.stream_delay)
+        """Write one SSE frame as its own flushed HTTP chunk (held after the first while
+        ``after_first_frame`` is unset)."""
+        gate = self.after_first_frame
+        if handler.frames_written == 1 and gate is not None:
+            while not gate.wait(0.05) and not self._stopping.is_set():
+                pass
         handler.write_chunk(frame)
         handler.frames_written += 1
 

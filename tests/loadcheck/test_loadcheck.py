@@ -19,6 +19,9 @@ def _setup_and_server() -> tuple[str, list[str]]:
 
 
 def test_short_load_run_loses_nothing(redis_url):
+    """Every visitor acts at least once, so with the fixed seed the mix below is there however
+    slow the machine: their first actions alone send 14 (PostgreSQL) or 17 (SQLite) chat turns
+    and cover every kind checked."""
     setup, server_args = _setup_and_server()
     command = [sys.executable, "scripts/loadcheck.py", "--setups", setup, "--seconds", "4"]
     command += ["--visitors", "20", "--redis-url", redis_url, *server_args]

@@ -3,7 +3,7 @@
 import pytest
 
 from config.admin_search import ADMIN_SEARCH_MAX_WORDS, bounded_search_term
-from todos.models import Task
+from todos.services import task_create
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_a_thousand_word_search_answers(superuser_client, url):
 
 
 def test_the_first_words_are_searched(superuser_client, user):
-    Task.objects.create(owner=user, title="buy oat milk")
+    task_create(owner=user, title="buy oat milk")
     extra = " ".join(["milk"] * 1000)
     response = superuser_client.get(CHANGELISTS[2], {"q": f"oat {extra}"})
     assert [task.title for task in response.context["cl"].result_list] == ["buy oat milk"]

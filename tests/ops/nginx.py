@@ -10,12 +10,12 @@ import shutil
 import string
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 from django.conf import settings
 
+from tests.waiting import wait_until
 from tests.workers import PROJECT_DIR, Worker, free_port
 
 SITE_TEMPLATE = PROJECT_DIR / "deploy" / "nginx.conf"
@@ -87,16 +87,17 @@ class Nginx:
         self.process = subprocess.Popen(
             self.command("-g", "daemon off;"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}")
-            try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError(f"nginx did not start:\n{self.error_log()}")
+        wait_until(self._answers, message=lambda: f"nginx did not start:\n{self.error_log()}")
+        return self
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}")
+        try:
+            httpx.get(f"{self.url}/healthz", timeout=1)
+        except httpx.TransportError:
+            return False
+        return True
 
     def error_log(self) -> str:
         path = self.prefix / "error.log"

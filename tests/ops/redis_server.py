@@ -4,10 +4,10 @@
 import shutil
 import subprocess
 import tempfile
-import time
 
 import redis
 
+from tests.waiting import wait_until
 from tests.workers import free_port
 
 
@@ -37,14 +37,14 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             try:
-                client.ping()
-                return
+                return client.ping()
             except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server on port {self.port} did not start")
+                return False
+
+        wait_until(answers, message=f"redis-server on port {self.port} did not start")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -15,5 +15,9 @@ os.environ.setdefault("OFFLINE_MODEL_TOKEN_MS", "0")
 os.environ.setdefault("CHAT_RATE_LIMIT", "0")
 os.environ.setdefault("AUTH_RATE_LIMIT", "0")
 os.environ.setdefault("EMAIL_RATE_LIMIT", "0")
+os.environ.setdefault("REGISTER_RATE_LIMIT", "0")
+# No caps on concurrent runs either, unless a test sets one (tests/security/test_abuse_limits.py).
+os.environ.setdefault("CHAT_MAX_ACTIVE_RUNS_PER_USER", "0")
+os.environ.setdefault("CHAT_MAX_ACTIVE_RUNS", "0")
 for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_MODEL", "REDIS_URL"):
     os.environ.pop(name, None)

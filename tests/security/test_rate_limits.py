@@ -22,7 +22,8 @@ from tests.conftest import PASSWORD, bearer
 
 TWO_PER_MINUTE = RateLimit(count=2, period_s=60)
 
-# The windows stand still: no count here crosses a window's edge, and Retry-After is 30 s.
+# The clock stands still: every attempt here is in one window, and Retry-After is 60 s (the
+# first attempt leaves the sliding window a full period after it was made).
 pytestmark = pytest.mark.usefixtures("rate_limit_clock")
 
 
@@ -44,6 +45,7 @@ def fresh_counters():
         ("20/min", RateLimit(20, 60)),
         ("5/sec", RateLimit(5, 1)),
         (" 100/hour ", RateLimit(100, 3600)),
+        ("20/day", RateLimit(20, 86400)),
         ("0", None),
         ("", None),
         ("0/min", None),
@@ -64,7 +66,7 @@ def test_the_defaults(monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["CHAT_RATE_LIMIT", "AUTH_RATE_LIMIT"])
-@pytest.mark.parametrize("raw", ["20", "20/day", "twenty/min", "-1/min", "20/min/x", "2.5/sec"])
+@pytest.mark.parametrize("raw", ["20", "20/week", "twenty/min", "-1/min", "20/min/x", "2.5/sec"])
 def test_a_malformed_limit_stops_the_process_at_startup(name, raw):
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -75,7 +77,7 @@ def test_a_malformed_limit_stops_the_process_at_startup(name, raw):
         timeout=60,
     )
     assert result.returncode != 0
-    assert f"{name} must be <count>/<sec|min|hour>" in result.stderr
+    assert f"{name} must be <count>/<sec|min|hour|day>" in result.stderr
 
 
 def test_malformed_trusted_proxies_stop_the_process_at_startup():
@@ -97,7 +99,7 @@ def test_malformed_trusted_proxies_stop_the_process_at_startup():
 def test_hit_allows_count_attempts_per_window_then_says_how_long_to_wait():
     key = f"test:{uuid.uuid4()}"
     assert [hit(key, TWO_PER_MINUTE) for _ in range(2)] == [None, None]
-    assert hit(key, TWO_PER_MINUTE) == 30, "the seconds to the end of the window"
+    assert hit(key, TWO_PER_MINUTE) == 60, "the seconds until the first attempt leaves the window"
     assert hit(f"test:{uuid.uuid4()}", TWO_PER_MINUTE) is None, "each key counts alone"
     assert all(hit(key, None) is None for _ in range(50)), "no limit: never refused"
 
@@ -131,6 +133,7 @@ def test_concurrent_attempts_are_counted_exactly():
 WORKER = """
 import sys, types, django
 django.setup()
+from config import ratelimit
 from config.env import RateLimit
 key, attempts, now = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 ratelimit.time = types.SimpleNamespace(time=lambda: now)  # the test's frozen clock
@@ -177,8 +180,8 @@ def test_chat_turns_past_the_limit_are_429_and_store_nothing(settings, user, oth
     ]
     assert [answer.status_code for answer in answers] == [200, 200, 429, 429]
     body = assert_error(answers[2], 429, "rate_limited")
-    assert answers[2]["Retry-After"] == "30"
-    assert body["detail"] == "Too many messages. Try again in 30 s."
+    assert answers[2]["Retry-After"] == "60"
+    assert body["detail"] == "Too many messages. Try again in 60 s."
     assert Message.objects.filter(role="user").count() == 2
     assert Conversation.objects.count() == 2
 
@@ -231,7 +234,7 @@ def test_auth_api_attempts_past_the_limit_are_429(settings, user, path, payload)
     assert codes[:2] in ([401, 401], [400, 400])
     refused = client.post(path, payload, format="json")
     assert_error(refused, 429, "rate_limited")
-    assert refused["Retry-After"] == "30"
+    assert refused["Retry-After"] == "60"
     # A right password does not get past the limit either.
     good = client.post(
         "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
@@ -269,7 +272,7 @@ def test_the_sign_in_page_shows_the_limit_and_checks_no_password(settings, clien
     client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
     page = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert page.status_code == 429
-    assert page["Retry-After"] == "30"
+    assert page["Retry-After"] == "60"
     html = page.content.decode()
     assert "Too many attempts. Try again in" in html
     assert 'value="alice"' in html
@@ -355,6 +358,6 @@ def test_the_stream_over_the_limit_on_a_real_server(settings, live_server_url, u
         refused = client.post(url, json={"message": "add cake"})
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
-    assert refused.headers["retry-after"] == "30"
+    assert refused.headers["retry-after"] == "60"
     assert refused.headers["x-content-type-options"] == "nosniff"
     assert not Message.objects.filter(content="add cake").exists()

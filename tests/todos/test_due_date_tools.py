@@ -46,11 +46,11 @@ def test_a_date_of_the_wrong_type_is_a_tool_error_not_a_crash(user):
 
 def test_update_task_moves_and_clears_the_date(user):
     task = task_create(owner=user, title="pay rent", due_date="2026-12-04")
-    moved = invoke(user, "update_task", task_id=task.id, due_date="2026-12-07")
+    moved = invoke(user, "update_task", number=task.number, due_date="2026-12-07")
     assert moved["task"]["due_date"] == "2026-12-07" and moved["task"]["title"] == "pay rent"
-    kept = invoke(user, "update_task", task_id=task.id, title="pay the rent")
+    kept = invoke(user, "update_task", number=task.number, title="pay the rent")
     assert kept["task"]["due_date"] == "2026-12-07"
-    cleared = invoke(user, "update_task", task_id=task.id, clear_due_date=True)
+    cleared = invoke(user, "update_task", number=task.number, clear_due_date=True)
     assert cleared["ok"] is True and cleared["task"]["due_date"] is None
     task.refresh_from_db()
     assert task.due_date is None
@@ -58,9 +58,11 @@ def test_update_task_moves_and_clears_the_date(user):
 
 def test_update_task_refuses_a_malformed_date_and_keeps_the_old_one(user):
     task = task_create(owner=user, title="pay rent", due_date="2026-12-04")
-    result = invoke(user, "update_task", task_id=task.id, due_date="next friday")
+    result = invoke(user, "update_task", number=task.number, due_date="next friday")
     assert result["ok"] is False and "due_date" in result["error"]
-    both = invoke(user, "update_task", task_id=task.id, due_date="2026-12-09", clear_due_date=True)
+    both = invoke(
+        user, "update_task", number=task.number, due_date="2026-12-09", clear_due_date=True
+    )
     assert both["ok"] is False and "not both" in both["error"]
     task.refresh_from_db()
     assert task.due_date == date(2026, 12, 4)
@@ -77,12 +79,12 @@ def test_list_tasks_by_due_counts_from_the_users_zone(user):
     def ids(**arguments):
         result = invoke(user, "list_tasks", time_zone=zone, **arguments)
         assert result["ok"] is True
-        return [task["id"] for task in result["tasks"]]
+        return [task["number"] for task in result["tasks"]]
 
-    assert ids(due="today") == [due_today.id]
-    assert ids(due="overdue") == [late.id]
-    assert ids(due="week") == [due_today.id]
-    assert ids(due="none", status="pending") == [undated.id]
+    assert ids(due="today") == [due_today.number]
+    assert ids(due="overdue") == [late.number]
+    assert ids(due="week") == [due_today.number]
+    assert ids(due="none", status="pending") == [undated.number]
     listed = invoke(user, "list_tasks", time_zone=zone, due="today")
     assert listed["due"] == "today" and listed["tasks"][0]["due_date"] == today.isoformat()
 
@@ -93,7 +95,7 @@ def test_list_tasks_refuses_an_unknown_due_filter(user):
 
 def test_undo_puts_the_previous_due_date_back(user):
     task = task_create(owner=user, title="pay rent", due_date="2026-12-04")
-    assert invoke(user, "update_task", task_id=task.id, due_date="2026-12-07")["ok"] is True
+    assert invoke(user, "update_task", number=task.number, due_date="2026-12-07")["ok"] is True
     with transaction.atomic():  # as chat.undo calls it: the change locked
         change = TaskChange.objects.select_for_update().get(owner=user)
         change_undo(change=change, user=user)

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 
+from todos.lists import inbox_for
 from todos.models import Task
 from todos.selectors import TaskNotFound, task_get, task_list
 from todos.services import task_complete, task_create, task_update
@@ -28,18 +29,22 @@ def test_description_limit(user):
         task_create(owner=user, title="ok", description="d" * 2001)
 
 
+def required_fields(user) -> dict:
+    return {"number": 1, "list": inbox_for(owner=user)}
+
+
 @pytest.mark.parametrize(
     "fields", [{"title": ""}, {"title": "x" * 201}, {"description": "d" * 2001}]
 )
 def test_database_constraints_hold_without_the_service(user, fields):
     # PostgreSQL's varchar(200) refuses an over-long title before the check constraint does.
     with pytest.raises((IntegrityError, DataError)), transaction.atomic():
-        Task.objects.create(owner=user, **({"title": "ok"} | fields))
+        Task.objects.create(owner=user, **(required_fields(user) | {"title": "ok"} | fields))
 
 
 def test_completed_needs_a_timestamp_in_the_database(user):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Task.objects.create(owner=user, title="ok", completed=True)
+        Task.objects.create(owner=user, **required_fields(user), title="ok", completed=True)
 
 
 def test_complete_and_reopen(user):

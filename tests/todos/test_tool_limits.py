@@ -9,6 +9,7 @@ from django.test import override_settings
 
 from chat.llm.offline.replies import listing_text
 from tests.conftest import bearer
+from tests.todos.factories import bulk_tasks
 from todos.models import Task
 from todos.tools import LIST_TASKS_MAX, TASK_TOOLS, TaskToolContext
 
@@ -44,14 +45,14 @@ def test_the_default_limit_is_20(user):
 
 
 def test_list_tasks_shows_at_most_50_and_counts_the_rest(user):
-    Task.objects.bulk_create(Task(owner=user, title=f"task {n}") for n in range(LIST_TASKS_MAX + 7))
+    bulk_tasks(user, (f"task {n}" for n in range(LIST_TASKS_MAX + 7)))
     listed = invoke(TaskToolContext(user=user), "list_tasks")
     assert len(listed["tasks"]) == LIST_TASKS_MAX == 50 and listed["more"] == 7
     assert invoke(TaskToolContext(user=user), "list_tasks", status="completed")["more"] == 0
 
 
 def test_the_offline_model_counts_what_a_listing_does_not_show():
-    output = {"ok": True, "status": "all", "tasks": [{"id": 1, "title": "a"}], "more": 4}
+    output = {"ok": True, "status": "all", "tasks": [{"number": 1, "title": "a"}], "more": 4}
     assert listing_text(output) == "You have 5 tasks:\n- #1 a\n\u2026and 4 more."
 
 

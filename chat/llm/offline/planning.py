@@ -84,7 +84,7 @@ def _plan_list(intent: Intent, convo: InputConversation, tools: frozenset[str]) 
 def _action_call(intent: Intent, task_id: int) -> ToolCall:
     if intent.kind == "update":
         arguments = {
-            "task_id": task_id,
+            "number": task_id,
             "title": intent.new_title,
             "description": intent.new_description,
         }
@@ -93,7 +93,7 @@ def _action_call(intent: Intent, task_id: int) -> ToolCall:
         if intent.clear_due_date:
             arguments["clear_due_date"] = True
         return ToolCall(UPDATE_TASK, arguments)
-    return ToolCall(_ACTION_TOOLS[intent.kind], {"task_id": task_id})
+    return ToolCall(_ACTION_TOOLS[intent.kind], {"number": task_id})
 
 
 def _pick_from_listing(intent: Intent, listing: dict[str, Any]) -> NextStep:
@@ -111,12 +111,12 @@ def _pick_from_listing(intent: Intent, listing: dict[str, Any]) -> NextStep:
         return NextStep.reply(
             f'A few tasks match "{query}":\n{lines}\n'
             f"Which one should I {VERBS[intent.kind]}? Tell me its number, "
-            f"e.g. {example(intent.kind, matches[0].get('id'))}."
+            f"e.g. {example(intent.kind, matches[0].get('number'))}."
         )
     task = matches[0]
     if intent.kind == "complete" and task.get("completed"):
         return NextStep.reply(f"{describe(task)} is already done. \u2713")
-    return NextStep.call(_action_call(intent, int(task["id"])))
+    return NextStep.call(_action_call(intent, int(task["number"])))
 
 
 def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:

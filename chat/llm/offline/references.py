@@ -12,14 +12,14 @@ from chat.llm.offline.parsing import parse_intent
 
 def _single_task_ids(results: Iterable[ToolResult]) -> list[int]:
     tasks = (result.output.get("task") for result in results if result.output)
-    return [task["id"] for task in tasks if isinstance(task, dict) and "id" in task]
+    return [task["number"] for task in tasks if isinstance(task, dict) and "number" in task]
 
 
 def _listed_task_ids(results: Iterable[ToolResult]) -> list[int]:
     ids: list[int] = []
     for result in results:
         if result.output and result.output.get("ok") and "tasks" in result.output:
-            ids.extend(task["id"] for task in result.output["tasks"] if "id" in task)
+            ids.extend(task["number"] for task in result.output["tasks"] if "number" in task)
     return ids
 
 

@@ -29,12 +29,12 @@ UNDONE_TEXTS = {
 
 
 def describe(task: dict[str, Any]) -> str:
-    return f'"{task.get("title", "")}" (task #{task.get("id")})'
+    return f'"{task.get("title", "")}" (task #{task.get("number")})'
 
 
 def error_text(output: dict[str, Any]) -> str:
     message = str(output.get("error") or "something went wrong").strip()
-    if match := re.fullmatch(r"task\s+#?(\d+)\s+not\s+found\.?", message, FLAGS):
+    if match := re.fullmatch(r"you\s+have\s+no\s+task\s+#(\d+)\.?", message, FLAGS):
         return f"I couldn't find task {match[1]}."
     # The tool names the field ("title: Task titles can be up to 200 characters — …"); the
     # sentence after it already says which, in words.
@@ -50,7 +50,7 @@ def _updated_text(task: dict[str, Any], arguments: dict[str, Any]) -> str:
     if arguments.get("title") is None and arguments.get("description") is not None:
         description = task.get("description") or arguments["description"]
         return f'Updated the description of {describe(task)} to "{description}".'
-    return f'Renamed task #{task.get("id")} to "{task.get("title", "")}".'
+    return f'Renamed task #{task.get("number")} to "{task.get("title", "")}".'
 
 
 def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
@@ -74,7 +74,7 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
 def task_line(task: dict[str, Any]) -> str:
     check = " \u2713" if task.get("completed") else ""
     note = f" \u2014 {task['description']}" if task.get("description") else ""
-    return f"- #{task.get('id')} {task.get('title', '')}{due_note(task)}{check}{note}"
+    return f"- #{task.get('number')} {task.get('title', '')}{due_note(task)}{check}{note}"
 
 
 def listing_text(output: dict[str, Any]) -> str:

@@ -1,12 +1,16 @@
 """The in-process broker: the embedded default, for one worker.
 
 Everything lives in this process: a finished run's log is kept for CHAT_RUN_EVENTS_TTL_S so a
-client can still resume it, and a run is alive exactly while it executes here.
+client can still resume it, and a run is alive exactly while it executes here. What the
+finished logs hold is bounded by CHAT_RUN_EVENTS_MAX_MB: past it the runs that finished first
+are forgotten first, and resuming one reads as expired, as after the TTL.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 from chat.runs.brokers.base import EventBatches, RunBroker, RunInfo, StaleRunHandler
 from chat.runs.log import RunLog
@@ -18,13 +22,23 @@ if TYPE_CHECKING:
 class MemoryRunBroker(RunBroker):
     def __init__(self) -> None:
         super().__init__()
-        # run id → (info, log, when it stops being readable)
+        # run id → (info, log, when it stops being readable), in the order the runs ended
         self._finished: dict[str, tuple[RunInfo, RunLog, float]] = {}
+        self._finished_sizes: dict[str, int] = {}
+        self.finished_bytes = 0
 
     async def run_ended(self, run: LocalRun) -> None:
         self._forget_expired()
-        self._finished[run.info.run_id] = (run.info, run.log, self.now() + self.events_ttl_s())
+        run_id = run.info.run_id
+        self._finished[run_id] = (run.info, run.log, self.now() + self.events_ttl_s())
+        self._finished_sizes[run_id] = size = run.log.approximate_bytes()
+        self.finished_bytes += size
+        self._forget_oldest_over(int(settings.CHAT_RUN_EVENTS_MAX_MB * 1024 * 1024))
         await super().run_ended(run)
+
+    def _forget(self, run_id: str) -> None:
+        del self._finished[run_id]
+        self.finished_bytes -= self._finished_sizes.pop(run_id)
 
     def _forget_expired(self) -> None:
         """Runs are kept in the order they ended, so the expired ones come first: only those
@@ -37,7 +51,11 @@ class MemoryRunBroker(RunBroker):
                 break
             expired.append(run_id)
         for run_id in expired:
-            del self._finished[run_id]
+            self._forget(run_id)
+
+    def _forget_oldest_over(self, max_bytes: int) -> None:
+        while self.finished_bytes > max_bytes and self._finished:
+            self._forget(next(iter(self._finished)))
 
     def _finished_run(self, run_id: str) -> tuple[RunInfo, RunLog] | None:
         entry = self._finished.get(run_id)
