@@ -78,6 +78,7 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | Htt
             model_name=model_choice().name,
             history_limit=settings.CHAT_HISTORY_MAX_MESSAGES,
             time_zone=chat_request.time_zone,
+            locale=chat_request.locale,
         )
     except ConversationNotFound:
         release_slot_now(user_id=user.pk, run_id=run_id)

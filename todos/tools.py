@@ -42,6 +42,7 @@ class TaskToolContext:
 
     user: AbstractBaseUser
     time_zone: str = ""  # the user's IANA zone; "" means the TIME_ZONE setting
+    locale: str = ""  # the user's language tag ("en-US"): the order of numeric dates
     # Calls whose run stopped while their database work was still going: call id → the
     # work, whose result the transcript records once it is done (chat.runs.run).
     unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)

@@ -128,7 +128,12 @@ export class Api {
   async streamChat({ message, conversationId, signal }) {
     const response = await send(`${this.base}/chat/stream`, {
       method: "POST",
-      body: { message, conversation_id: conversationId ?? null, timezone: timeZone() || null },
+      body: {
+        message,
+        conversation_id: conversationId ?? null,
+        timezone: timeZone() || null,
+        locale: navigator.language || null, // how the user writes numeric dates ("12/20")
+      },
       signal,
       accept: "text/event-stream",
     });

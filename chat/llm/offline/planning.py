@@ -197,12 +197,15 @@ def _answer_to_which(intent: Intent, convo: InputConversation) -> Intent:
 
 
 def plan_next_step(
-    input: str | Sequence[Any], tool_names: Iterable[str], today: date | None = None
+    input: str | Sequence[Any],
+    tool_names: Iterable[str],
+    today: date | None = None,
+    month_first: bool = False,
 ) -> NextStep:
     """Decide the model's next output from the whole conversation and the offered tools;
     `today` is the user's date (the agent's instructions carry it)."""
     convo = read_conversation(input)
-    intent = _answer_to_which(parse_intent(convo.current.user_text, today), convo)
+    intent = _answer_to_which(parse_intent(convo.current.user_text, today, month_first), convo)
     tools = frozenset(tool_names)
     step = _PLANNERS.get(intent.kind, _plan_talk)(intent, convo, tools)
     if _repeats_a_call(step, convo.results):
