@@ -27,7 +27,7 @@ setup: $(VENV)/.installed .env
 
 run: setup
 	@echo "Taskstream on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-proxy-headers
 
 test: $(VENV)/.installed
 	scripts/test.sh

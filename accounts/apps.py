@@ -8,7 +8,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from accounts import checks, schema  # noqa: F401  (register the check and OpenAPI extensions)
+        # Register the checks, the OpenAPI extensions and LOWER as case folding on SQLite.
+        from accounts import casefold, checks, schema  # noqa: F401
         from accounts.sessions import record_sign_in, record_sign_out
 
         user_logged_in.connect(record_sign_in, dispatch_uid="accounts.record_sign_in")

@@ -6,6 +6,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 
+from accounts.casefold import same_ignoring_case
+
 
 class CaseInsensitiveModelBackend(ModelBackend):
     def authenticate(
@@ -34,7 +36,8 @@ def _user_named(username: str) -> AbstractBaseUser | None:
     """The user with this name in any case; the exact spelling wins while case-duplicates
     from before the rule exist (accounts.checks warns about them), and an ambiguous name
     signs in nobody."""
-    matches = list(get_user_model()._default_manager.filter(username__iexact=username)[:10])
+    users = get_user_model()._default_manager
+    matches = list(users.filter(same_ignoring_case("username", username))[:10])
     exact = [user for user in matches if user.get_username() == username]
     if exact:
         return exact[0]

@@ -13,6 +13,8 @@ from accounts.addresses import email_verified
 from chat.export import conversation_as_owner_sees_it, conversations_for_export, json_document
 from chat.models import Conversation
 from todos.apis import TaskOutputSerializer
+from todos.list_apis import TaskListOutputSerializer
+from todos.lists import list_list
 from todos.models import Task, TaskChange
 
 CHUNK_SIZE = 500
@@ -40,6 +42,11 @@ def _tasks(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
         yield TaskOutputSerializer(task).data
 
 
+def _lists(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
+    for task_list in list_list(owner=user).iterator(chunk_size=CHUNK_SIZE):
+        yield TaskListOutputSerializer(task_list).data
+
+
 def _task_changes(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
     changes = TaskChange.objects.filter(owner=user).select_related("undone_by")
     for change in changes.order_by("created_at", "id").iterator(chunk_size=CHUNK_SIZE):
@@ -56,15 +63,17 @@ def _task_changes(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
 
 
 def account_export(*, user: AbstractBaseUser) -> Iterator[str]:
-    """{"exported_at", "user", "tasks", "task_changes", "conversations"}, indented: the task
-    changes the assistant's tool calls made (what undo takes back), and the conversations,
-    each with every message, tool call, usage figure and status, and whether it was flagged
-    (not by whom nor why: see chat.export.conversation_as_owner_sees_it)."""
+    """{"exported_at", "user", "lists", "tasks", "task_changes", "conversations"}, indented:
+    the lists (tasks name theirs by id), the task changes the assistant's tool calls made (what
+    undo takes back), and the conversations, each with every message, tool call, usage figure
+    and status, and whether it was flagged (not by whom nor why: see
+    chat.export.conversation_as_owner_sees_it)."""
     conversations = Conversation.objects.filter(owner=user)
     return json_document(
         {
             "exported_at": timezone.now(),
             "user": profile_as_dict(user),
+            "lists": _lists(user),
             "tasks": _tasks(user),
             "task_changes": _task_changes(user),
             "conversations": map(

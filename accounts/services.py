@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.addresses import EMAIL_TAKEN, email_clean, email_verification_send
+from accounts.casefold import same_ignoring_case
 from accounts.mail import send_email_changed
 from accounts.sessions import sessions_end
 from accounts.tokens import tokens_revoke_all
@@ -30,7 +31,7 @@ RUN_CANCEL_POLL_S = 0.05
 
 def username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
     """Usernames are unique regardless of case: `DEMO` is taken when `demo` exists."""
-    users = get_user_model().objects.filter(username__iexact=username)
+    users = get_user_model().objects.filter(same_ignoring_case("username", username))
     return users.exclude(pk=exclude_pk).exists() if exclude_pk else users.exists()
 
 

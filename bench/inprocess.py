@@ -1,7 +1,7 @@
 """Chat turns through the ASGI application in this process: the server's own work, counted.
 
     .venv/bin/python -m bench.inprocess                  # calls per turn and per text event
-    .venv/bin/python -m bench.inprocess --profile 100    # cProfile of 100 paced turns at once
+    .venv/bin/python -m bench.inprocess --profile 100    # cProfile of bursts of 100 paced turns
 
 The client is a pair of ASGI callables (`receive` hands over the body, `send` keeps the
 chunks), so whatever runs on the event loop is the server's. `count_turn_calls` counts the
@@ -250,28 +250,41 @@ def _setup() -> tuple[int, str]:
     return user.pk, str(RefreshToken.for_user(user).access_token)
 
 
-async def _profiled_burst(app: Callable, user_id: int, token: str, streams: int) -> str:
+async def _profiled_bursts(app: Callable, user_id: int, token: str, streams: int) -> str:
+    """cProfile (event loop thread) of bursts of `streams` paced turns of 10 and 100 tokens:
+    the top functions of the large one, and the event loop's own time per text event by part
+    of the code (the difference of the two bursts; cProfile's overhead included)."""
     import cProfile
     import io
     import pstats
 
     await asyncio.gather(*(post_stream(app, user_id, token, "benchmark 5") for _ in range(4)))
-    profile = cProfile.Profile()
-    started = time.process_time()
-    profile.enable()
-    results = await asyncio.gather(
-        *(post_stream(app, user_id, token, "benchmark 100") for _ in range(streams))
-    )
-    profile.disable()
-    spent = time.process_time() - started
-    assert all(result.status == 200 for result in results)
+    parts: dict[int, collections.Counter] = {}
+    for tokens in (10, 100):
+        profile = cProfile.Profile(time.thread_time)  # CPU time: preemption is not counted
+        profile.enable()
+        results = await asyncio.gather(
+            *(post_stream(app, user_id, token, f"benchmark {tokens}") for _ in range(streams))
+        )
+        profile.disable()
+        assert all(result.status == 200 for result in results)
+        stats = pstats.Stats(profile, stream=io.StringIO())
+        parts[tokens] = collections.Counter()
+        for (filename, _, _), (_, _, own_s, _, callers) in stats.stats.items():
+            if filename != "~":
+                parts[tokens][_part(filename)] += own_s
+                continue
+            for (caller_file, _, _), edge in callers.items():  # a C function: by its callers
+                parts[tokens][_part(caller_file)] += edge[2]
+    per_event = {
+        part: (parts[100][part] - parts[10][part]) * 1e6 / (90 * streams) for part in parts[100]
+    }
+    lines = [f"event loop CPU per text event by part (µs, under cProfile), {streams} at once:"]
+    lines += [f"{us:8.1f}  {part}" for part, us in sorted(per_event.items(), key=lambda i: -i[1])]
     out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
+    stats.stream = out
     stats.sort_stats("tottime").print_stats(40)
-    stats.sort_stats("cumulative").print_stats(60)
-    return f"{streams} turns, {spent * 1000 / streams:.2f} ms CPU a turn (under cProfile)\n" + (
-        out.getvalue()
-    )
+    return "\n".join(lines) + "\n" + out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -287,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
     from config.asgi import application
 
     if args.profile:
-        print(serve(lambda: _profiled_burst(application, user_id, token, args.profile)))
+        print(serve(lambda: _profiled_bursts(application, user_id, token, args.profile)))
         return
     offline_model.asyncio = WritePacing()
     print(json.dumps(serve(lambda: turn_call_figures(application, user_id, token)), indent=2))

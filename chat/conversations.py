@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from chat.models import TITLE_MAX_LENGTH, Conversation, Message
-from config.text import clean_text
+from config.text import clean_visible_text
 
 PREVIEW_MAX_CHARS = 120
 
@@ -94,8 +94,9 @@ def conversation_has_active_run(*, conversation: Conversation) -> bool:
 
 
 def clean_conversation_title(title: object) -> str:
-    """A stripped title of 1 to TITLE_MAX_LENGTH characters, or a ValidationError on `title`."""
-    return clean_text(
+    """A stripped title of 1 to TITLE_MAX_LENGTH characters that shows as it reads (no
+    direction controls, not only invisible characters), or a ValidationError on `title`."""
+    return clean_visible_text(
         title,
         field="title",
         max_length=TITLE_MAX_LENGTH,

@@ -19,7 +19,8 @@ UNDONE_NOTES = {
     TaskChange.Kind.ADD: "the task it added was removed again",
     TaskChange.Kind.COMPLETE: "the task is back as it was before, not completed",
     TaskChange.Kind.DELETE: "the task it deleted was restored",
-    TaskChange.Kind.UPDATE: "the task's earlier title and description were restored",
+    TaskChange.Kind.UPDATE: "the task's earlier fields (title, description, list, priority, "
+    "due date) were restored",
 }
 
 

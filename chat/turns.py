@@ -18,9 +18,11 @@ from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
 from chat.usage import usage_add
-from config.text import storable
+from config.text import looks_empty, storable, without_direction_controls
 
 TITLE_WORDS_LENGTH = 60
+# The error code of a run whose final save was given up (chat.runs.saving).
+SAVE_FAILED = "save_failed"
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,12 @@ class TurnOutcome:
 
 
 def title_from_message(text: str) -> str:
-    """A short title from the first message: its words on one line, cut at a word boundary."""
-    words = " ".join(text.split())
+    """A short title from the first message: its words on one line, cut at a word boundary,
+    by the rule of every title (config.text): without direction controls, and none at all
+    rather than one of only invisible characters."""
+    words = " ".join(without_direction_controls(text).split())
+    if looks_empty(words):
+        return ""
     if len(words) <= TITLE_WORDS_LENGTH:
         return words
     return words[:TITLE_WORDS_LENGTH].rsplit(" ", 1)[0] + "…"
@@ -225,8 +231,12 @@ def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
     )
 
 
-def turn_interrupt(*, message_id: int) -> None:
-    """Close a reply whose run died: `interrupted`, keeping whatever it already had."""
-    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(
-        status=Message.Status.INTERRUPTED
+def turn_interrupt(*, message_id: int, save_failed: bool = False) -> None:
+    """Close a reply whose run died: `interrupted`, keeping whatever it already had; `error`
+    (`save_failed`) for a run that had told its listeners its save was given up."""
+    ending = (
+        {"status": Message.Status.ERROR, "error_code": SAVE_FAILED}
+        if save_failed
+        else {"status": Message.Status.INTERRUPTED}
     )
+    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(**ending)

@@ -85,12 +85,18 @@ class _StatementCounter:
 
 def _call_retrying_dead_connection(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     counter = _StatementCounter()
+    # Not Django's `execute_wrapper()` context manager: it pops the *last* wrapper on exit, and
+    # a wrapper added meanwhile (a connection_created receiver that counts statements, as the
+    # tests' and bench/turn_cost.py's do) would be dropped instead of this one.
+    wrappers = connections["default"].execute_wrappers
+    wrappers.append(counter)
     try:
-        with connections["default"].execute_wrapper(counter):
-            return func(*args, **kwargs)
+        return func(*args, **kwargs)
     except Exception as exc:
         if counter.succeeded or not is_connection_failure(exc):
             raise
+    finally:
+        wrappers.remove(counter)
     for connection in connections.all(initialized_only=True):
         connection.close()  # dead: the next call connects afresh (a checked pool connection)
     return func(*args, **kwargs)

@@ -8,6 +8,7 @@ around it (the "Trojan Source" trick).
 
 import re
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -44,6 +45,14 @@ def visible_text_problem(text: str, *, required: str) -> str | None:
     if _BIDI_CONTROL.search(text):
         return "Bidirectional override and isolate characters are not allowed."
     return None
+
+
+INVISIBLE_ONLY = "This text has only invisible characters: leave it empty or write something."
+
+
+def without_direction_controls(text: str) -> str:
+    """`text` less the embeddings, overrides and isolates (for text made from other text)."""
+    return _BIDI_CONTROL.sub("", text)
 
 
 def unstorable_character_problem(text: str) -> str | None:
@@ -92,3 +101,15 @@ def storable(value: object) -> object:
     if isinstance(value, dict):
         return {key: storable(item) for key, item in value.items()}
     return value
+
+
+def clean_visible_text(value: object, *, field: str, **rules: Any) -> str:
+    """`clean_text` (with its `rules`), for text people are shown (titles, descriptions): it
+    must show as it reads. Text of only invisible characters is empty (`required`, or
+    INVISIBLE_ONLY for optional text); direction controls (the "Trojan Source" trick) are
+    refused."""
+    text = clean_text(value, field=field, **rules)
+    required = rules.get("required") or INVISIBLE_ONLY
+    if text and (problem := visible_text_problem(text, required=required)):
+        raise ValidationError({field: [problem]})
+    return text

@@ -11,7 +11,6 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 
-import redis.asyncio as redis_asyncio
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -19,6 +18,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from config.db_threads import run_db
 from ops import shutdown
+from transport.client import redis_client
 
 logger = logging.getLogger("ops.health")
 
@@ -56,17 +56,14 @@ async def check_database_and_migrations() -> dict[str, str]:
 
 
 async def check_redis() -> str:
-    client = redis_asyncio.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=CHECK_TIMEOUT_S, socket_timeout=CHECK_TIMEOUT_S
-    )
+    """A PING through the client the app itself uses (transport.client), so the answer is
+    about the connections runs and limits use, not a fresh one of its own."""
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
-            await client.ping()
+            await redis_client().ping()
     except Exception as exc:
         logger.warning("readiness: Redis check failed: %r", exc)
         return _failed(exc)
-    finally:
-        await client.aclose()
     return OK
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: on SQLite always, then on PostgreSQL when one is reachable.
 # With CI=true a missing PostgreSQL, Redis or Chromium is an error, not a skip.
+# TEST_WORKERS (default 2) test processes share the work (pytest-xdist), a test file each at a
+# time so that a module's servers and browser start once; TEST_WORKERS=0 runs in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+PARALLEL=(-n "${TEST_WORKERS:-2}" --dist loadfile)
 
 postgres_reachable() {
   "$BIN/python" - "$TEST_POSTGRES_URL" <<'PY'
@@ -21,11 +24,11 @@ echo "== Lint (ruff) =="
 "$BIN/ruff" check .
 
 echo "== Test suite on SQLite =="
-env -u DATABASE_URL "$BIN/pytest" "$@"
+env -u DATABASE_URL "$BIN/pytest" "${PARALLEL[@]}" "$@"
 
 echo "== Test suite on PostgreSQL ($TEST_POSTGRES_URL) =="
 if postgres_reachable; then
-  DATABASE_URL="$TEST_POSTGRES_URL" "$BIN/pytest" "$@"
+  DATABASE_URL="$TEST_POSTGRES_URL" "$BIN/pytest" "${PARALLEL[@]}" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "CI=true: PostgreSQL is required." >&2
   exit 1

@@ -11,6 +11,9 @@ T = TypeVar("T")
 # Long enough for a machine several times slower than a quiet one; a passing test never waits
 # this long, it returns as soon as the condition holds.
 DEADLINE_S = 60.0
+# A Python process that starts Django, DRF and the agent SDK (manage.py, a worker): seconds on a
+# quiet machine, many more on a loaded one; a hang guard, not a measure.
+PROCESS_DEADLINE_S = 300.0
 
 
 def wait_until(

@@ -103,7 +103,7 @@ class Worker:
                     raise PortTaken(f"{self}: port {self.port} was taken")
                 raise RuntimeError(f"{self} exited ({self.process.returncode}):\n{output}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

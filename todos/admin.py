@@ -38,7 +38,10 @@ class TaskAdmin(BoundedSearchMixin, admin.ModelAdmin):
     form = TaskAdminForm
     list_display = [
         "title",
+        "number",
         "owner",
+        "list",
+        "priority",
         "completed",
         "due_date",
         "created_at",
@@ -47,13 +50,14 @@ class TaskAdmin(BoundedSearchMixin, admin.ModelAdmin):
     ]
     list_filter = [
         "completed",
+        "priority",
         "due_date",
         "created_at",
         ("owner", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["title", "description", "owner__username"]
     date_hierarchy = "created_at"
-    list_select_related = ["owner"]
+    list_select_related = ["owner", "list"]
     readonly_fields = ["created_at", "updated_at", "completed_at"]
     raw_id_fields = ["owner"]
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 
-from config.text import clean_text, visible_text_problem
+from config.text import clean_visible_text
 from todos.models import INBOX_NAME, LIST_NAME_MAX_LENGTH, TaskList
 
 NAME_REQUIRED = "A list needs a name."
@@ -37,16 +37,13 @@ def list_name_key(name: str) -> str:
 def clean_list_name(name: object) -> str:
     """A stripped name of 1 to 60 characters that shows as it reads (the title rule), or a
     ValidationError on `name`."""
-    text = clean_text(
+    return clean_visible_text(
         name,
         field="name",
         max_length=LIST_NAME_MAX_LENGTH,
         required=NAME_REQUIRED,
         too_long="List names can be up to {max_length} characters — this one has {length}.",
     )
-    if problem := visible_text_problem(text, required=NAME_REQUIRED):
-        raise ValidationError({"name": [problem]})
-    return text
 
 
 def _name_taken(name: str) -> ValidationError:

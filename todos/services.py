@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.text import clean_text, visible_text_problem
+from config.text import clean_visible_text
 from todos.lists import inbox_for
 from todos.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -28,7 +28,7 @@ TITLE_REQUIRED = "A task needs a title."
 def clean_title(title: object) -> str:
     """A stripped title of 1 to 200 characters that shows as it reads, or a ValidationError on
     `title`: one of only invisible characters counts as empty; direction controls are refused."""
-    text = clean_text(
+    return clean_visible_text(
         title,
         field="title",
         max_length=TITLE_MAX_LENGTH,
@@ -36,13 +36,11 @@ def clean_title(title: object) -> str:
         # Said in the assistant's reply as it stands: plain words, the numbers that matter.
         too_long="Task titles can be up to {max_length} characters — this one has {length}.",
     )
-    if problem := visible_text_problem(text, required=TITLE_REQUIRED):
-        raise ValidationError({"title": [problem]})
-    return text
 
 
 def clean_description(description: object) -> str:
-    return clean_text(
+    """Empty, or up to 2000 characters that show as they read (the title's rule)."""
+    return clean_visible_text(
         description,
         field="description",
         max_length=DESCRIPTION_MAX_LENGTH,

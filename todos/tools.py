@@ -235,18 +235,19 @@ def list_tasks(
         priority: Optionally only tasks of this priority, 1 (highest) to 4 (none).
         search: Optionally only tasks whose title or description contains this text.
     """
+    task_list = _named_list(user, list)
     found = selectors.task_list(
         owner=user,
         status=status,
         due=due,
         today=today,
-        task_list=_named_list(user, list),
+        task_list=task_list,
         priority=None if priority is None else services.clean_priority(priority),
         search=search or "",
     ).select_related("list")
     tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
     more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
-    filters = {"list": list, "priority": priority, "search": search or None}
+    filters = {"list": task_list and task_list.name, "priority": priority, "search": search or None}
     shown = {name: value for name, value in filters.items() if value is not None}
     return _ok("listed", status=status, due=due, **shown, tasks=tasks, more=more)
 

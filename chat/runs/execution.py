@@ -20,7 +20,7 @@ from chat.runs.brokers.base import RunInfo, interrupted_event
 from chat.runs.log import RunLog
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
-from chat.turns import RunInProgress, Turn, active_run, turn_interrupt
+from chat.turns import SAVE_FAILED, RunInProgress, Turn, active_run, turn_interrupt
 from config.db_threads import run_db
 from ops import metrics
 
@@ -113,9 +113,11 @@ async def end_if_dead(active: RunInProgress, *, user_id: int) -> bool:
 
 async def end_stale_run(info: RunInfo) -> None:
     """A run whose process died: its listeners get `error` {code: "interrupted"} and its reply
-    is saved `interrupted` (kept as it was if it already ended)."""
-    await run_broker().interrupt(info)
-    await run_db(turn_interrupt, message_id=info.message_id)
+    is saved `interrupted` (kept as it was if it already ended) — or `error` (`save_failed`)
+    if the run had said its final save was given up."""
+    terminal = await run_broker().interrupt(info)
+    save_failed = terminal is not None and terminal.data.get("code") == SAVE_FAILED
+    await run_db(turn_interrupt, message_id=info.message_id, save_failed=save_failed)
 
 
 def live_run(*, conversation: Conversation) -> RunInProgress | None:

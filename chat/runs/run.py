@@ -14,11 +14,11 @@ from chat.llm.agent import agent_for_run, run_config
 from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
 from chat.models import Message
 from chat.runs.events import INTERRUPTED_MESSAGE, EventSequence, EventType, RunEvent
-from chat.runs.saving import SAVE_FAILED, save_outcome
+from chat.runs.saving import save_outcome
 from chat.runs.sdk_events import SdkEventTranslator, parse_json_value, tool_arguments
 from chat.runs.stop import RunStop
 from chat.runs.transcript import TranscriptRecorder
-from chat.turns import Turn, turn_tool_call_committed
+from chat.turns import SAVE_FAILED, Turn, turn_tool_call_committed
 from todos.tools import TaskToolContext
 
 SAVE_FAILED_MESSAGE = "The reply could not be saved. Please try again."

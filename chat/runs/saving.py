@@ -18,12 +18,11 @@ from django.conf import settings
 
 from chat.models import Message
 from chat.runs.run_log import log_run_finished
-from chat.turns import Turn, TurnOutcome, turn_finish
+from chat.turns import SAVE_FAILED, Turn, TurnOutcome, turn_finish
 from config.db_threads import is_connection_failure, run_db
 
 logger = logging.getLogger("chat.runs")
 
-SAVE_FAILED = "save_failed"
 FIRST_RETRY_S = 0.1
 MAX_RETRY_S = 2.0  # between the final save's attempts
 ENDING_RETRY_S = 5.0  # between the attempts to end a reply whose save was given up

@@ -101,11 +101,37 @@ export class Api {
   }
 
   // --- tasks ------------------------------------------------------------------------------
-  listTasks(status = "all", pageUrl = null) {
-    return json(pageUrl || `${this.base}/tasks/?status=${encodeURIComponent(status)}`);
+  /** `filters`: {list, search} (empty values left out). */
+  listTasks(status = "all", pageUrl = null, filters = {}) {
+    const query = new URLSearchParams({ status });
+    for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
+    return json(pageUrl || `${this.base}/tasks/?${query}`);
   }
-  createTask(title, description = "") {
-    return json(`${this.base}/tasks/`, { method: "POST", body: { title, description } });
+  createTask(title, description = "", list = null) {
+    const body = { title, description };
+    if (list) body.list = list;
+    return json(`${this.base}/tasks/`, { method: "POST", body });
+  }
+  /** One change to many tasks: {tasks, change_id}. */
+  bulkTasks(ids, action, value = undefined) {
+    return json(`${this.base}/tasks/bulk/`, { method: "POST", body: { ids, action, value } });
+  }
+  undoChange(changeId) {
+    return json(`${this.base}/tasks/changes/${encodeURIComponent(changeId)}/undo`, { method: "POST" });
+  }
+
+  // --- lists ------------------------------------------------------------------------------
+  listLists(pageUrl = null) {
+    return json(pageUrl || `${this.base}/lists/`);
+  }
+  createList(name) {
+    return json(`${this.base}/lists/`, { method: "POST", body: { name } });
+  }
+  renameList(id, name) {
+    return json(`${this.base}/lists/${id}/`, { method: "PATCH", body: { name } });
+  }
+  deleteList(id) {
+    return json(`${this.base}/lists/${id}/`, { method: "DELETE" });
   }
   updateTask(id, changes) {
     return json(`${this.base}/tasks/${id}/`, { method: "PATCH", body: changes });

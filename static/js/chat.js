@@ -8,7 +8,7 @@
 //   markdown.js      escape-first Markdown for replies (no HTML from anyone ever runs)
 //   transcript.js    user messages, assistant replies (streaming or stored), tool chips
 //   conversations.js the sidebar list: open, rename, delete
-//   tasks.js         the task panel
+//   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo
 //   undo.js          the Undo control on the chips of task-changing tool calls
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
@@ -398,7 +398,7 @@ class ChatPage {
         reply.toolResult(event);
         this.undo.attach(reply.chips.get(event.call_id), event);
         if (event.name === "undo_last_change" && event.output?.ok) this.undo.markUndoneByCall(event.output.call_id);
-        if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.id ?? null);
+        if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.number ?? null);
         return false;
       case "done":
         reply.finish(event.status === "cancelled" ? "cancelled" : "complete");

@@ -1,21 +1,39 @@
 // The task panel: pending and completed tasks from the REST API; check off, rename, delete
 // (with Undo), add, clear completed. The chat refreshes it whenever a tool result arrives, so
-// the assistant's changes show up live. Each task shows its number ("#52") exactly as the
-// assistant names it.
+// the assistant's changes show up live. Each task shows its number ("#5", the user's own,
+// never the database id) exactly as the assistant names it, and its priority (P1-P3).
+// A list switcher (task-lists.js) and a search box narrow what is shown; "Select" picks
+// several tasks for one change (tasks/bulk/) with one Undo (tasks/changes/<id>/undo).
 
 import { dueControl, dueLabel } from "./due-dates.js";
 import { CharacterLimit } from "./limits.js";
+import { ListSwitcher } from "./task-lists.js";
 import { showToast } from "./toast.js";
 import { announce, coalesced, confirmDialog, h, icon, sessionEnded } from "./ui.js";
 
 const UNDO_MS = 5000;
+const SEARCH_DEBOUNCE_MS = 250;
+const BULK_MAX = 500; // ids per tasks/bulk/ request
+const BULK_WORDS = {
+  complete: "Completed",
+  delete: "Deleted",
+  move: "Moved",
+  set_priority: "Changed the priority of",
+  set_due_date: "Set the due date of",
+  clear_due_date: "Cleared the due date of",
+};
+
+function tasksCount(count) {
+  return `${count} ${count === 1 ? "task" : "tasks"}`;
+}
 
 /** One status's tasks, a page at a time: the true count, and more on demand. */
 class TaskSection {
-  constructor({ api, status, moreButton }) {
+  constructor({ api, status, moreButton, filters }) {
     this.api = api;
     this.status = status;
     this.moreButton = moreButton;
+    this.filters = filters; // () => {list, search}: what the panel shows now
     this.tasks = [];
     this.count = 0;
     this.next = null;
@@ -25,7 +43,7 @@ class TaskSection {
   /** Reload the pages already shown. */
   async reload() {
     const tasks = [];
-    let page = await this.api.listTasks(this.status);
+    let page = await this.api.listTasks(this.status, null, this.filters());
     tasks.push(...page.results);
     for (let loaded = 1; page.next && loaded < this.pages; loaded += 1) {
       page = await this.api.listTasks(this.status, page.next);
@@ -91,12 +109,56 @@ export class TaskPanel {
       output: document.getElementById("task-add-count"),
       max: this.titleMax,
     });
-    this.pending = new TaskSection({ api, status: "pending", moreButton: document.getElementById("pending-more") });
+    const filters = () => ({ list: this.lists.currentId, search: this.search });
+    this.pending = new TaskSection({
+      api,
+      status: "pending",
+      moreButton: document.getElementById("pending-more"),
+      filters,
+    });
     this.completed = new TaskSection({
       api,
       status: "completed",
       moreButton: document.getElementById("completed-more"),
+      filters,
     });
+    this.lists = new ListSwitcher({
+      api,
+      onChange: () => this.filtersChanged(),
+      onError: (message, error) => this.showError(message, error),
+    });
+    this.search = "";
+    this.searchInput = document.getElementById("task-search");
+    let searchTimer = 0;
+    this.searchInput.addEventListener("input", () => {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => {
+        this.search = this.searchInput.value.trim();
+        this.filtersChanged();
+      }, SEARCH_DEBOUNCE_MS);
+    });
+    this.selecting = false;
+    this.selected = new Set(); // task ids
+    this.selectToggle = document.getElementById("select-toggle");
+    this.bulkBar = document.getElementById("bulk-bar");
+    this.bulkCount = document.getElementById("bulk-count");
+    this.selectToggle.addEventListener("click", () => this.setSelecting(!this.selecting));
+    document.getElementById("bulk-all").addEventListener("click", () => this.selectAll());
+    for (const button of this.bulkBar.querySelectorAll("[data-bulk]")) {
+      button.addEventListener("click", () => this.bulk(button.dataset.bulk));
+    }
+    const bulkValue = (id, action, parse) => {
+      const control = document.getElementById(id);
+      control.addEventListener("change", () => {
+        if (!control.value) return;
+        const value = parse(control.value);
+        control.value = "";
+        this.bulk(action, value);
+      });
+    };
+    bulkValue("bulk-move", "move", Number);
+    bulkValue("bulk-priority", "set_priority", Number);
+    bulkValue("bulk-date", "set_due_date", String);
     this.addForm.addEventListener("submit", (event) => {
       event.preventDefault();
       this.add();
@@ -122,13 +184,24 @@ export class TaskPanel {
     window.addEventListener("pagehide", () => {
       for (const id of this.deleting.keys()) this.api.deleteTask(id, { keepalive: true }).catch(() => {});
     });
-    this.loadAll = coalesced(() => Promise.all([this.pending.reload(), this.completed.reload()]));
+    this.loadAll = coalesced(() =>
+      Promise.all([this.pending.reload(), this.completed.reload(), this.lists.reload()]),
+    );
     this.timer = 0;
   }
 
-  /** Refresh soon; several tool results in a burst cost one request. */
-  scheduleRefresh(flashId = null) {
-    if (flashId !== null && flashId !== undefined) this.flashIds.add(flashId);
+  /** The list or the search changed: show the first page of what matches. */
+  filtersChanged() {
+    this.pending.pages = 1;
+    this.completed.pages = 1;
+    this.selected.clear();
+    this.refresh();
+  }
+
+  /** Refresh soon; several tool results in a burst cost one request. `flashNumber`: the
+   * number of a task the assistant just changed, to highlight. */
+  scheduleRefresh(flashNumber = null) {
+    if (flashNumber !== null && flashNumber !== undefined) this.flashIds.add(flashNumber);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.refresh(), 120);
   }
@@ -190,19 +263,118 @@ export class TaskPanel {
     this.completed.moreButton.hidden = !this.completed.next;
     this.pendingCount.textContent = String(pendingCount);
     this.completedCount.textContent = String(completedCount);
-    this.onCount(pendingCount);
+    this.onCount(this.lists.currentId === null && !this.search ? pendingCount : this.totalPending());
+    this.renderSelection();
     if (focusKey) {
       const [id, role] = focusKey;
       document.querySelector(`.task[data-id="${id}"] [data-role="${role}"]`)?.focus();
     }
-    for (const id of this.flashIds) {
-      const element = document.querySelector(`.task[data-id="${id}"]`);
+    for (const number of this.flashIds) {
+      const element = document.querySelector(`.task[data-number="${number}"]`);
       if (element) {
         element.classList.add("is-new");
         element.addEventListener("animationend", () => element.classList.remove("is-new"), { once: true });
       }
     }
     this.flashIds.clear();
+  }
+
+  /** Pending tasks in every list (the header's count, whatever the panel shows). */
+  totalPending() {
+    return this.lists.lists.reduce((sum, list) => sum + list.pending_count, 0);
+  }
+
+  setSelecting(on) {
+    this.selecting = on;
+    this.selected.clear();
+    this.selectToggle.setAttribute("aria-pressed", String(on));
+    this.selectToggle.textContent = on ? "Done" : "Select";
+    this.render();
+    if (on) this.bulkBar.querySelector("#bulk-all").focus();
+  }
+
+  selectAll() {
+    for (const task of [...this.visible(this.pending), ...this.visible(this.completed)]) this.selected.add(task.id);
+    this.render();
+  }
+
+  renderSelection() {
+    this.bulkBar.hidden = !this.selecting;
+    this.bulkCount.textContent = `${this.selected.size} selected`;
+    for (const control of this.bulkBar.querySelectorAll("[data-bulk], select, input")) {
+      control.disabled = this.selected.size === 0;
+    }
+  }
+
+  /** One change to every selected task (or to `ids`), with one Undo. */
+  async bulk(action, value = undefined, ids = [...this.selected]) {
+    if (!ids.length) return;
+    try {
+      const result = await this.api.bulkTasks(ids, action, value);
+      this.selected.clear();
+      const said = `${BULK_WORDS[action]} ${tasksCount(result.tasks.length)}.`;
+      announce(`${said} Press Control+Z to undo.`);
+      this.showError("");
+      if (result.change_id) {
+        showToast({
+          message: said,
+          actionLabel: "Undo",
+          ms: UNDO_MS,
+          onAction: () => this.undoChange(result.change_id),
+        });
+      }
+    } catch (error) {
+      this.showError(`Couldn't change the tasks: ${error.message}`, error);
+    }
+    await this.refresh();
+  }
+
+  async undoChange(changeId) {
+    try {
+      const undone = await this.api.undoChange(changeId);
+      announce(`Undone: ${tasksCount(undone.tasks.length)} back as they were.`);
+      this.showError("");
+    } catch (error) {
+      const text = error.code === "undo_conflict" ? "Can't undo: a task changed since." : `Couldn't undo: ${error.message}`;
+      this.showError(text, error);
+    }
+    await this.refresh();
+  }
+
+  priorityMark(task) {
+    if (!(task.priority >= 1 && task.priority <= 3)) return null;
+    return h("span", {
+      class: `task__priority task__priority--p${task.priority}`,
+      text: `P${task.priority}`,
+      title: `Priority ${task.priority}`,
+    });
+  }
+
+  selectBox(task) {
+    if (!this.selecting) return null;
+    return h("input", {
+      type: "checkbox",
+      class: "task__select",
+      checked: this.selected.has(task.id),
+      "aria-label": `Select #${task.number} ${task.title}`,
+      dataset: { role: "select" },
+      // Shift-click selects (or clears) every task between the last one clicked and this one.
+      onClick: (event) => this.selectClicked(task, event.target.checked, event.shiftKey),
+    });
+  }
+
+  selectClicked(task, checked, range) {
+    const order = [...this.visible(this.pending), ...this.visible(this.completed)].map((shown) => shown.id);
+    const from = order.indexOf(this.lastClickedId);
+    const to = order.indexOf(task.id);
+    const ids = range && from !== -1 ? order.slice(Math.min(from, to), Math.max(from, to) + 1) : [task.id];
+    for (const id of ids) {
+      if (checked) this.selected.add(id);
+      else this.selected.delete(id);
+    }
+    this.lastClickedId = task.id;
+    if (ids.length > 1) this.render();
+    else this.renderSelection();
   }
 
   item(task) {
@@ -217,7 +389,11 @@ export class TaskPanel {
     });
     return h(
       "li",
-      { class: `task${task.completed ? " is-done" : ""}`, dataset: { id: task.id } },
+      {
+        class: `task${task.completed ? " is-done" : ""}${this.selecting ? " is-selecting" : ""}`,
+        dataset: { id: task.id, number: task.number },
+      },
+      this.selectBox(task),
       checkbox,
       h(
         "div",
@@ -226,7 +402,8 @@ export class TaskPanel {
           "label",
           // dir=auto on the whole label: the number is neutral, so the title sets the direction.
           { class: "task__label", for: id, dir: "auto" },
-          h("span", { class: "task__number", text: `#${task.id}` }),
+          h("span", { class: "task__number", text: `#${task.number}` }),
+          this.priorityMark(task),
           h("span", { class: "task__title", text: task.title }),
           task.description ? h("span", { class: "task__description", dir: "auto", text: task.description }) : null,
         ),
@@ -381,6 +558,7 @@ export class TaskPanel {
     try {
       await this.api.deleteTask(task.id);
       this.sectionOf(task).remove(task);
+      this.scheduleRefresh(); // the lists' pending counts
       this.showError("");
     } catch (error) {
       if (error.status === 404) this.sectionOf(task).remove(task);
@@ -400,19 +578,27 @@ export class TaskPanel {
     });
     if (!confirmed) return;
     try {
-      const tasks = [...(await this.completed.loadAll())];
-      for (const task of tasks) {
-        await this.api.deleteTask(task.id).catch((error) => {
-          if (error.status !== 404) throw error;
-        });
-        this.completed.remove(task);
+      const ids = (await this.completed.loadAll()).map((task) => task.id);
+      const changes = [];
+      for (let start = 0; start < ids.length; start += BULK_MAX) {
+        const result = await this.api.bulkTasks(ids.slice(start, start + BULK_MAX), "delete");
+        if (result.change_id) changes.push(result.change_id);
       }
-      announce(`Cleared ${tasks.length} completed tasks.`);
+      const said = `Cleared ${tasksCount(ids.length)}.`;
+      announce(`${said} Press Control+Z to undo.`);
+      showToast({
+        message: said,
+        actionLabel: "Undo",
+        ms: UNDO_MS,
+        onAction: async () => {
+          for (const changeId of changes.reverse()) await this.undoChange(changeId);
+        },
+      });
       this.showError("");
     } catch (error) {
       this.showError(`Couldn't clear completed tasks: ${error.message}`, error);
     }
-    this.render();
+    await this.refresh();
     this.addInput.focus();
   }
 
@@ -421,12 +607,13 @@ export class TaskPanel {
     if (!title || this.addLimit.over) return;
     this.addInput.disabled = true;
     try {
-      const task = await this.api.createTask(title);
+      const task = await this.api.createTask(title, "", this.lists.currentId);
       this.addInput.value = "";
       this.addLimit.update();
-      this.flashIds.add(task.id);
+      this.flashIds.add(task.number);
       this.pending.insert(task);
       this.render();
+      this.scheduleRefresh(); // the lists' pending counts
       announce(`Added “${task.title}”.`);
       this.showError("");
     } catch (error) {

@@ -12,6 +12,11 @@ const TOOL_ICONS = {
   delete_task: "tool-delete",
   update_task: "tool-update",
   undo_last_change: "retry",
+  bulk_update_tasks: "tool-update",
+  list_lists: "tool-list",
+  create_list: "tool-add",
+  rename_list: "tool-update",
+  delete_list: "tool-delete",
 };
 
 const STORED_ERRORS = {
@@ -41,6 +46,11 @@ const TOOL_WORDS = {
   update_due_date: ["Moving", "Moved", "Couldn't move"],
   undo_last_change: ["Undoing my last change", "Undid my change to", "Couldn't undo"],
   clear_due_date: ["Clearing the date of", "Cleared the date of", "Couldn't clear the date of"],
+  bulk_update_tasks: ["Changing tasks", "Changed", "Couldn't change"],
+  list_lists: ["Looking up lists", "Looked up lists", "Couldn't look up lists"],
+  create_list: ["Creating list", "Created list", "Couldn't create list"],
+  rename_list: ["Renaming list", "Renamed list", "Couldn't rename list"],
+  delete_list: ["Deleting list", "Deleted list", "Couldn't delete list"],
 };
 
 /** Which words an update_task call gets: a rename, a new description, or a new date only. */
@@ -64,7 +74,16 @@ export function toolAction(name, args = {}, output) {
 /** The task a tool call is about, in a few words: its title, "task #3", or "3 pending". */
 export function toolSubject(args = {}, output = null) {
   if (output && output.ok === false) return output.error || "failed";
-  if (output?.task?.title) return output.task.title;
+  if (output?.task?.title) {
+    const number = output.task.number ?? null; // calls stored before tasks had numbers have none
+    return number === null ? output.task.title : `#${number} ${output.task.title}`;
+  }
+  if (output?.list?.name) return output.list.name;
+  if (Array.isArray(output?.lists)) return `${output.lists.length} lists`;
+  if (output?.action === "bulk_updated") {
+    const tasks = output.tasks || [];
+    return `${tasks.length} ${tasks.length === 1 ? "task" : "tasks"}: ${tasks.map((task) => `#${task.number}`).join(" ")}`;
+  }
   if (Array.isArray(output?.tasks)) {
     const which = output.status && output.status !== "all" ? output.status : "in all";
     return `${output.tasks.length} ${which}`;

@@ -6,7 +6,7 @@ import { announce, h } from "./ui.js";
 
 // The tools whose successful calls the server records for undo (todos/tools.py). Stored calls
 // say so themselves (`undoable`); a live tool_result event does not.
-const CHANGING_TOOLS = new Set(["add_task", "complete_task", "delete_task", "update_task"]);
+const CHANGING_TOOLS = new Set(["add_task", "complete_task", "delete_task", "update_task", "bulk_update_tasks"]);
 
 const CONFLICT_TEXT = "Can't undo: the task changed since.";
 

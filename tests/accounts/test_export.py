@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 ADD = {"call_id": "c1", "name": "add_task", "arguments": {"title": "milk"}, "output": {"ok": True}}
 LIST = {"call_id": "c2", "name": "list_tasks", "arguments": {}, "output": {"tasks": []}}
-STOPPED = {"call_id": "c3", "name": "delete_task", "arguments": {"task_id": 1}}
+STOPPED = {"call_id": "c3", "name": "delete_task", "arguments": {"number": 1}}
 
 
 @pytest.fixture
@@ -77,7 +77,16 @@ def test_the_export_has_every_message_and_tool_call_and_only_this_users_data(
     assert response["Content-Disposition"].startswith('attachment; filename="taskstream-alice-')
     assert b"mallory" not in raw
     document = json.loads(raw)
-    assert set(document) == {"exported_at", "user", "tasks", "task_changes", "conversations"}
+    assert set(document) == {
+        "exported_at",
+        "user",
+        "lists",
+        "tasks",
+        "task_changes",
+        "conversations",
+    }
+    assert [each["name"] for each in document["lists"]] == ["Inbox"]
+    assert {task["list"] for task in document["tasks"]} == {document["lists"][0]["id"]}
     assert document["user"]["id"] == user.pk and document["user"]["username"] == "alice"
     assert "password" not in document["user"]
     assert [task["title"] for task in document["tasks"]] == ["buy milk", "call mum"]

@@ -137,3 +137,22 @@ def test_with_duplicates_the_exact_spelling_signs_in_and_an_ambiguous_one_nobody
         "/api/auth/token/", {"username": "Demo", "password": PASSWORD}, format="json"
     )
     assert_error(response, 401, "no_active_account")
+
+
+@pytest.mark.parametrize("variant", ["émile", "ÉMILE", "Émile"])
+def test_usernames_compare_by_unicode_case_folding_on_every_database(anon_api, make_user, variant):
+    make_user("Émile")
+    response = anon_api.post(
+        "/api/auth/register/", {"username": variant, "password": PASSWORD}, format="json"
+    )
+    assert_error(response, 400, "invalid", {"username"})
+    token = anon_api.post(
+        "/api/auth/token/", {"username": variant.lower(), "password": PASSWORD}, format="json"
+    )
+    assert token.status_code == 200, "signs in by any case"
+
+
+def test_the_database_refuses_a_unicode_case_variant_too(make_user):
+    make_user("Émile")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(username="éMILE", password=PASSWORD)

@@ -17,9 +17,7 @@ def test_delete_is_refused_while_the_reply_streams_then_allowed(live_server_url,
     # A slow model, so the reply is certainly still running when the DELETE arrives.
     settings.OFFLINE_MODEL_FIRST_TOKEN_MS = 500
     url = f"/api/{user.id}/conversations/"
-    with httpx.Client(
-        base_url=live_server_url, headers={"Authorization": bearer(user)}, timeout=10
-    ) as client:
+    with httpx.Client(base_url=live_server_url, headers={"Authorization": bearer(user)}) as client:
         body = {"message": "add buy milk"}
         with client.stream("POST", f"/api/{user.id}/chat/stream", json=body) as stream:
             assert stream.status_code == 200

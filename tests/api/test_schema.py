@@ -103,7 +103,9 @@ def test_every_4xx_uses_the_error_component(schema):
             assert media["schema"] == {"$ref": ERROR_REF}, f"{method} {path} {code}"
 
 
-@pytest.mark.parametrize("path", [p for p, _ in OPERATIONS if p.startswith("/api/{user_id}/")])
+@pytest.mark.parametrize(
+    "path", sorted({p for p, _ in OPERATIONS if p.startswith("/api/{user_id}/")})
+)
 def test_per_user_endpoints_document_401_403_and_require_auth(schema, path):
     for operation in schema["paths"][path].values():
         assert {"401", "403"} <= set(operation["responses"])

@@ -275,3 +275,20 @@ def test_another_users_change_is_missing(api, user, other_user):
     assert_error(undo(api, user, body["change_id"]), 404, "not_found")
     assert_error(undo(api, user, "bulk_nope"), 404, "not_found")
     assert Task.objects.get(pk=theirs.id).completed
+
+
+@pytest.mark.parametrize("action", ["complete", "delete"])
+def test_a_bulk_change_and_its_undo_cost_the_same_queries_for_5_or_50_tasks(api, user, action):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.todos.factories import bulk_tasks
+
+    def change_and_undo(count: int) -> int:
+        ids = [task.id for task in bulk_tasks(user, (f"t{n}" for n in range(count)))]
+        with CaptureQueriesContext(connection) as queries:
+            body = bulk(api, user, ids, action).json()
+            assert undo(api, user, body["change_id"]).status_code == 200
+        return len(queries.captured_queries)
+
+    assert change_and_undo(5) == change_and_undo(50)

@@ -239,19 +239,19 @@ def test_markdown_in_a_task_title_shows_as_text(ui, user):
 
 
 def test_chips_say_what_happened_in_words(ui, user):
-    """9: "Added buy milk", with the function name as the tooltip."""
+    """9: "Added #1 buy milk" (the user's own number), with the function name as the tooltip."""
     ui.sign_in(user.username)
     chips = ui.chat("add buy milk").locator(".tool-chip")
-    expect(chips).to_have_text([re.compile(r"^Added\s*buy milk")])
+    expect(chips).to_have_text([re.compile(r"^Added\s*#1 buy milk")])
     expect(chips).to_have_attribute("title", "add_task")
     expect(ui.chat("complete buy milk").locator(".tool-chip")).to_have_text(
-        [re.compile(r"^Looked up tasks"), re.compile(r"^Completed\s*buy milk")]
+        [re.compile(r"^Looked up tasks"), re.compile(r"^Completed\s*#1 buy milk")]
     )
     expect(ui.chat("rename it to buy oat milk").locator(".tool-chip")).to_have_text(
-        [re.compile(r"^Renamed\s*buy oat milk")]
+        [re.compile(r"^Renamed\s*#1 buy oat milk")]
     )
     expect(ui.chat("delete it").locator(".tool-chip")).to_have_text(
-        [re.compile(r"^Deleted\s*buy oat milk")]
+        [re.compile(r"^Deleted\s*#1 buy oat milk")]
     )
     assert ui.page.locator(".tool-chip", has_text="_task").count() == 0
 

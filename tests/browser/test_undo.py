@@ -16,7 +16,7 @@ def test_undo_an_added_task_from_its_chip_and_see_it_undone_after_reload(ui, use
     chip = reply.locator('.tool-chip[data-tool="add_task"]')
     expect(ui.pending_tasks).to_have_text(["buy milk"])
 
-    chip.get_by_role("button", name="Undo: Added buy milk").click()
+    chip.get_by_role("button", name="Undo: Added #1 buy milk").click()
 
     expect(chip).to_have_class(re.compile(r"\bis-undone\b"))
     expect(chip).to_contain_text("undone")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import PROCESS_DEADLINE_S
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, django
@@ -51,7 +53,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
         env=clean,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PROCESS_DEADLINE_S,
     )
 
 

@@ -94,7 +94,7 @@ class Nginx:
         if self.process.poll() is not None:
             raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()}")
         try:
-            httpx.get(f"{self.url}/healthz", timeout=1)
+            httpx.get(f"{self.url}/healthz", timeout=5)
         except httpx.TransportError:
             return False
         return True

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import httpx
 import psycopg
@@ -30,6 +31,8 @@ STREAMS = 16
 ACCOUNTS = 6  # at most 3 streams each (CHAT_MAX_ACTIVE_RUNS_PER_USER)
 PASSWORD = "a-long-test-password-42"
 WORKER_ENV = {
+    # Every worker of the module shares one broker: a run is found dead from another worker.
+    "CHAT_RUN_REDIS_PREFIX": f"taskstream-test:{uuid.uuid4().hex}:",
     "CHAT_RATE_LIMIT": "0",
     "AUTH_RATE_LIMIT": "0",
     "REGISTER_RATE_LIMIT": "0",
@@ -171,12 +174,15 @@ def test_a_restart_mid_stream_saves_every_reply_with_its_tool_calls(cluster, wor
         assert all(_ready(worker) for _ in range(10))
 
 
-def test_a_save_given_up_ends_the_reply_error_with_its_tool_calls(cluster, redis_url, accounts):
+def test_a_save_given_up_is_ended_error_with_its_tool_calls_by_the_next_worker(
+    cluster, redis_url, workers, accounts
+):
     (impatient,) = start_workers(
         1,
         DATABASE_URL=cluster.database_url,
         REDIS_URL=redis_url,
         CHAT_SAVE_RETRY_S="1",
+        CHAT_RUN_LEASE_S="1",
         **WORKER_ENV,
     )
     try:
@@ -186,18 +192,28 @@ def test_a_save_given_up_ends_the_reply_error_with_its_tool_calls(cluster, redis
         cluster.stop()
         try:
             stream.join(120)
+            assert stream.events[-1]["type"] == "error"
+            assert stream.events[-1]["code"] == "save_failed"
+            assert "status=error error_code=save_failed" in impatient.output()
         finally:
+            impatient.kill()  # before the database is back: another worker must end the reply
             cluster.start()
-        assert stream.events[-1]["type"] == "error"
-        assert stream.events[-1]["code"] == "save_failed"
-
-        def ended():
-            reply = _replies(cluster, [stream.run_id]).get(stream.run_id)
-            return reply if reply and reply[0] != "streaming" else None
-
-        status, error_code, tool_calls = _wait_for(ended)
-        assert (status, error_code) == ("error", "save_failed")
-        assert [call["name"] for call in tool_calls] == ["add_task"]
-        assert "status=error error_code=save_failed" in impatient.output()
     finally:
         impatient.close()
+
+    user_id, headers = accounts[0]
+    conversation_id = stream.events[0]["conversation_id"]
+
+    def next_turn_taken():
+        answer = httpx.post(
+            f"{workers[0].url}/api/{user_id}/chat",
+            json={"message": "hello", "conversation_id": conversation_id},
+            headers=headers,
+            timeout=60,
+        )
+        return answer.status_code == 200
+
+    assert _wait_for(next_turn_taken, interval=1.0)
+    status, error_code, tool_calls = _replies(cluster, [stream.run_id])[stream.run_id]
+    assert (status, error_code) == ("error", "save_failed")
+    assert [call["name"] for call in tool_calls] == ["add_task"]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from tests.waiting import PROCESS_DEADLINE_S
+
 README = Path(settings.BASE_DIR) / "README.md"
 
 
@@ -42,7 +44,7 @@ def check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess:
         env={"PATH": "/usr/bin:/bin", "DOTENV_DISABLED": "1", **environment},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PROCESS_DEADLINE_S,
     )
 
 

@@ -16,6 +16,7 @@ from chat.models import Message
 from config.log_filters import HideQueryStrings
 from config.log_format import JsonFormatter
 from tests.conftest import bearer
+from tests.waiting import PROCESS_DEADLINE_S
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,7 +134,7 @@ def _run_logging(log_format: str) -> subprocess.CompletedProcess:
         env={**os.environ, "LOG_FORMAT": log_format, "DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PROCESS_DEADLINE_S,
     )
 
 

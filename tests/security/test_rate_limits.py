@@ -19,6 +19,7 @@ from config.env import RateLimit, env_networks, env_rate_limit
 from config.ratelimit import client_address, hit
 from tests.api.conftest import assert_error
 from tests.conftest import PASSWORD, bearer
+from tests.waiting import PROCESS_DEADLINE_S
 
 TWO_PER_MINUTE = RateLimit(count=2, period_s=60)
 
@@ -74,7 +75,7 @@ def test_a_malformed_limit_stops_the_process_at_startup(name, raw):
         env={**os.environ, name: raw},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PROCESS_DEADLINE_S,
     )
     assert result.returncode != 0
     assert f"{name} must be <count>/<sec|min|hour|day>" in result.stderr
@@ -87,7 +88,7 @@ def test_malformed_trusted_proxies_stop_the_process_at_startup():
         env={**os.environ, "TRUSTED_PROXY_IPS": "10.0.0.1,proxy.local"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PROCESS_DEADLINE_S,
     )
     assert result.returncode != 0
     assert "TRUSTED_PROXY_IPS must be addresses or networks" in result.stderr
@@ -159,7 +160,7 @@ def test_workers_share_the_counts_through_redis(redis_url, rate_limit_clock):
         )
         for _ in range(2)
     ]
-    allowed = [int(worker.communicate(timeout=60)[0]) for worker in workers]
+    allowed = [int(worker.communicate(timeout=PROCESS_DEADLINE_S)[0]) for worker in workers]
     assert sum(allowed) == 25, allowed
     assert all(worker.returncode == 0 for worker in workers)
 

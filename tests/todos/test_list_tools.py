@@ -40,7 +40,7 @@ def test_list_tasks_by_list_priority_and_search(user):
     assert numbers(priority=1) == [2]
     assert numbers(search="CAFÉ") == [1]
     assert numbers(list="work", search="SLIDES") == [3]
-    assert invoke(user, "list_tasks", list="work")["list"] == "work"
+    assert invoke(user, "list_tasks", list="work")["list"] == "Work"  # as the user named it
     assert "id" not in invoke(user, "list_tasks")["tasks"][0]
 
 

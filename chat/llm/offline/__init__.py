@@ -9,11 +9,12 @@ boundary that turns a plan into Responses events.
 | `conversation.py` | reading a Responses-style input list into turns and this turn's tool results |
 | `intents.py` | what a message asks for (`Intent`) and what to do next (`NextStep`) |
 | `text.py` | normalizing a message (bounded, linear-time), stripping politeness, cleaning titles |
-| `talk.py`, `tasks.py`, `dates.py` | one phrase family each: its phrase tables (data) and parsers |
+| `talk.py`, `tasks.py`, `dates.py`, `lists.py` | one phrase family each: tables and parsers |
 | `parsing.py` | `parse_intent`: the families tried in order, cached |
 | `references.py` | what "it" means |
 | `replies.py` | what the model says about each tool result |
 | `planning.py` | `plan_next_step`: tool calls to make now, or the final reply |
+| `list_planning.py` | the list tools; list_tasks then one bulk_update_tasks |
 | `model.py`, `benchmark.py` | the `agents` Model and its `benchmark <N>` reply |
 
 Bounds: parsing is linear in the text and reads at most `text.MAX_PARSED_CHARS` of a message;

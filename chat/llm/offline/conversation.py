@@ -127,3 +127,8 @@ def assistant_text(turn: InputTurn) -> str:
     return "\n".join(
         content_text(item.get("content")) for item in turn.items if is_message(item, "assistant")
     )
+
+
+def results_for(results: Sequence[ToolResult], name: str) -> list[ToolResult]:
+    """The results of the calls of tool `name` that have returned."""
+    return [result for result in results if result.name == name and result.output is not None]

@@ -11,6 +11,11 @@ COMPLETE_TASK = "complete_task"
 DELETE_TASK = "delete_task"
 UPDATE_TASK = "update_task"
 UNDO_LAST_CHANGE = "undo_last_change"
+BULK_UPDATE_TASKS = "bulk_update_tasks"
+LIST_LISTS = "list_lists"
+CREATE_LIST = "create_list"
+RENAME_LIST = "rename_list"
+DELETE_LIST = "delete_list"
 
 IntentKind = Literal[
     "add",
@@ -24,9 +29,14 @@ IntentKind = Literal[
     "ack",
     "help",
     "unknown",
+    "bulk",
+    "lists",
+    "create_list",
+    "rename_list",
+    "delete_list",
 ]
 ListStatus = Literal["all", "pending", "completed"]
-TASK_KINDS = frozenset({"add", "list", "complete", "delete", "update"})
+TASK_KINDS = frozenset({"add", "list", "complete", "delete", "update", "bulk"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,17 @@ class Intent:
     due: str | None = None  # a list_tasks `due` filter
     new_due_date: str | None = None  # ISO
     clear_due_date: bool = False
+    # Lists, priorities, search (chat.llm.offline.lists): a list by name (where to add, what
+    # to list, where to move); a priority (to add with, to list, to set); text to look for.
+    list_name: str | None = None
+    list_said: bool = False  # the user called it a list ("to my groceries list")
+    priority: int | None = None
+    search: str | None = None
+    new_list_name: str | None = None
+    delete_tasks: bool = False
+    bulk_action: str | None = None  # a bulk_update_tasks action
+    # An add's tasks as if no list were named: what "add talk to bob" adds without a list "bob".
+    tasks_without_list: tuple[NewTask, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from datetime import date
 
-from chat.llm.offline import dates, talk
+from chat.llm.offline import dates, lists, talk
 from chat.llm.offline.intents import Intent
-from chat.llm.offline.tasks import TASK_PARSERS
+from chat.llm.offline.tasks import TASK_PARSERS, parse_add
 from chat.llm.offline.text import normalize, strip_fillers
 
 
@@ -38,9 +39,36 @@ def _parse_intent(message: str, today: date, month_first: bool) -> Intent:
     if talk.UNDO.fullmatch(text):
         return Intent("undo")
     text = dates.iso_numeric_dates(text, today, month_first)
+    if intent := lists.parse_bulk(text, today):
+        return intent
     if intent := dates.parse_date_request(text, today):
+        return intent
+    if intent := lists.parse_list_request(text):
         return intent
     for parse in TASK_PARSERS:
         if intent := parse(text):
-            return dates.with_due_date(intent, text, today) if intent.kind == "add" else intent
+            return _with_add_details(intent, text, today) if intent.kind == "add" else intent
     return Intent("unknown")
+
+
+def _added(text: str, today: date) -> Intent | None:
+    intent = parse_add(text)
+    return dates.with_due_date(intent, text, today) if intent and intent.tasks else None
+
+
+def _with_add_details(intent: Intent, text: str, today: date) -> Intent:
+    """An add with its due date, priority and list taken off the end of the titles."""
+    extras = lists.split_add_extras(text)
+    listed = _added(extras.text, today)
+    unlisted = _added(extras.unlisted_text, today) or dates.with_due_date(intent, text, today)
+    # "add a task to buy milk" names no list; "add dentist on dec 5" names a day.
+    named = extras.list_name is not None and listed is not None
+    if not named or dates.resolve_date(extras.list_name, today) is not None:
+        return replace(unlisted, priority=extras.priority)
+    return replace(
+        listed,
+        priority=extras.priority,
+        list_name=extras.list_name,
+        list_said=extras.list_said,
+        tasks_without_list=unlisted.tasks,
+    )

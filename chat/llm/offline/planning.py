@@ -13,12 +13,14 @@ from chat.llm.offline.conversation import (
     InputConversation,
     ToolResult,
     read_conversation,
+    results_for,
     tool_results,
 )
 from chat.llm.offline.intents import (
     ADD_TASK,
     COMPLETE_TASK,
     DELETE_TASK,
+    LIST_LISTS,
     LIST_TASKS,
     UNDO_LAST_CHANGE,
     UPDATE_TASK,
@@ -28,6 +30,7 @@ from chat.llm.offline.intents import (
     TaskRef,
     ToolCall,
 )
+from chat.llm.offline.list_planning import existing_list, plan_bulk, plan_list_tool
 from chat.llm.offline.parsing import parse_intent
 from chat.llm.offline.references import recent_task_id
 from chat.llm.offline.replies import (
@@ -49,36 +52,45 @@ from chat.llm.offline.text import normalize, strip_fillers
 _ACTION_TOOLS = {"complete": COMPLETE_TASK, "delete": DELETE_TASK, "update": UPDATE_TASK}
 
 
-def _results_for(results: Sequence[ToolResult], name: str) -> list[ToolResult]:
-    return [result for result in results if result.name == name and result.output is not None]
-
-
 def _plan_add(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
-    if added := _results_for(convo.results, ADD_TASK):
+    if added := results_for(convo.results, ADD_TASK):
         return NextStep.reply(added_text(added))
     if not intent.tasks:
         return NextStep.reply('What should I add? For example: "add buy milk".')
     if ADD_TASK not in tools:
         return NextStep.reply(unavailable_text("add"))
-    return NextStep.call(*(ToolCall(ADD_TASK, _add_arguments(task)) for task in intent.tasks))
+    tasks, list_name = intent.tasks, intent.list_name
+    if list_name is not None and not intent.list_said:
+        # "add talk to bob": a list only if the user has one called "bob".
+        if not (listed := results_for(convo.results, LIST_LISTS)):
+            if LIST_LISTS in tools:
+                return NextStep.call(ToolCall(LIST_LISTS, {}))
+        elif not (list_name := existing_list(listed[-1].output or {}, list_name)):
+            tasks = intent.tasks_without_list or tasks
+    arguments = {"list": list_name} if list_name else {}
+    if intent.priority is not None:
+        arguments["priority"] = intent.priority
+    return NextStep.call(*(ToolCall(ADD_TASK, _add_arguments(task, arguments)) for task in tasks))
 
 
-def _add_arguments(task: NewTask) -> dict[str, Any]:
+def _add_arguments(task: NewTask, extra: dict[str, Any]) -> dict[str, Any]:
     arguments: dict[str, Any] = {"title": task.title}
     if task.description:
         arguments["description"] = task.description
     if task.due_date:
         arguments["due_date"] = task.due_date
-    return arguments
+    return {**arguments, **extra}
 
 
 def _plan_list(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
-    if listed := _results_for(convo.results, LIST_TASKS):
+    if listed := results_for(convo.results, LIST_TASKS):
         return NextStep.reply(result_text(listed[-1]))
     if LIST_TASKS not in tools:
         return NextStep.reply(unavailable_text("list"))
-    due = {"due": intent.due} if intent.due else {}
-    return NextStep.call(ToolCall(LIST_TASKS, {"status": intent.status, **due}))
+    filters = {"due": intent.due, "list": intent.list_name}
+    filters |= {"priority": intent.priority, "search": intent.search}
+    chosen = {name: value for name, value in filters.items() if value is not None}
+    return NextStep.call(ToolCall(LIST_TASKS, {"status": intent.status, **chosen}))
 
 
 def _action_call(intent: Intent, task_id: int) -> ToolCall:
@@ -92,6 +104,10 @@ def _action_call(intent: Intent, task_id: int) -> ToolCall:
             arguments["due_date"] = intent.new_due_date
         if intent.clear_due_date:
             arguments["clear_due_date"] = True
+        if intent.list_name:
+            arguments["list"] = intent.list_name
+        if intent.priority is not None:
+            arguments["priority"] = intent.priority
         return ToolCall(UPDATE_TASK, arguments)
     return ToolCall(_ACTION_TOOLS[intent.kind], {"number": task_id})
 
@@ -122,7 +138,7 @@ def _pick_from_listing(intent: Intent, listing: dict[str, Any]) -> NextStep:
 def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     """complete / delete / update: by id, by "it", or by title via list_tasks first."""
     tool = _ACTION_TOOLS[intent.kind]
-    if done := _results_for(convo.results, tool):
+    if done := results_for(convo.results, tool):
         return NextStep.reply(summary_text(done))
     ref = intent.ref or TaskRef()
     if ref.bulk:
@@ -130,7 +146,8 @@ def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]
             f"I can only {VERBS[intent.kind]} one task at a time. {which_task_text(intent.kind)}"
         )
     changes = (intent.new_title, intent.new_description, intent.new_due_date)
-    if intent.kind == "update" and changes == (None, None, None) and not intent.clear_due_date:
+    changes += (intent.list_name, intent.priority)
+    if intent.kind == "update" and set(changes) == {None} and not intent.clear_due_date:
         return NextStep.reply('What should I change? For example: "rename task 2 to buy oat milk".')
     if tool not in tools:
         return NextStep.reply(unavailable_text(intent.kind))
@@ -141,7 +158,7 @@ def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]
         if task_id is None:
             return NextStep.reply(which_task_text(intent.kind))
         return NextStep.call(_action_call(intent, task_id))
-    if listed := _results_for(convo.results, LIST_TASKS):
+    if listed := results_for(convo.results, LIST_TASKS):
         return _pick_from_listing(intent, listed[-1].output or {})
     if LIST_TASKS not in tools:
         return NextStep.reply(which_task_text(intent.kind))
@@ -149,7 +166,7 @@ def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]
 
 
 def _plan_undo(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
-    if undone := _results_for(convo.results, UNDO_LAST_CHANGE):
+    if undone := results_for(convo.results, UNDO_LAST_CHANGE):
         return NextStep.reply(summary_text(undone))
     if UNDO_LAST_CHANGE not in tools:
         return NextStep.reply(unavailable_text("undo"))
@@ -170,6 +187,11 @@ _PLANNERS = {
     "delete": _plan_action,
     "update": _plan_action,
     "undo": _plan_undo,
+    "bulk": plan_bulk,
+    "lists": plan_list_tool,
+    "create_list": plan_list_tool,
+    "rename_list": plan_list_tool,
+    "delete_list": plan_list_tool,
 }
 
 
@@ -190,7 +212,7 @@ def _answer_to_which(intent: Intent, convo: InputConversation) -> Intent:
     if ref.task_id is None or previous.kind not in _ACTION_TOOLS:
         return intent
     tool = _ACTION_TOOLS[previous.kind]
-    finished = _results_for(tool_results(previous_turn.items), tool)
+    finished = results_for(tool_results(previous_turn.items), tool)
     if any(result.output and result.output.get("ok") for result in finished):
         return intent
     return replace(previous, ref=ref)

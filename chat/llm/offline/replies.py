@@ -42,7 +42,18 @@ def error_text(output: dict[str, Any]) -> str:
     return f"Sorry, that didn't work: {message.rstrip('.')}."
 
 
+def priority_mark(task: dict[str, Any]) -> str:
+    """ " (P1)" for priorities 1-3; nothing for 4, no priority."""
+    priority = task.get("priority")
+    return f" (P{priority})" if priority in (1, 2, 3) else ""
+
+
 def _updated_text(task: dict[str, Any], arguments: dict[str, Any]) -> str:
+    if arguments.get("priority") is not None:
+        level = f"P{task.get('priority')}" if priority_mark(task) else "no priority"
+        return f"Set {describe(task)} to {level}."
+    if arguments.get("list"):
+        return f"Moved {describe(task)} to {task.get('list') or arguments['list']}."
     if arguments.get("clear_due_date"):
         return f"Removed the due date from {describe(task)}."
     if arguments.get("due_date"):
@@ -59,7 +70,8 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
     if action == "added":
         note = f' with the note "{task["description"]}"' if task.get("description") else ""
         due = f", due {spoken_date(task['due_date'])}" if task.get("due_date") else ""
-        return f"Added {describe(task)}{due}{note}."
+        where = f" to {task['list']}" if task.get("list") not in (None, "Inbox") else ""
+        return f"Added {describe(task)}{where}{priority_mark(task)}{due}{note}."
     if action == "completed":
         return f"Nice work! Marked {describe(task)} as done. \u2713"
     if action == "deleted":
@@ -74,13 +86,16 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
 def task_line(task: dict[str, Any]) -> str:
     check = " \u2713" if task.get("completed") else ""
     note = f" \u2014 {task['description']}" if task.get("description") else ""
-    return f"- #{task.get('number')} {task.get('title', '')}{due_note(task)}{check}{note}"
+    mark = priority_mark(task)
+    return f"- #{task.get('number')} {task.get('title', '')}{mark}{due_note(task)}{check}{note}"
 
 
 def listing_text(output: dict[str, Any]) -> str:
     tasks = output.get("tasks") or []
     status = output.get("status", "all")
     due = output.get("due") if isinstance(output.get("due"), str) else None
+    if filtered := _filtered_listing(output, tasks):
+        return filtered
     if not tasks:
         return DUE_EMPTY_TEXTS.get(due) or {
             "pending": "Nothing pending: you're all caught up!",
@@ -101,11 +116,91 @@ def listing_text(output: dict[str, Any]) -> str:
     return "\n".join([header, *(task_line(task) for task in tasks), *rest])
 
 
+def _count(count: int, noun: str = "task") -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _filtered_listing(output: dict[str, Any], tasks: list[dict[str, Any]]) -> str | None:
+    """A listing of one list, one priority or a search, or None for any other listing."""
+    more = output.get("more") if isinstance(output.get("more"), int) else 0
+    count = len(tasks) + more
+    if output.get("search"):
+        header = f'{_count(count)} match "{output["search"]}":' if count else ""
+        empty = f'No task matches "{output["search"]}".'
+    elif output.get("list"):
+        header = f"{output['list']} has {_count(count)}:"
+        empty = f"{output['list']} is empty."
+    elif output.get("priority"):
+        header = f"You have {_count(count, 'P' + str(output['priority']) + ' task')}:"
+        empty = f"No P{output['priority']} tasks."
+    else:
+        return None
+    if not tasks:
+        return empty
+    rest = [f"…and {more} more."] if more > 0 else []
+    return "\n".join([header, *(task_line(task) for task in tasks), *rest])
+
+
+BULK_VERBS = {
+    "complete": "Completed",
+    "reopen": "Reopened",
+    "delete": "Deleted",
+    "move": "Moved",
+    "set_priority": "Changed the priority of",
+    "set_due_date": "Moved",
+    "clear_due_date": "Removed the due date of",
+}
+
+
+def _bulk_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
+    tasks = output.get("tasks") or []
+    if not output.get("changed"):
+        return "Nothing needed changing: they were already like that."
+    verb = BULK_VERBS.get(str(output.get("bulk_action")), "Changed")
+    where = ""
+    if output.get("bulk_action") == "set_due_date" and arguments.get("due_date"):
+        where = f" to {spoken_date(arguments['due_date'])}"
+    elif output.get("bulk_action") == "move" and arguments.get("list"):
+        where = f" to {arguments['list']}"
+    lines = (f"- #{task.get('number')} {task.get('title', '')}" for task in tasks)
+    return "\n".join([f"{verb} {_count(len(tasks))}{where}:", *lines])
+
+
+def _lists_text(output: dict[str, Any]) -> str:
+    lines = [
+        f"- {each.get('name')} ({each.get('pending_count', 0)} pending)"
+        for each in output.get("lists") or []
+    ]
+    return "\n".join([f"You have {_count(len(lines), 'list')}:", *lines])
+
+
+def _list_action_text(output: dict[str, Any]) -> str | None:
+    action, named = output.get("action"), output.get("list")
+    named = named.get("name") if isinstance(named, dict) else named
+    if action == "lists_listed":
+        return _lists_text(output)
+    if action == "list_created":
+        return f'Created the list "{named}".'
+    if action == "list_renamed":
+        return f'Renamed the list "{output.get("old_name")}" to "{named}".'
+    if action == "list_deleted":
+        if deleted := output.get("tasks_deleted"):
+            return f'Deleted the list "{named}" and its {_count(deleted)}.'
+        moved = output.get("tasks_moved_to_inbox") or 0
+        tail = f"; its {_count(moved)} moved to your Inbox" if moved else ""
+        return f'Deleted the list "{named}"{tail}.'
+    return None
+
+
 def result_text(result: ToolResult) -> str:
     """A sentence (or list) describing one tool result."""
     output = result.output or {}
     if not output.get("ok"):
         return error_text(output)
+    if output.get("action") == "bulk_updated":
+        return _bulk_text(output, result.arguments)
+    if (said := _list_action_text(output)) is not None:
+        return said
     if "tasks" in output:
         return listing_text(output)
     return _action_text(output, result.arguments)

@@ -1,7 +1,10 @@
 """`manage.py runserver` serving the ASGI application through uvicorn, with auto-reload.
 
 Django's own runserver is WSGI, which buffers an async event stream into one response;
-this keeps local development streaming token by token, exactly like production.
+this keeps local development streaming token by token, exactly like production. As in the
+deploy files, uvicorn's own proxy headers are off: otherwise it takes X-Forwarded-For from any
+local client as the client's address, and a client would pick its own address for the
+per-address rate limits. The app reads X-Forwarded-For itself, from TRUSTED_PROXY_IPS only.
 """
 
 import re
@@ -32,5 +35,6 @@ class Command(BaseCommand):
             reload=use_reloader,
             reload_dirs=[str(settings.BASE_DIR)] if use_reloader else None,
             log_level="info",
+            proxy_headers=False,
             lifespan="off",
         )

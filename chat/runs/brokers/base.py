@@ -116,8 +116,9 @@ class RunBroker(ABC):
             await self._cancel_shared(run_id)
 
     @abstractmethod
-    async def interrupt(self, info: RunInfo) -> None:
-        """Append the `interrupted` terminal event to a dead run, unless it has one."""
+    async def interrupt(self, info: RunInfo) -> RunEvent | None:
+        """Append the `interrupted` terminal event to a dead run, unless it has one; the
+        run's terminal event (None where the run is this process's: it has one already)."""
 
     # --- what each backend provides ---------------------------------------------------------
     @abstractmethod

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from chat.runs.brokers.base import EventBatches, RunBroker, RunInfo, StaleRunHandler
+from chat.runs.events import RunEvent
 from chat.runs.log import RunLog
 
 if TYPE_CHECKING:
@@ -81,5 +82,5 @@ class MemoryRunBroker(RunBroker):
     async def _cancel_shared(self, run_id: str) -> None:
         return None  # not running: nothing to stop
 
-    async def interrupt(self, info: RunInfo) -> None:
+    async def interrupt(self, info: RunInfo) -> RunEvent | None:
         return None  # a run of this process always ends with a terminal event

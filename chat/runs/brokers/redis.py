@@ -251,17 +251,17 @@ class RedisRunBroker(RunBroker):
                 idle_since = self.now()
                 yield []
 
-    async def interrupt(self, info: RunInfo) -> None:
+    async def interrupt(self, info: RunInfo) -> RunEvent | None:
         events_key = self.key(info.run_id, "events")
         for _ in range(5):
             last = await self.streams.last(events_key)
             last_event = event_from_json(last.data) if last else None
             if last_event is not None and last_event.is_terminal:
-                return
+                return last_event
             event = interrupted_event(last_event.seq if last_event else -1)
             (written,) = await self.streams.append(
                 events_key, [_entry(event)], ttl_s=self.events_ttl_s()
             )
             if written:
-                return
+                return event
             # someone wrote that seq first: look again
