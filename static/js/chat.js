@@ -93,7 +93,10 @@ class Drawers {
     this.open = id;
     this.setBackgroundInert(true);
     // Visible only after the class applies (visibility transitions), then take focus.
-    requestAnimationFrame(() => drawer.querySelector("button, [href], input")?.focus());
+    // (Unless it was closed meanwhile: an Escape pressed at once has sent focus to the toggle.)
+    requestAnimationFrame(() => {
+      if (this.open === id) drawer.querySelector("button, [href], input")?.focus();
+    });
   }
 
   close({ restoreFocus = true } = {}) {
