@@ -21,6 +21,7 @@ from accounts.tokens import tokens_revoke_all
 from chat.models import Conversation, Message
 from chat.runs.brokers import run_broker
 from config.background import run_after_commit
+from config.changes import changed
 from todos.models import Task, TaskChange
 
 USERNAME_TAKEN = "A user with that username already exists."
@@ -97,14 +98,26 @@ def user_email_change(*, user: AbstractBaseUser, email: str, password: str, site
     return True
 
 
+def _announce_signed_out(
+    user: AbstractBaseUser, reason: str, keep_session_key: str | None = None
+) -> None:
+    """The user's credentials ended: their live streams close (after the commit)."""
+    ending = {"reason": reason, "keep_session_key": keep_session_key}
+    changed.send(get_user_model(), kind="signed_out", user_id=user.pk, subject=ending)
+
+
 def user_sign_out_everywhere(
-    *, user: AbstractBaseUser, keep_session_key: str | None = None
+    *,
+    user: AbstractBaseUser,
+    keep_session_key: str | None = None,
+    reason: str = "signed_out_everywhere",
 ) -> None:
     """End every refresh token, access token and web session of `user` (but the session
     `keep_session_key`: the caller's own, after a password change)."""
     with transaction.atomic():
         tokens_revoke_all(user=user)
         sessions_end(user=user, keep_session_key=keep_session_key)
+        _announce_signed_out(user, reason, keep_session_key)
 
 
 def user_password_change(
@@ -132,7 +145,9 @@ def user_password_set(
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        user_sign_out_everywhere(user=user, keep_session_key=keep_session_key)
+        user_sign_out_everywhere(
+            user=user, keep_session_key=keep_session_key, reason="password_changed"
+        )
 
 
 def password_confirm(*, user: AbstractBaseUser, password: str) -> None:
@@ -159,6 +174,7 @@ def user_delete(*, user: AbstractBaseUser) -> None:
     Self-deletion and the admin both come here."""
     runs_cancel(run_ids=runs_in_progress(user=user))
     with transaction.atomic():
+        _announce_signed_out(user, "account_deleted")
         sessions_end(user=user)
         OutstandingToken.objects.filter(user=user).delete()  # simplejwt keeps them (SET_NULL)
         Message.objects.filter(conversation__owner=user).delete()

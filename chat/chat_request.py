@@ -2,6 +2,7 @@
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +23,8 @@ class ChatRequest:
     conversation_id: int | None
     time_zone: str = ""  # the client's IANA zone ("timezone"); "" means the TIME_ZONE setting
     locale: str = ""  # the client's language tag ("locale", e.g. en-US): how it writes dates
+    # The client's id for this message: sent again, it starts nothing new (chat.turns).
+    client_message_id: uuid.UUID | None = None
 
 
 class InvalidChatRequest(Exception):
@@ -100,4 +103,16 @@ def parse_chat_request(body: bytes, content_type: str) -> ChatRequest:
         conversation_id=conversation_id,
         time_zone=zone,
         locale=locale or "",
+        client_message_id=_client_message_id(payload.get("client_message_id")),
     )
+
+
+def _client_message_id(value: object) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return uuid.UUID(value)
+    except ValueError:
+        raise _field_error("client_message_id", "A client message id must be a UUID.") from None

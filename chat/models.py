@@ -58,6 +58,8 @@ class Message(models.Model):
     # The assistant's tool calls in order: [{"call_id", "name", "arguments", "output"}].
     tool_calls = models.JSONField(default=list, blank=True)
     run_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # A user message's id chosen by the client, so that sending it twice starts one turn.
+    client_message_id = models.UUIDField(null=True, blank=True, editable=False)
     model_name = models.CharField(max_length=100, blank=True, default="")
     input_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -75,6 +77,21 @@ class Message(models.Model):
             models.Index(
                 fields=["conversation", "status", "created_at"],
                 name="message_status_idx",
+            ),
+            # The sweep for replies left `streaming` by a dead worker (chat.runs.lapsed).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="streaming"),
+                name="message_streaming_idx",
+            ),
+        ]
+        constraints = [
+            # Unique per user (turn_start looks it up under a lock of the user); random UUIDs
+            # never meet across users, so the database holds them unique outright.
+            models.UniqueConstraint(
+                fields=["client_message_id"],
+                condition=models.Q(client_message_id__isnull=False),
+                name="message_client_message_id_unique",
             ),
         ]
 

@@ -18,6 +18,7 @@ from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
 from chat.usage import usage_add
+from config.changes import changed
 from config.text import looks_empty, storable, without_direction_controls
 
 TITLE_WORDS_LENGTH = 60
@@ -75,6 +76,40 @@ class RunInProgress(Exception):
         self.conversation_id = conversation_id
         self.message_id = message_id
         self.age_s = age_s
+
+
+class DuplicateMessage(Exception):
+    """The user already sent this `client_message_id`: nothing new is stored. `run_id` names
+    the reply the first one started (None if it is not the caller's)."""
+
+    def __init__(self, *, run_id: uuid.UUID | None):
+        super().__init__(f"Message already sent (run {run_id})")
+        self.run_id = run_id
+
+
+def _reject_duplicate(user: AbstractBaseUser, client_message_id: uuid.UUID) -> None:
+    """Under a lock of the user (so two concurrent sends of one id take turns): the id sent
+    before raises DuplicateMessage."""
+    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    sent = (
+        Message.objects.filter(client_message_id=client_message_id)
+        .values_list("pk", "conversation_id", "conversation__owner_id")
+        .first()
+    )
+    if sent is None:
+        return
+    pk, conversation_id, owner_id = sent
+    if owner_id != user.pk:
+        raise DuplicateMessage(run_id=None)
+    reply_run_id = (
+        Message.objects.filter(
+            conversation_id=conversation_id, role=Message.Role.ASSISTANT, pk__gt=pk
+        )
+        .order_by("pk")
+        .values_list("run_id", flat=True)
+        .first()
+    )
+    raise DuplicateMessage(run_id=reply_run_id)
 
 
 def _in_progress(
@@ -136,13 +171,17 @@ def turn_start(
     history_limit: int,
     time_zone: str = "",
     locale: str = "",
+    client_message_id: uuid.UUID | None = None,
 ) -> Turn:
     """Save the user's message (creating the conversation if needed) and reserve the reply.
 
     The reply row starts as `streaming`: if the process dies mid-run the row says so.
-    RunInProgress (nothing stored) while another reply is being written in the conversation.
+    RunInProgress (nothing stored) while another reply is being written in the conversation;
+    DuplicateMessage (nothing stored) for a `client_message_id` the user sent before.
     """
     with transaction.atomic():
+        if client_message_id is not None:
+            _reject_duplicate(user, client_message_id)
         if conversation_id is None:
             conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
             history: list[Message] = []
@@ -162,7 +201,12 @@ def turn_start(
         run_id = run_id or uuid.uuid4()
         user_message, assistant_message = Message.objects.bulk_create(
             [
-                Message(conversation_id=conversation_id, role=Message.Role.USER, content=text),
+                Message(
+                    conversation_id=conversation_id,
+                    role=Message.Role.USER,
+                    content=text,
+                    client_message_id=client_message_id,
+                ),
                 Message(
                     conversation_id=conversation_id,
                     role=Message.Role.ASSISTANT,
@@ -171,6 +215,11 @@ def turn_start(
                     model_name=model_name,
                 ),
             ]
+        )
+        # bulk_create sends no post_save: say what was stored (published after the commit).
+        changed.send(Message, kind="user_message_stored", user_id=user.pk, subject=user_message)
+        _announce_run(
+            "run_started", user_id=user.pk, reply=assistant_message, status=assistant_message.status
         )
     return Turn(
         user=user,
@@ -183,6 +232,17 @@ def turn_start(
         time_zone=time_zone,
         locale=locale,
     )
+
+
+def _announce_run(kind: str, *, user_id: int, reply: Message, status: str) -> None:
+    """`run_started` / `run_finished`: once per run, never per event of it."""
+    run = {
+        "conversation_id": reply.conversation_id,
+        "run_id": reply.run_id,
+        "message_id": reply.pk,
+        "status": status,
+    }
+    changed.send(Message, kind=kind, user_id=user_id, subject=run)
 
 
 def _counts_usage(turn: Turn, outcome: TurnOutcome) -> bool:
@@ -216,6 +276,13 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
                 output_tokens=outcome.output_tokens or 0,
             )
         Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
+        if saved:
+            reply = Message(
+                pk=turn.assistant_message_id,
+                conversation_id=turn.conversation_id,
+                run_id=turn.run_id,
+            )
+            _announce_run("run_finished", user_id=turn.user.pk, reply=reply, status=outcome.status)
 
 
 def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
@@ -239,4 +306,20 @@ def turn_interrupt(*, message_id: int, save_failed: bool = False) -> None:
         if save_failed
         else {"status": Message.Status.INTERRUPTED}
     )
-    Message.objects.filter(pk=message_id, status=Message.Status.STREAMING).update(**ending)
+    with transaction.atomic():
+        reply = (
+            Message.objects.select_for_update()
+            .filter(pk=message_id, status=Message.Status.STREAMING)
+            .only("conversation_id", "run_id", "conversation__owner_id")
+            .select_related("conversation")
+            .first()
+        )
+        if reply is None:
+            return
+        Message.objects.filter(pk=message_id).update(**ending)
+        _announce_run(
+            "run_finished",
+            user_id=reply.conversation.owner_id,
+            reply=reply,
+            status=ending["status"],
+        )

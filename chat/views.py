@@ -7,6 +7,8 @@ relay what the broker carries, so a client that leaves stops nothing.
 """
 
 import asyncio
+import logging
+import re
 import uuid
 from contextlib import aclosing
 
@@ -22,20 +24,26 @@ from chat.llm.agent import model_choice
 from chat.models import Message
 from chat.runs.admission import Refusal, admit_turn, release_slot_now, release_turn
 from chat.runs.brokers import run_broker
-from chat.runs.brokers.base import EventBatches, RunInfo
+from chat.runs.brokers.base import BrokerUnavailable, EventBatches, RunInfo
 from chat.runs.events import EventType
-from chat.runs.execution import LocalRun, end_if_dead, end_stale_run, start_run, worker_is_full
+from chat.runs.execution import LocalRun, end_if_dead, start_run, worker_is_full
+from chat.runs.lapsed import end_stale_run
 from chat.runs.relay import event_stream_response
 from chat.runs.saving import save_outcome
 from chat.runs.transcript import TranscriptRecorder
-from chat.turns import RunInProgress, Turn, TurnOutcome, turn_start
+from chat.turns import DuplicateMessage, RunInProgress, Turn, TurnOutcome, turn_start
 from config.db_threads import run_db
 from config.errors import error_body, error_response
 from config.ratelimit import RATE_LIMITED
 from ops import metrics, shutdown
 
+logger = logging.getLogger("chat.runs")
+
 _opening_turns: set[asyncio.Future] = set()  # references to tasks no request awaits any more
 BUSY_RETRY_AFTER_S = 5
+
+BROKER_RETRY_AFTER_S = 2
+SEQ = re.compile(r"-1|[0-9]+")
 
 
 def _method_not_allowed(request: HttpRequest) -> HttpResponse:
@@ -56,7 +64,10 @@ def _refusal_response(refusal: Refusal) -> HttpResponse:
     return response
 
 
-def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | HttpResponse:
+Opened = Turn | RunInProgress | DuplicateMessage | HttpResponse
+
+
+def _open_turn(request: HttpRequest, user_id: int) -> Opened:
     """Authenticate, validate, admit and save the user's message: everything before the
     first byte. A refused or malformed request stores nothing and uses up no turn."""
     user = _authenticate(request, user_id)
@@ -79,19 +90,20 @@ def _open_turn(request: HttpRequest, user_id: int) -> Turn | RunInProgress | Htt
             history_limit=settings.CHAT_HISTORY_MAX_MESSAGES,
             time_zone=chat_request.time_zone,
             locale=chat_request.locale,
+            client_message_id=chat_request.client_message_id,
         )
     except ConversationNotFound:
         release_slot_now(user_id=user.pk, run_id=run_id)
         return error_response(404, "Conversation not found.", "not_found")
-    except RunInProgress as in_progress:
+    except (RunInProgress, DuplicateMessage) as refused:
         release_slot_now(user_id=user.pk, run_id=run_id)
-        return in_progress
+        return refused
     except BaseException:
         release_slot_now(user_id=user.pk, run_id=run_id)
         raise
 
 
-async def _open(request: HttpRequest, user_id: int) -> Turn | RunInProgress | HttpResponse:
+async def _open(request: HttpRequest, user_id: int) -> Opened:
     """`_open_turn` on a database thread. If the client leaves meanwhile, the thread still
     commits the turn, and its run goes on as if the client had left a moment later."""
     opening = asyncio.ensure_future(run_db(_open_turn, request, user_id))
@@ -140,24 +152,51 @@ def _run_active(in_progress: RunInProgress) -> HttpResponse:
     return JsonResponse(body, status=409)
 
 
-async def _start(request: HttpRequest, user_id: int) -> LocalRun | HttpResponse:
+async def _start(request: HttpRequest, user_id: int) -> LocalRun | RunInfo | HttpResponse:
     """Open the turn and start its run; 409 while the conversation has a live run, 503 while
-    this worker shuts down or runs CHAT_MAX_ACTIVE_RUNS already (nothing is stored: the
-    proxy may try another worker)."""
+    this worker shuts down or runs CHAT_MAX_ACTIVE_RUNS already, 503 `broker_unavailable`
+    while Redis is away (nothing is stored: the proxy may try another worker). A message sent
+    before (its `client_message_id`) starts nothing: the run it started (its RunInfo)."""
     if shutdown.draining():
         return error_response(503, "This server is restarting; try again.", "shutting_down")
     if worker_is_full():
         return _busy()
+    if not await run_broker().available():
+        return _broker_unavailable()
     opened = await _open(request, user_id)
-    if isinstance(opened, RunInProgress):
-        if not await end_if_dead(opened, user_id=user_id):
-            return _run_active(opened)
+    if isinstance(opened, RunInProgress) and await end_if_dead(opened, user_id=user_id):
         opened = await _open(request, user_id)
-        if isinstance(opened, RunInProgress):
-            return _run_active(opened)
+    if isinstance(opened, DuplicateMessage):
+        return await _sent_before(opened, user_id)
+    if isinstance(opened, RunInProgress):
+        return _run_active(opened)
     if isinstance(opened, HttpResponse):
         return opened
-    return await start_run(opened)
+    try:
+        return await start_run(opened)
+    except BrokerUnavailable:
+        return _broker_unavailable()
+
+
+def _broker_unavailable() -> HttpResponse:
+    response = error_response(
+        503, "Replies cannot be started right now; try again shortly.", "broker_unavailable"
+    )
+    response["Retry-After"] = str(BROKER_RETRY_AFTER_S)
+    return response
+
+
+async def _sent_before(duplicate: DuplicateMessage, user_id: int) -> RunInfo | HttpResponse:
+    """The run a message sent twice started, to be followed again; 409 `duplicate_message`
+    (with its `run_id`) while that run is not readable (still being stored, or expired)."""
+    run_id = str(duplicate.run_id) if duplicate.run_id else None
+    info = await run_broker().run_info(run_id) if run_id else None
+    if info is not None and info.user_id == user_id:
+        return info
+    body = error_body(
+        "This message was already sent; follow its reply instead.", "duplicate_message"
+    ) | {"run_id": run_id}
+    return JsonResponse(body, status=409)
 
 
 def _follow(run_id: str, *, after: int = -1) -> EventBatches:
@@ -166,13 +205,16 @@ def _follow(run_id: str, *, after: int = -1) -> EventBatches:
     )
 
 
-def _event_stream(batches: EventBatches, run: LocalRun | None = None) -> HttpResponse:
+def _event_stream(
+    batches: EventBatches, run: LocalRun | None = None, *, with_ids: bool | None = None
+) -> HttpResponse:
     """The stream of the run the request started (`run`): `data:`-only frames, as the seed's
     clients read them; a resume (no `run`): `id:` lines too, for EventSource's Last-Event-ID."""
     on_client_left = None
     if run is not None and not settings.CHAT_CONTINUE_ON_DISCONNECT:
         on_client_left = run.stop.request_interrupt
-    return event_stream_response(batches, with_ids=run is None, on_client_left=on_client_left)
+    with_ids = run is None if with_ids is None else with_ids
+    return event_stream_response(batches, with_ids=with_ids, on_client_left=on_client_left)
 
 
 @csrf_exempt  # CSRF is checked for session-authenticated calls in authenticate_for_user
@@ -183,6 +225,8 @@ async def chat_stream(request: HttpRequest, user_id: int) -> HttpResponse:
     run = await _start(request, user_id)
     if isinstance(run, HttpResponse):
         return run
+    if isinstance(run, RunInfo):
+        return _event_stream(_follow(run.run_id), with_ids=False)
     return _event_stream(_follow(run.info.run_id), run)
 
 
@@ -194,21 +238,22 @@ async def chat_once(request: HttpRequest, user_id: int) -> HttpResponse:
     run = await _start(request, user_id)
     if isinstance(run, HttpResponse):
         return run
+    info = run if isinstance(run, RunInfo) else run.info
     transcript = TranscriptRecorder()
     status = Message.Status.COMPLETE
-    async with aclosing(_follow(run.info.run_id)) as batches:
+    async with aclosing(_follow(info.run_id)) as batches:
         async for batch in batches:
             for event in batch:
                 transcript.record(event)
                 if event.type is EventType.ERROR:
-                    return _failure_response(run.info, event.data["code"], event.data["message"])
+                    return _failure_response(info, event.data["code"], event.data["message"])
                 if event.type is EventType.DONE:
                     status = event.data["status"]
     return JsonResponse(
         {
-            "conversation_id": run.info.conversation_id,
-            "message_id": run.info.message_id,
-            "run_id": run.info.run_id,
+            "conversation_id": info.conversation_id,
+            "message_id": info.message_id,
+            "run_id": info.run_id,
             "status": status,
             "response": transcript.text,
             "tool_calls": transcript.tool_calls,
@@ -237,11 +282,8 @@ def _resume_point(request: HttpRequest) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("after")
     if raw is None or raw == "":
         return -1
-    try:
-        after = int(raw)
-    except ValueError:
-        return None
-    return after if after >= -1 else None
+    # Only plain decimal digits (or -1): int() would also take "1_0", "+3" and " 3".
+    return int(raw) if SEQ.fullmatch(raw) else None
 
 
 async def _own_run(request: HttpRequest, user_id: int, run_id: uuid.UUID) -> RunInfo | HttpResponse:
@@ -253,6 +295,9 @@ async def _own_run(request: HttpRequest, user_id: int, run_id: uuid.UUID) -> Run
         info = await run_broker().run_info(str(uuid.UUID(run_id)))  # its canonical form
     except ValueError:
         info = None
+    except Exception:
+        logger.warning("reading run %s from the broker failed", run_id, exc_info=True)
+        return _broker_unavailable()
     if info is None or info.user_id != user.pk:
         return error_response(404, "Run not found (unknown, expired or not yours).", "not_found")
     return info
@@ -285,5 +330,9 @@ async def run_cancel(request: HttpRequest, user_id: int, run_id: str) -> HttpRes
     info = await _own_run(request, user_id, run_id)
     if isinstance(info, HttpResponse):
         return info
-    await run_broker().cancel(info.run_id)
+    try:
+        await run_broker().cancel(info.run_id)
+    except Exception:
+        logger.warning("cancelling run %s failed", info.run_id, exc_info=True)
+        return _broker_unavailable()
     return JsonResponse({"run_id": info.run_id, "cancel_requested": True}, status=202)

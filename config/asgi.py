@@ -1,12 +1,12 @@
 """ASGI entry point (uvicorn config.asgi:application).
 
-The two chat endpoints go to a Django handler without the middleware stack: each of Django's
-middlewares runs its hooks through a thread under ASGI, and these views authenticate, check
-CSRF and read the session themselves (accounts/authentication.py). Everything else gets the
-full stack, whose first middleware after the security one, with SERVE_STATIC, answers /static/
-(ServeStatic: hashed names cached for a year, precompressed gzip and Brotli). Outside all of
-it, ops.asgi answers the health and metrics endpoints, counts responses and handles the
-lifespan.
+The chat endpoints and the live stream go to a Django handler without the middleware stack:
+each of Django's middlewares runs its hooks through a thread under ASGI, and these views
+authenticate, check CSRF and read the session themselves (accounts/authentication.py).
+Everything else gets the full stack, whose first middleware after the security one, with
+SERVE_STATIC, answers /static/ (ServeStatic: hashed names cached for a year, precompressed
+gzip and Brotli). Outside all of it, ops.asgi answers the health and metrics endpoints, counts
+responses and handles the lifespan.
 """
 
 import logging
@@ -25,9 +25,9 @@ logging.getLogger("uvicorn.access").addFilter(HideQueryStrings())
 logging.getLogger("uvicorn.access").addFilter(DropSuccessfulProbes())
 
 # /api/<user_id>/chat, …/chat/stream(-tools), …/chat/runs/<run_id>/events and …/cancel,
-# with or without the trailing slash.
+# and the live stream /api/<user_id>/events, with or without the trailing slash.
 MIDDLEWARE_FREE_PATHS = re.compile(
-    r"^/api/\d+/chat(/stream|/stream-tools|/runs/[0-9a-fA-F-]{36}/(events|cancel))?/?$"
+    r"^/api/\d+/(chat(/stream|/stream-tools|/runs/[0-9a-fA-F-]{36}/(events|cancel))?|events)/?$"
 )
 
 

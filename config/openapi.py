@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from chat.runs.events import EVENT_FIELDS, EventSequence, EventType
 from config.security import API_DOCS_CONTENT_SECURITY_POLICY, CSP_HEADER
+from live.events import EVENT_FIELDS as LIVE_EVENT_FIELDS
 
 ERROR_COMPONENT = "Error"
 ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -265,6 +266,41 @@ def _chat_operation(
     return {method: operation}
 
 
+LIVE_RESUME_PARAMETERS = (
+    {
+        "name": "Last-Event-ID",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "pattern": r"^\d+-\d+$"},
+        "description": "Resume after this event id (EventSource sends it when it reconnects).",
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "pattern": r"^\d+-\d+$"},
+        "description": "Resume after this event id without a Last-Event-ID; absent: from now.",
+    },
+)
+
+
+def _live_description() -> str:
+    events = "\n".join(
+        f"- `{event_type.value}`" + (f": {', '.join(f'`{f}`' for f in fields)}" if fields else "")
+        for event_type, fields in LIVE_EVENT_FIELDS.items()
+    )
+    return (
+        "One Server-Sent Events stream per open client of every change to your data, from any "
+        "path (the API, the assistant, undo, the admin), in commit order, exactly once. Works "
+        "with `EventSource` as is: each frame is `id: <event id>` and `data: <JSON with "
+        "type>`; keepalive comments when idle. Resume with `Last-Event-ID` (or `?after=`) "
+        "within `LIVE_EVENTS_TTL_S`; an older resume point gets `resync` first (reload your "
+        "lists). After `account.signed_out` (these credentials ended) or `replaced` (more than "
+        "`LIVE_STREAMS_PER_USER` streams open) the stream closes: do not reconnect. "
+        f"The events and their fields:\n\n{events}\n\nFull reference: docs/LIVE.md."
+    )
+
+
 def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: document POST /api/{user_id}/chat/stream and
     POST /api/{user_id}/chat, which are not DRF views."""
@@ -350,6 +386,21 @@ def add_chat_endpoints(result: dict[str, Any], generator, request, public) -> di
         parameters=(RUN_ID_PARAMETER,),
         with_body=False,
     )
+    paths["/api/{user_id}/events"] = _chat_operation(
+        operation_id="live_events",
+        summary="Follow every change to your data, live (Server-Sent Events)",
+        description=_live_description(),
+        ok={
+            "description": "The event stream (`id: <event id>` and `data: <json>` frames).",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        error_codes=(400, 401, 403),
+        security=security,
+        method="get",
+        parameters=LIVE_RESUME_PARAMETERS,
+        with_body=False,
+    )
+    paths["/api/{user_id}/events"]["get"]["tags"] = ["live"]
     result["paths"] = dict(sorted(paths.items()))
     return result
 

@@ -14,6 +14,7 @@ per client address (accounts/).
 
 import functools
 import ipaddress
+import logging
 import math
 import threading
 import time
@@ -30,6 +31,8 @@ from rest_framework.throttling import BaseThrottle
 
 from config.env import RateLimit
 from ops import metrics
+
+logger = logging.getLogger("config.ratelimit")
 
 KEY_PREFIX = "ratelimit"
 RATE_LIMITED = "rate_limited"
@@ -113,7 +116,12 @@ def hit(key: str, limit: RateLimit | None, *, now: float | None = None) -> int |
         return None
     now = clock() if now is None else now
     wait = _wait_in_redis if settings.REDIS_URL else _wait_in_cache
-    waited = wait(log_key(key, limit), limit, now)
+    try:
+        waited = wait(log_key(key, limit), limit, now)
+    except redis.RedisError:
+        # The shared log (Redis) is away: let the attempt through rather than answer 500.
+        logger.warning("rate limit %s not counted: Redis is unavailable", key, exc_info=True)
+        return None
     return None if waited is None else max(1, math.ceil(waited))
 
 

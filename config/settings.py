@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "chat",
     "todos",
     "accounts",
+    "live",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -263,7 +264,8 @@ OFFLINE_MODEL_TOKEN_MS = env_float("OFFLINE_MODEL_TOKEN_MS", 25.0)
 # --- Chat -------------------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
 CHAT_HISTORY_MAX_MESSAGES = env_int("CHAT_HISTORY_MAX_MESSAGES", 50)
-CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 15.0)
+# Short enough that a page shows "Reconnecting…" after 3 s without a frame only when it is cut off.
+CHAT_KEEPALIVE_S = env_float("CHAT_KEEPALIVE_S", 2.0)
 # The longest a run may take; an older reply still marked `streaming` was cut off by a crash.
 CHAT_RUN_TIMEOUT_S = env_float("CHAT_RUN_TIMEOUT_S", 600.0)
 # A run goes on when its client leaves (resume with the events endpoint); off: it stops there.
@@ -286,6 +288,13 @@ CHAT_MAX_ACTIVE_RUNS = env_int("CHAT_MAX_ACTIVE_RUNS", 200)
 CHAT_DAILY_TOKEN_BUDGET = env_int("CHAT_DAILY_TOKEN_BUDGET", 0)
 # Memory the finished runs' events may hold in one worker (in-process broker), oldest evicted.
 CHAT_RUN_EVENTS_MAX_MB = env_float("CHAT_RUN_EVENTS_MAX_MB", 64.0)
+
+# --- Live: every change of a user's data on their open pages and clients (live/) --------------
+# How long the events of a user's live stream stay readable (resume with Last-Event-ID).
+LIVE_EVENTS_TTL_S = env_float("LIVE_EVENTS_TTL_S", 600.0)
+# Live streams open at once per user; opening one more closes the oldest (`replaced`).
+LIVE_STREAMS_PER_USER = env_int("LIVE_STREAMS_PER_USER", 10)
+LIVE_REDIS_PREFIX = env_str("LIVE_REDIS_PREFIX", "taskstream:live:")
 
 # --- Operations (ops/): metrics, graceful shutdown ---------------------------------------------
 METRICS_ENABLED = env_bool("METRICS_ENABLED", False)

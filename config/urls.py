@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/<int:user_id>/", include("chat.api_urls")),
     path("api/<int:user_id>/", include("chat.conversation_urls")),
     path("api/<int:user_id>/", include("todos.api_urls")),
+    path("api/<int:user_id>/", include("live.urls")),
     path("accounts/", include("accounts.page_urls")),
     path("", include("chat.page_urls")),
 ]

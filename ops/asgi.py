@@ -3,8 +3,8 @@
 `with_operations(app)` answers `/healthz`, `/readyz` and `/metrics` before Django (no
 middleware, no URL resolution, no session), counts every HTTP response by status class for
 `/metrics` (including the middleware-free chat paths and static files), and handles the ASGI
-lifespan: at startup it takes over SIGTERM for a graceful drain (ops.shutdown), at shutdown
-it ends what is left.
+lifespan: at startup it takes over SIGTERM for a graceful drain (ops.shutdown) and starts the
+sweep for runs whose worker died (chat.runs.lapsed), at shutdown it ends what is left.
 """
 
 import asyncio
@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from chat.runs.lapsed import start_sweeping
 from ops import metrics, shutdown
 from ops.health import OK, readiness
 
@@ -109,6 +110,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             shutdown.take_over_sigterm()
+            start_sweeping()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await shutdown.end_local_runs()

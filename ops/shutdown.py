@@ -21,6 +21,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from chat.runs.execution import LocalRun, local_runs
+from live.streams import close_local_streams
 
 logger = logging.getLogger("ops.shutdown")
 
@@ -73,6 +74,8 @@ async def drain(then: Callable[[], None]) -> None:
         await wait_for_local_runs(grace_s)
         await end_local_runs()
     finally:
+        # Open live streams would hold uvicorn's shutdown: their clients reconnect elsewhere.
+        close_local_streams()
         then()
 
 

@@ -59,6 +59,7 @@ def worker_env(**overrides: str) -> dict[str, str]:
     return env | {
         "DATABASE_URL": shared_database_url(),
         "CHAT_RUN_REDIS_PREFIX": f"taskstream-test:{uuid.uuid4().hex}:",
+        "LIVE_REDIS_PREFIX": f"taskstream-test:{uuid.uuid4().hex}:live:",
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",
         **overrides,

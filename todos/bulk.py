@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.changes import changed
 from todos.changes import task_snapshot
 from todos.models import Task, TaskChange, TaskList
 from todos.selectors import TaskNotFound, TaskNumberNotFound
@@ -124,7 +125,11 @@ def tasks_bulk_change(
             Task.objects.filter(pk__in=pks).delete()
             after = dict.fromkeys(pks)
         else:
-            Task.objects.filter(pk__in=changing_pks).update(**update, updated_at=timezone.now())
+            update["updated_at"] = timezone.now()
+            Task.objects.filter(pk__in=changing_pks).update(**update)
+            # An UPDATE sends no model signal: one event for all of them (deletes send theirs).
+            bulk = {"task_ids": changing_pks, "change": update}
+            changed.send(Task, kind="bulk", user_id=owner.pk, subject=bulk)
             now_by_pk = Task.objects.in_bulk(pks)
             tasks = [now_by_pk[pk] for pk in pks]
             after = {task.pk: task_snapshot(task) for task in tasks if task.pk in before}

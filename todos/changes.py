@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from config.changes import changed
 from todos.lists import inbox_for
 from todos.models import Task, TaskChange, TaskList
 from todos.services import next_task_number
@@ -175,6 +176,10 @@ def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[T
             task.updated_at = now
             updated.append(task)
     Task.objects.bulk_update(updated, sorted(fields))
+    # bulk_create and bulk_update send no model signals (the deletes above send theirs).
+    for kind, tasks in (("created", restored.values()), ("updated", updated)):
+        for task in tasks:
+            changed.send(Task, kind=kind, user_id=owner_id, subject=task)
     TaskChange.objects.filter(pk__in=[change.pk for change in changes]).update(
         undone_at=now, undone_by=user
     )

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 
+from config.changes import changed
 from config.text import clean_visible_text
-from todos.models import INBOX_NAME, LIST_NAME_MAX_LENGTH, TaskList
+from todos.models import INBOX_NAME, LIST_NAME_MAX_LENGTH, Task, TaskList
 
 NAME_REQUIRED = "A list needs a name."
 
@@ -136,6 +137,8 @@ def list_move(*, task_list: TaskList, position: int) -> TaskList:
         for index, each in enumerate(others, start=1):
             each.position = index
         TaskList.objects.bulk_update(others, ["position"])
+        for each in others:  # bulk_update sends no post_save
+            changed.send(TaskList, kind="updated", user_id=each.owner_id, subject=each)
     return task_list
 
 
@@ -149,6 +152,10 @@ def list_delete(*, task_list: TaskList, delete_tasks: bool = False) -> int:
         if delete_tasks:
             count, _ = tasks.delete()
         else:
-            count = tasks.update(list=inbox_for(owner=task_list.owner))
+            moved = list(tasks.values_list("pk", flat=True))
+            inbox = inbox_for(owner=task_list.owner)
+            count = tasks.update(list=inbox)
+            bulk = {"task_ids": moved, "change": {"list": inbox}}
+            changed.send(Task, kind="bulk", user_id=task_list.owner_id, subject=bulk)
         task_list.delete()
     return count

@@ -6,7 +6,7 @@ an entry). Readers ask for the entries after a position.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import NamedTuple
 
 
@@ -32,6 +32,11 @@ class Streams(ABC):
     @abstractmethod
     async def last(self, key: str) -> Entry | None:
         """The stream's last entry."""
+
+    @abstractmethod
+    def subscribe(self, key: str, *, after: int, idle_s: float) -> AsyncIterator[list[Entry]]:
+        """The entries after position `after` in batches as they arrive, and `[]` after
+        `idle_s` without any, until the caller stops; StreamsUnavailable if the store fails."""
 
     @abstractmethod
     async def expire(self, key: str, *, ttl_s: float) -> None:

@@ -2,12 +2,16 @@
 event loop, shared by everything in this process that talks to Redis.
 
 A connection found broken is replaced and the command retried once, so a Redis restart costs
-no request an error once it is back. The pool blocks past POOL_CONNECTIONS: a command waits
-for a connection rather than failing with "Too many connections", as redis-py's default pool
-(100, not blocking) did under a burst of 250 runs a worker (docs/PERFORMANCE.md).
+no request an error once it is back. The pool is small and blocks past POOL_CONNECTIONS: a
+command waits for a connection (each is held for one round trip; the event loop pipelines
+the rest) rather than opening more, so a worker's connections stay constant however many
+runs and listeners it serves — with the stream reader's own, 8 a worker. redis-py's default
+pool (100, not blocking) failed with "Too many connections" under a burst of 250 runs a
+worker (docs/PERFORMANCE.md).
 """
 
 import asyncio
+import os
 import weakref
 
 import redis.asyncio as redis
@@ -18,8 +22,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError
 
-POOL_CONNECTIONS = 64  # Redis connections per worker
-POOL_WAIT_S = 20  # the longest a command waits for one
+POOL_CONNECTIONS = 7  # pooled Redis connections per worker (one listens for run cancels)
+POOL_WAIT_S = 60  # the longest a command waits for one (a loop busy with 500 streams is slow)
 CONNECT_TIMEOUT_S = 5.0
 COMMAND_TIMEOUT_S = 5.0  # no command the app sends blocks on the server (XREAD BLOCK: reader.py)
 HEALTH_CHECK_S = 30  # a connection idle this long is checked (PING) before it is used
@@ -33,6 +37,7 @@ def connection_options() -> dict:
     """How every connection of this process is made (the reader's too, with its own
     socket timeout)."""
     return {
+        "client_name": client_name(),
         "socket_connect_timeout": CONNECT_TIMEOUT_S,
         "socket_timeout": COMMAND_TIMEOUT_S,
         "health_check_interval": HEALTH_CHECK_S,
@@ -40,6 +45,11 @@ def connection_options() -> dict:
         "retry": Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
         "retry_on_error": [ConnectionError],
     }
+
+
+def client_name() -> str:
+    """What this process's connections are called in Redis's CLIENT LIST."""
+    return f"taskstream-{os.getpid()}"
 
 
 def redis_client() -> redis.Redis:

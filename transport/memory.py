@@ -1,7 +1,8 @@
 """Streams in this process's memory: the embedded default, for one worker."""
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from transport.base import Entry, Streams
 
@@ -10,6 +11,7 @@ class MemoryStreams(Streams):
     def __init__(self) -> None:
         # key → (entries, when the stream is forgotten)
         self._streams: dict[str, tuple[list[Entry], float]] = {}
+        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
 
     def _entries(self, key: str) -> list[Entry]:
         stream = self._streams.get(key)
@@ -33,7 +35,26 @@ class MemoryStreams(Streams):
                 stream.append(entry)
             accepted.append(ok)
         self._streams[key] = (stream, time.monotonic() + ttl_s)
+        for waiter in self._waiters.pop(key, ()):
+            if not waiter.done():
+                waiter.set_result(None)
         return accepted
+
+    async def subscribe(self, key: str, *, after: int, idle_s: float) -> AsyncIterator[list[Entry]]:
+        while True:
+            batch = await self.read(key, after=after)
+            if batch:
+                after = batch[-1].position
+                yield batch
+                continue
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(key, []).append(waiter)
+            try:
+                async with asyncio.timeout(idle_s):
+                    await waiter
+            except TimeoutError:
+                self._waiters.get(key, []).remove(waiter)
+                yield []
 
     async def read(self, key: str, *, after: int, count: int = 1000) -> list[Entry]:
         return [entry for entry in self._entries(key) if entry.position > after][:count]

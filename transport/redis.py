@@ -1,25 +1,15 @@
-"""Streams in Redis (Redis Streams), shared by every worker.
+"""Streams in Redis (Redis Streams), shared by every worker (ids: `transport.stream_ids`).
+Writes and one-off reads go through the process's pool; following goes through the worker's
+one reader (`transport.reader`)."""
 
-An entry at position p is the stream entry `0-<p + 1>` with one field, `e`: "after position
-p" is then a stream id, and Redis itself refuses a second entry at a position already taken.
-"""
-
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from redis.exceptions import RedisError
 
+from transport import reader
 from transport.base import Entry, Streams, StreamsUnavailable
 from transport.client import redis_client
-
-FIELD = b"e"
-
-
-def stream_id(position: int) -> str:
-    return f"0-{position + 1}"
-
-
-def entry_of(stream_entry_id: bytes, fields: dict) -> Entry:
-    return Entry(int(stream_entry_id.rsplit(b"-", 1)[1]) - 1, fields[FIELD])
+from transport.stream_ids import FIELD, entry_of, stream_id
 
 
 class RedisStreams(Streams):
@@ -53,3 +43,6 @@ class RedisStreams(Streams):
             await redis_client().pexpire(key, int(ttl_s * 1000))
         except RedisError as exc:
             raise StreamsUnavailable(str(exc)) from exc
+
+    def subscribe(self, key: str, *, after: int, idle_s: float) -> AsyncIterator[list[Entry]]:
+        return reader.subscribe(key, after=after, idle_s=idle_s)

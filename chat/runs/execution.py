@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from chat.models import Conversation
+from chat.models import Conversation, Message
 from chat.runs.admission import release_turn
 from chat.runs.brokers import run_broker
-from chat.runs.brokers.base import RunInfo, interrupted_event
+from chat.runs.brokers.base import BrokerUnavailable, RunInfo, interrupted_event
+from chat.runs.events import RunEvent
+from chat.runs.lapsed import end_stale_run
 from chat.runs.log import RunLog
 from chat.runs.run import run_turn
 from chat.runs.stop import RunStop
-from chat.turns import SAVE_FAILED, RunInProgress, Turn, active_run, turn_interrupt
+from chat.turns import RunInProgress, Turn, TurnOutcome, active_run, turn_finish
 from config.db_threads import run_db
 from ops import metrics
 
@@ -35,6 +37,12 @@ class LocalRun:
     log: RunLog = field(default_factory=RunLog)
     stop: RunStop = field(default_factory=RunStop)
     task: asyncio.Task | None = None
+    # The last event handed to the broker: ahead of `log` while Redis writes are in flight.
+    last_published: RunEvent | None = None
+
+    @property
+    def published_end(self) -> bool:
+        return self.last_published is not None and self.last_published.is_terminal
 
 
 def run_info_of(turn: Turn) -> RunInfo:
@@ -50,7 +58,21 @@ async def start_run(turn: Turn) -> LocalRun:
     """Register the run with the broker and start it; its events are readable at once."""
     broker = run_broker()
     run = LocalRun(info=run_info_of(turn))
-    await broker.run_started(run)
+    try:
+        await broker.run_started(run)
+    except Exception as exc:
+        # Stored but never started: ended at once, so the conversation is not left locked.
+        logger.warning("run %s could not be registered: %r", run.info.run_id, exc)
+        broker.local.pop(run.info.run_id, None)
+        outcome = TurnOutcome(
+            status=Message.Status.ERROR,
+            content="",
+            tool_calls=[],
+            error_code="broker_unavailable",
+        )
+        await run_db(turn_finish, turn=turn, outcome=outcome)
+        await release_turn(user_id=run.info.user_id, run_id=run.info.run_id)
+        raise BrokerUnavailable() from exc
     run.task = asyncio.create_task(_execute(run, turn))
     _running.add(run.task)
     run.task.add_done_callback(_running.discard)
@@ -71,8 +93,9 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
         logger.exception("run %s failed", run.info.run_id)
         raise
     finally:
-        if not run.log.ended:
-            broker.publish(run, interrupted_event(run.log.last_seq))
+        if not run.published_end:
+            last_seq = run.last_published.seq if run.last_published else -1
+            broker.publish(run, interrupted_event(last_seq))
         meter.finished()
         try:
             await broker.run_ended(run)
@@ -109,15 +132,6 @@ async def end_if_dead(active: RunInProgress, *, user_id: int) -> bool:
         )
     )
     return True
-
-
-async def end_stale_run(info: RunInfo) -> None:
-    """A run whose process died: its listeners get `error` {code: "interrupted"} and its reply
-    is saved `interrupted` (kept as it was if it already ended) — or `error` (`save_failed`)
-    if the run had said its final save was given up."""
-    terminal = await run_broker().interrupt(info)
-    save_failed = terminal is not None and terminal.data.get("code") == SAVE_FAILED
-    await run_db(turn_interrupt, message_id=info.message_id, save_failed=save_failed)
 
 
 def live_run(*, conversation: Conversation) -> RunInProgress | None:

@@ -49,10 +49,6 @@ class RunLog:
         self._waiters: list[asyncio.Future] = []
         self.ended = False
 
-    @property
-    def last_seq(self) -> int:
-        return self._events[-1].seq if self._events else -1
-
     def approximate_bytes(self) -> int:
         """About how much memory the events hold (once per finished run: O(events))."""
         total = 0
@@ -72,13 +68,19 @@ class RunLog:
                 if not waiter.done():
                     waiter.set_result(None)
 
+    def after(self, seq: int) -> list[RunEvent]:
+        """The events with a seq > `seq`."""
+        return self._events[max(seq + 1, 0) :]
+
     async def batches(self, *, after: int, idle_s: float) -> AsyncIterator[list[RunEvent]]:
-        """Events with seq > `after` in batches, until the terminal event; `[]` after
-        `idle_s` of silence."""
+        """Events with seq > `after` in batches, until the terminal event (at once if
+        `after` is at or past it); `[]` after `idle_s` of silence."""
         index = max(after + 1, 0)  # events are appended in seq order from 0: seq is the index
         listener = _Listener(asyncio.get_running_loop(), idle_s)
         try:
             while True:
+                if self.ended and index >= len(self._events):
+                    return
                 if index < len(self._events):
                     batch = self._events[index:]
                     index += len(batch)

@@ -5,14 +5,15 @@ import { timeZone } from "./due-dates.js";
 import { readServerSentEvents } from "./sse.js";
 
 export class ApiError extends Error {
-  constructor(status, detail, code, errors = null, retryAfterS = 0) {
+  constructor(status, detail, code, errors = null, retryAfterS = 0, runId = null) {
     super(detail);
     this.name = "ApiError";
     this.status = status; // 0 when the server could not be reached
     this.detail = detail;
     this.code = code;
     this.errors = errors;
-    this.retryAfterS = retryAfterS; // from Retry-After (429 rate_limited): wait before retrying
+    this.retryAfterS = retryAfterS; // from Retry-After (429, 503): wait before retrying
+    this.runId = runId; // the run a 409 names (run_active, duplicate_message)
   }
 
   /** The session is gone (expired, signed out in another tab): only signing in again helps. */
@@ -40,7 +41,8 @@ export class ApiError extends Error {
       (body && typeof body.detail === "string" && body.detail) ||
       `The server answered ${response.status} ${response.statusText}`.trim();
     const retryAfterS = Number.parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
-    return new ApiError(response.status, detail, body?.code || "error", body?.errors || null, retryAfterS);
+    const runId = typeof body?.run_id === "string" ? body.run_id : null;
+    return new ApiError(response.status, detail, body?.code || "error", body?.errors || null, retryAfterS, runId);
   }
 }
 
@@ -151,7 +153,7 @@ export class Api {
    * Throws ApiError for answers refused before the stream starts (4xx JSON) or no network;
    * aborting `signal` ends the fetch and the iteration with an AbortError.
    */
-  async streamChat({ message, conversationId, signal }) {
+  async streamChat({ message, conversationId, clientMessageId, signal }) {
     const response = await send(`${this.base}/chat/stream`, {
       method: "POST",
       body: {
@@ -159,6 +161,7 @@ export class Api {
         conversation_id: conversationId ?? null,
         timezone: timeZone() || null,
         locale: navigator.language || null, // how the user writes numeric dates ("12/20")
+        client_message_id: clientMessageId,
       },
       signal,
       accept: "text/event-stream",

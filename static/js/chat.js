@@ -10,11 +10,13 @@
 //   conversations.js the sidebar list: open, rename, delete
 //   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo
 //   undo.js          the Undo control on the chips of task-changing tool calls
+//   live.js          the user's live stream: changes made in other tabs and clients
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
 import { Api, ApiError } from "./api.js";
 import { Composer } from "./composer.js";
 import { ConversationList, displayTitle, titleFromMessage } from "./conversations.js";
+import { LiveUpdates } from "./live.js";
 import { Run } from "./run.js";
 import { TranscriptScroll } from "./scroll.js";
 import { TaskPanel } from "./tasks.js";
@@ -154,6 +156,7 @@ class ChatPage {
       },
     });
     this.undo = new ToolCallUndo({ api: this.api, onUndone: () => this.tasks.scheduleRefresh() });
+    this.live = new LiveUpdates({ url: `${this.api.base}/events`, onEvent: (event) => this.applyLive(event) });
     this.bind();
   }
 
@@ -185,6 +188,7 @@ class ChatPage {
   }
 
   start() {
+    this.live.start();
     this.sidebar.refresh();
     this.tasks.refresh();
     this.composer.ready();
@@ -326,7 +330,11 @@ class ChatPage {
     list.append(reply.el);
     reply.setThinking(true);
     const turn = { conversationId, list, question, reply, text, started: false };
-    turn.run = new Run({ api: this.api, onEvent: (event) => this.handleEvent(turn, event) });
+    turn.run = new Run({
+      api: this.api,
+      onEvent: (event) => this.handleEvent(turn, event),
+      onSilence: (silent) => reply.setReconnecting(silent),
+    });
     this.turns.add(turn);
     if (conversationId) this.sidebar.setStreaming(conversationId, true);
     if (list === this.list) {
@@ -358,7 +366,7 @@ class ChatPage {
       await running;
     } catch (error) {
       if (error.name === "AbortError") {
-        turn.reply.finish("interrupted");
+        turn.reply.finish("cancelled");
         announce("Stopped.");
       } else {
         this.fail(turn, error);
@@ -408,6 +416,14 @@ class ChatPage {
         if (event.status === "cancelled") announce("Stopped.");
         return true;
       case "error":
+        if (event.code === "interrupted") {
+          // Ended by the server (its worker crashed or shut down), not by the user: the text
+          // so far stays, and Retry asks for a new reply.
+          reply.finish("interrupted");
+          if (turn.question) reply.showRetry(() => this.retry(turn));
+          announce("The reply was interrupted.");
+          return true;
+        }
         reply.finish("error");
         reply.showError({
           message: event.message || "The reply failed.",
@@ -417,6 +433,73 @@ class ChatPage {
         return true;
       default:
         return false; // an event type newer than this page: ignore it
+    }
+  }
+
+  // --- changes made elsewhere (live.js) -----------------------------------------------------
+
+  /** One event of the live stream: what another tab, client or the assistant changed. */
+  applyLive(event) {
+    switch (event.type) {
+      case "task.created":
+      case "task.updated":
+        this.tasks.scheduleRefresh(event.task.number);
+        break;
+      case "task.deleted":
+      case "tasks.bulk":
+        this.tasks.scheduleRefresh();
+        break;
+      case "list.created":
+      case "list.updated":
+      case "list.deleted":
+        this.tasks.lists.reload().catch(() => {}); // the panel shows a failed load itself
+        this.tasks.scheduleRefresh();
+        break;
+      case "conversation.created":
+      case "conversation.updated":
+        this.sidebar.refresh();
+        if (event.conversation.id === this.conversationId) this.setTitle(displayTitle(event.conversation));
+        break;
+      case "conversation.deleted":
+        this.sidebar.refresh();
+        if (event.conversation_id === this.conversationId && !this.turnOnScreen()) {
+          this.newChat({ history: "replace", focus: false });
+          this.showNotice("This conversation was deleted elsewhere, so here is a new chat.");
+        }
+        break;
+      case "message.created":
+        // A message sent from another tab into the conversation on screen (ours is shown).
+        if (event.conversation_id === this.conversationId && !this.turnFor(event.conversation_id)) {
+          this.welcome.hidden = true;
+          this.list.append(userMessage(event.message.content, event.message.created_at));
+          this.scroll.follow();
+        }
+        break;
+      case "run.started":
+        this.sidebar.setStreaming(event.conversation_id, true);
+        if (event.conversation_id === this.conversationId && !this.turnFor(event.conversation_id)) {
+          this.attach({ conversationId: event.conversation_id, list: this.list, runId: event.run_id });
+        }
+        break;
+      case "run.finished":
+        if (!this.turnFor(event.conversation_id)) this.sidebar.setStreaming(event.conversation_id, false);
+        this.sidebar.refresh();
+        break;
+      case "resync":
+        // Away longer than the server keeps changes: reload what is on screen.
+        this.tasks.refresh();
+        this.sidebar.refresh();
+        if (this.conversationId && !this.turnOnScreen()) this.open(this.conversationId, { history: "none" });
+        break;
+      case "account.signed_out":
+        this.showNotice(...sessionEnded());
+        announce(SESSION_ENDED);
+        break;
+      case "replaced":
+        this.showNotice("Live updates stopped here: this account has too many pages open. Reload to resume.");
+        break;
+      default:
+        break; // an event type newer than this page
     }
   }
 

@@ -1,5 +1,5 @@
 // Read the chat stream's frames: `data: <json>\n\n`. Lines starting with ':' are keepalive
-// comments. Written to the SSE spec's field rules (several data lines join with \n) so a
+// comments, yielded as KEEPALIVE (a sign of life, not an event). Written to the SSE spec's field rules (several data lines join with \n) so a
 // future `event:`/`id:` line would be ignored, not misread.
 
 export class StreamProtocolError extends Error {
@@ -9,9 +9,13 @@ export class StreamProtocolError extends Error {
   }
 }
 
+export const KEEPALIVE = Object.freeze({ type: "keepalive" });
+
 function parseFrame(frame) {
   const data = [];
+  let comment = false;
   for (const line of frame.split("\n")) {
+    if (line.startsWith(":")) comment = true;
     if (line === "" || line.startsWith(":")) continue;
     const colon = line.indexOf(":");
     const field = colon === -1 ? line : line.slice(0, colon);
@@ -19,7 +23,7 @@ function parseFrame(frame) {
     if (value.startsWith(" ")) value = value.slice(1);
     if (field === "data") data.push(value);
   }
-  if (data.length === 0) return null;
+  if (data.length === 0) return comment ? KEEPALIVE : null;
   try {
     return JSON.parse(data.join("\n"));
   } catch {

@@ -189,6 +189,12 @@ export class AssistantMessage {
       h("span", { class: "thinking__label", text: "Thinking…" }),
     );
     this.body = h("div", { class: "message__body md", dir: "auto" });
+    this.reconnecting = h("p", {
+      class: "message__note message__reconnecting",
+      role: "status",
+      hidden: true,
+      text: "Reconnecting…",
+    });
     this.footer = h("div", { class: "message__footer", hidden: true });
     this.el = h(
       "li",
@@ -201,6 +207,7 @@ export class AssistantMessage {
         this.toolList,
         this.body,
         this.thinking,
+        this.reconnecting,
         this.footer,
       ),
     );
@@ -223,10 +230,17 @@ export class AssistantMessage {
     reply.render();
     const status = message.status;
     if (status === "error") reply.note("error", storedErrorText(message.error_code));
-    else if (status === "interrupted" || status === "cancelled") reply.note("stopped", "Stopped");
+    else if (status === "interrupted") reply.note("interrupted", "Interrupted");
+    else if (status === "cancelled") reply.note("stopped", "Stopped");
     else if (status === "streaming") reply.note("pending", "Still being written… reload in a moment to see the rest.");
     reply.addCopy();
     return reply;
+  }
+
+  /** "Reconnecting…" while the reply's stream is silent (the run goes on on the server). */
+  setReconnecting(on) {
+    this.reconnecting.hidden = !on;
+    this.onChange();
   }
 
   setThinking(on) {
@@ -290,9 +304,11 @@ export class AssistantMessage {
     for (const chip of this.chips.values()) {
       if (chip.el.classList.contains("is-running")) chip.setOutput(null);
     }
+    this.setReconnecting(false);
     this.render();
     this.body.setAttribute("aria-busy", "false");
-    if (status === "interrupted" || status === "cancelled") this.note("stopped", "Stopped");
+    if (status === "interrupted") this.note("interrupted", "Interrupted");
+    if (status === "cancelled") this.note("stopped", "Stopped");
     this.addCopy();
   }
 
@@ -322,6 +338,14 @@ export class AssistantMessage {
     this.footer.append(
       h("p", { class: `message__note message__note--${kind}` }, kind === "error" ? icon("alert") : null, text),
     );
+    this.onChange();
+  }
+
+  /** A Retry button under the reply (an interrupted one: its text stays as it was). */
+  showRetry(onRetry) {
+    const retry = h("button", { type: "button", class: "btn btn--small", onClick: onRetry }, icon("retry"), "Retry");
+    this.footer.hidden = false;
+    this.footer.append(h("div", { class: "message__actions" }, retry));
     this.onChange();
   }
 

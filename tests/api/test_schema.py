@@ -32,6 +32,7 @@ OPERATIONS = {
     ("/api/{user_id}/chat/runs/{run_id}/events", "get"),
     ("/api/{user_id}/chat/runs/{run_id}/cancel", "post"),
     ("/api/{user_id}/chat/tool-calls/{call_id}/undo", "post"),
+    ("/api/{user_id}/events", "get"),
     ("/api/{user_id}/conversations/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "get"),
     ("/api/{user_id}/conversations/{conversation_id}/", "patch"),

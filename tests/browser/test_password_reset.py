@@ -1,7 +1,7 @@
 """A forgotten password in a real browser, with Django's file-based email backend: "Forgot
 password?" on the sign-in page, the link read from the mail file, the new password typed
 twice, signed in with it, and the other browser signed out. And an address added and
-verified on the Account page. Both at phone width."""
+verified on the Account page. Both at phone width, each page audited by axe-core."""
 
 import email
 import re
@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import EmailVerification
+from tests.browser.accessibility import assert_no_serious_violations
 from tests.browser.chat_ui import ChatUI
 from tests.browser.conftest import watch_console
 from tests.conftest import PASSWORD
@@ -50,15 +51,18 @@ def test_forgot_password_through_the_pages(make_page, live_server_url, user, set
     problems = watch_console(page)
     page.goto(f"{live_server_url}/accounts/login/")
     page.get_by_role("link", name="Forgot password?").click()
+    assert_no_serious_violations(page)
     page.get_by_label("Email address").fill("Alice@Example.com")
     page.get_by_role("button", name="Send me a link").click()
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    assert_no_serious_violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     link = mailed_link(tmp_path, "/accounts/password/reset/confirm/")
     assert link.startswith(live_server_url)
     page.wait_for_load_state()  # leaving earlier would abort the favicon's request
     page.goto(link)
+    assert_no_serious_violations(page)
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Set my new password").click()
@@ -75,6 +79,7 @@ def test_forgot_password_through_the_pages(make_page, live_server_url, user, set
 
     page.goto(link)  # used: it no longer works
     expect(page.get_by_role("heading", name="This link doesn't work")).to_be_visible()
+    assert_no_serious_violations(page)
 
 
 def test_add_and_verify_an_address_on_the_account_page(
@@ -94,6 +99,7 @@ def test_add_and_verify_an_address_on_the_account_page(
     page.get_by_role("button", name="Save email address").click()
     expect(page.get_by_role("status")).to_contain_text("Your email address is saved")
     expect(page.get_by_text("Not verified")).to_be_visible()
+    assert_no_serious_violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     link = mailed_link(tmp_path, "/accounts/email/verify/")
@@ -103,4 +109,5 @@ def test_add_and_verify_an_address_on_the_account_page(
     expect(page.get_by_role("status")).to_contain_text("Your email address is verified")
     expect(page.get_by_text("Verified", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Send the verification link again")).to_have_count(0)
+    assert_no_serious_violations(page)
     assert problems == []

@@ -78,6 +78,20 @@ def test_a_finished_run_is_still_readable(live_server_url, user, auth):
     assert [f.event for f in replay] == [f.event for f in frames]
 
 
+def test_a_resume_at_or_past_the_end_ends_at_once(live_server_url, user, auth):
+    frames = _start(live_server_url, user, auth, message="hello", stop_after=None)
+    run_id, final = frames[0].event["run_id"], frames[-1].event["seq"]
+    for headers, after in [({"Last-Event-ID": str(final)}, None), ({}, 9999)]:
+        path = _events_path(user, run_id, after=after)
+        assert read_events(live_server_url, path, {**auth, **headers}, timeout=10)[:2] == (200, [])
+
+
+def test_a_resume_past_the_end_of_a_live_run_ends_with_it(live_server_url, user, auth):
+    run_id = _start(live_server_url, user, auth, stop_after=1)[0].event["run_id"]
+    path = _events_path(user, run_id, after=9999)
+    assert read_events(live_server_url, path, auth, timeout=20)[:2] == (200, [])
+
+
 def _cancel(url, user, auth, run_id) -> httpx.Response:
     return httpx.post(f"{url}/api/{user.id}/chat/runs/{run_id}/cancel", headers=auth)
 
@@ -142,7 +156,14 @@ def test_another_users_run_is_not_found_and_keeps_running(live_server_url, user,
 
 @pytest.mark.parametrize(
     ("headers", "query", "status"),
-    [({}, "", 404), ({"Last-Event-ID": "x"}, "", 400), ({}, "?after=-5", 400)],
+    [
+        ({}, "", 404),
+        ({"Last-Event-ID": "x"}, "", 400),
+        ({}, "?after=-5", 400),
+        ({"Last-Event-ID": "1_0"}, "", 400),
+        ({}, "?after=%2B3", 400),
+        ({}, "?after=%203", 400),
+    ],
 )
 def test_unknown_runs_and_bad_resume_points(live_server_url, user, auth, headers, query, status):
     path = f"/api/{user.id}/chat/runs/{uuid.uuid4()}/events{query}"

@@ -8,15 +8,19 @@ the run (to authorize), whether it is still alive (a lease), and a way to ask it
 
 from __future__ import annotations
 
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from chat.runs.events import INTERRUPTED_MESSAGE, EventType, RunEvent
+
+logger = logging.getLogger("chat.runs")
 
 if TYPE_CHECKING:
     from chat.runs.execution import LocalRun
@@ -25,6 +29,10 @@ if TYPE_CHECKING:
 # empty batch after `idle_s` of silence (time for a keepalive).
 EventBatches = AsyncIterator[list[RunEvent]]
 StaleRunHandler = Callable[["RunInfo"], Awaitable[None]]
+
+
+class BrokerUnavailable(Exception):
+    """The broker could not take a new run (Redis is away)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,20 @@ class RunInfo:
         )
 
 
+BROKER_UNAVAILABLE_MESSAGE = "The reply cannot be followed right now. Please try again."
+
+
+def broker_unavailable_event(last_seq: int) -> RunEvent:
+    """What a listener gets when the broker fails under it: an `error` that is not the run's
+    end. It repeats the seq of the last event sent (its `id:` stays the resume point), so a
+    client resumes after it once the broker is back."""
+    return RunEvent(
+        type=EventType.ERROR,
+        seq=last_seq,
+        data={"code": "broker_unavailable", "message": BROKER_UNAVAILABLE_MESSAGE},
+    )
+
+
 def interrupted_event(after_seq: int) -> RunEvent:
     """The terminal event of a run that stopped without saying so (its process died)."""
     return RunEvent(
@@ -70,8 +92,14 @@ def interrupted_event(after_seq: int) -> RunEvent:
 class RunBroker(ABC):
     """One per process. Runs executing here are `local`; the rest is the backend's."""
 
+    shared = False  # whether other processes' runs are seen here (and so may die unseen)
+
     def __init__(self) -> None:
         self.local: dict[str, LocalRun] = {}
+
+    async def available(self) -> bool:
+        """Whether a new run can be registered now (asked before anything is stored)."""
+        return True
 
     # --- the run's side ---------------------------------------------------------------------
     async def run_started(self, run: LocalRun) -> None:
@@ -79,6 +107,7 @@ class RunBroker(ABC):
 
     def publish(self, run: LocalRun, event: RunEvent) -> None:
         """The hot path: once per event. Local listeners see it at once."""
+        run.last_published = event
         run.log.append(event)
 
     async def run_ended(self, run: LocalRun) -> None:
@@ -105,7 +134,23 @@ class RunBroker(ABC):
         run = self.local.get(run_id)
         if run is not None:
             return run.log.batches(after=after, idle_s=idle_s)
-        return self._follow_shared(run_id, after=after, idle_s=idle_s, on_stale=on_stale)
+        shared = self._follow_shared(run_id, after=after, idle_s=idle_s, on_stale=on_stale)
+        return self._unless_failed(shared, after=after)
+
+    @staticmethod
+    async def _unless_failed(batches: EventBatches, *, after: int) -> EventBatches:
+        """A broker failure under a listener ends its stream with `broker_unavailable`,
+        never with a broken body."""
+        last_seq = after
+        try:
+            async with aclosing(batches):
+                async for batch in batches:
+                    if batch:
+                        last_seq = batch[-1].seq
+                    yield batch
+        except Exception:
+            logger.warning("following a run failed", exc_info=True)
+            yield [broker_unavailable_event(last_seq)]
 
     async def cancel(self, run_id: str) -> None:
         """Ask the run to stop (status `cancelled`), wherever it executes."""
@@ -114,6 +159,14 @@ class RunBroker(ABC):
             run.stop.request_cancel()
         else:
             await self._cancel_shared(run_id)
+
+    async def without_lease(self, run_ids: list[str]) -> set[str]:
+        """Those of the runs that no process is running."""
+        return {run_id for run_id in run_ids if not await self.is_alive(run_id)}
+
+    async def claim_ending(self, run_id: str) -> bool:
+        """True for the one caller (across processes) that is to end this dead run."""
+        return True
 
     @abstractmethod
     async def interrupt(self, info: RunInfo) -> RunEvent | None:

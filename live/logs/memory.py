@@ -1,0 +1,104 @@
+"""The in-process live log: the embedded default, for one worker.
+
+Appends come from database threads, subscribers live on the event loop: the lock orders
+appends, and each subscriber is handed its entries on its own loop, in that order.
+"""
+
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from live.events import LiveEntry, LiveEvent
+from live.logs.base import EventId, LiveLog, Subscription, resume_point
+
+FORGET_EVERY = 1000  # appends between sweeps of expired logs
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class _UserLog:
+    entries: deque[LiveEntry] = field(default_factory=deque)
+    subscribers: set[Subscription] = field(default_factory=set)
+
+
+class MemoryLiveLog(LiveLog):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users: dict[int, _UserLog] = {}
+        self._last_id: EventId = (now_ms(), 0)
+        self._streams: dict[int, OrderedDict[str, None]] = {}
+        self._appends = 0
+
+    def _next_id(self) -> EventId:
+        ms = now_ms()
+        last_ms, n = self._last_id
+        self._last_id = (ms, 0) if ms > last_ms else (last_ms, n + 1)
+        return self._last_id
+
+    def _trim(self, log: _UserLog) -> None:
+        oldest_kept = now_ms() - int(settings.LIVE_EVENTS_TTL_S * 1000)
+        while log.entries and log.entries[0].id[0] < oldest_kept:
+            log.entries.popleft()
+
+    def _forget_idle(self) -> None:
+        """Users with nothing retained and nobody listening cost nothing."""
+        for user_id in [uid for uid, log in self._users.items() if not log.subscribers]:
+            log = self._users[user_id]
+            self._trim(log)
+            if not log.entries:
+                del self._users[user_id]
+
+    def append(self, user_id: int, event: LiveEvent) -> None:
+        with self._lock:
+            log = self._users.setdefault(user_id, _UserLog())
+            entry = LiveEntry(self._next_id(), event)
+            log.entries.append(entry)
+            self._trim(log)
+            subscribers = list(log.subscribers)
+            self._appends += 1
+            if self._appends % FORGET_EVERY == 0:
+                self._forget_idle()
+        for subscriber in subscribers:
+            subscriber.loop.call_soon_threadsafe(subscriber.deliver, (entry,))
+
+    async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:
+        with self._lock:
+            log = self._users.setdefault(user_id, _UserLog())
+            self._trim(log)
+            start = resume_point(
+                requested=after,
+                last=log.entries[-1].id if log.entries else None,
+                current=self._last_id,
+                now_ms=now_ms(),
+            )
+            subscription = Subscription(user_id, start)
+            log.subscribers.add(subscription)
+            subscription.deliver([entry for entry in log.entries if entry.id > start.after])
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            log = self._users.get(subscription.user_id)
+            if log is not None:
+                log.subscribers.discard(subscription)
+
+    async def stream_opened(self, user_id: int, stream: str) -> list[str]:
+        streams = self._streams.setdefault(user_id, OrderedDict())
+        streams[stream] = None
+        evicted = []
+        while len(streams) > settings.LIVE_STREAMS_PER_USER:
+            evicted.append(streams.popitem(last=False)[0])
+        return evicted
+
+    async def stream_closed(self, user_id: int, stream: str) -> None:
+        streams = self._streams.get(user_id)
+        if streams is not None:
+            streams.pop(stream, None)
+            if not streams:
+                del self._streams[user_id]

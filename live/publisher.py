@@ -1,0 +1,77 @@
+"""The one place changes are published: after their transaction commits, never inside it.
+
+Receivers of the model signals (post_save, post_delete of every model in live.registry) and of
+`config.changes.changed` look up what the change publishes and hand it to
+`transaction.on_commit`: a transaction rolled back (or a savepoint) publishes nothing, and the
+REST API, the agent's tools, undo, admin and account deletion all publish through here because
+they all write through the models. Data migrations use historical models and publish nothing.
+"""
+
+import copy
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
+
+from config.changes import changed
+from live.logs import live_log
+from live.registry import SIGNALLED_MODELS, Publication, publication_for
+
+logger = logging.getLogger("live")
+
+
+def _publish(publication: Publication, user_id: int, subject: Any) -> None:
+    try:
+        event = publication.event(subject)
+        if event is not None:
+            live_log().append(user_id, event)
+    except Exception:
+        # Committed is committed: a client that missed this catches up on its next resync.
+        logger.exception("publishing %s for user %s failed", publication.event_type, user_id)
+
+
+def publish_on_commit(
+    model: type[Model],
+    kind: str,
+    subject: Any,
+    *,
+    user_id: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+) -> None:
+    publication = publication_for(model, kind)
+    if publication is None:
+        return
+    if user_id is None:
+        user_id = publication.owner_id(subject)
+    transaction.on_commit(partial(_publish, publication, user_id, subject), using=using)
+
+
+def _saved(sender: type[Model], instance: Model, created: bool, raw: bool = False, **kwargs):
+    if raw:  # loaddata
+        return
+    kind = "created" if created else "updated"
+    publish_on_commit(sender, kind, instance, using=kwargs.get("using") or DEFAULT_DB_ALIAS)
+
+
+def _deleted(sender: type[Model], instance: Model, **kwargs) -> None:
+    # A copy keeps the pk, which Django clears once the delete is done.
+    publish_on_commit(
+        sender, "deleted", copy.copy(instance), using=kwargs.get("using") or DEFAULT_DB_ALIAS
+    )
+
+
+def _changed(sender: type[Model], *, kind: str, user_id: int, subject: Any, **kwargs) -> None:
+    publish_on_commit(sender, kind, subject, user_id=user_id)
+
+
+def connect() -> None:
+    """Listen to the registered models and to `changed` (from LiveConfig.ready)."""
+    for model in SIGNALLED_MODELS:
+        post_save.connect(_saved, sender=model, dispatch_uid=f"live.saved.{model._meta.label}")
+        post_delete.connect(
+            _deleted, sender=model, dispatch_uid=f"live.deleted.{model._meta.label}"
+        )
+    changed.connect(_changed, dispatch_uid="live.changed")

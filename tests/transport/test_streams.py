@@ -1,0 +1,147 @@
+"""The transport's streams, the same behaviour in process and on Redis; the Redis reader
+follows many streams on one connection and reports a lost Redis to its subscribers."""
+
+import asyncio
+import uuid
+from contextlib import aclosing
+
+import pytest
+import redis
+
+from tests.ops.redis_server import RedisServer
+from transport import streams
+from transport.base import Entry, StreamsUnavailable
+from transport.client import client_name
+from transport.memory import MemoryStreams
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request, settings):
+    settings.REDIS_URL = request.getfixturevalue("redis_url") if request.param == "redis" else ""
+    return streams()
+
+
+def _key() -> str:
+    return f"taskstream-test:{uuid.uuid4().hex}:stream"
+
+
+def test_append_read_last_and_a_taken_position(backend):
+    async def scenario():
+        key = _key()
+        assert await backend.last(key) is None and await backend.read(key, after=-1) == []
+        first = [Entry(0, b"a"), Entry(1, b"b")]
+        assert await backend.append(key, first, ttl_s=60) == [True, True]
+        assert await backend.append(key, [Entry(1, b"x"), Entry(2, b"c")], ttl_s=60) == [
+            False,
+            True,
+        ]
+        assert [entry.data for entry in await backend.read(key, after=0)] == [b"b", b"c"]
+        assert await backend.last(key) == Entry(2, b"c")
+
+    asyncio.run(scenario())
+
+
+def test_subscribers_get_every_entry_once_in_order(backend):
+    async def scenario():
+        keys = [_key() for _ in range(5)]
+
+        async def follow(key: str, after: int) -> list[int]:
+            seen: list[int] = []
+            subscription = backend.subscribe(key, after=after, idle_s=0.05)
+            async with aclosing(subscription):
+                async for batch in subscription:
+                    seen += [entry.position for entry in batch]
+                    if seen and seen[-1] == 19:
+                        return seen
+            return seen
+
+        followers = [asyncio.ensure_future(follow(key, -1)) for key in keys for _ in range(20)]
+        late = asyncio.ensure_future(follow(keys[0], 9))
+        for position in range(20):
+            for key in keys:
+                await backend.append(key, [Entry(position, b"%d" % position)], ttl_s=60)
+            await asyncio.sleep(0)
+        results = await asyncio.wait_for(asyncio.gather(*followers, late), timeout=60)
+        assert all(seen == list(range(20)) for seen in results[:-1])
+        assert results[-1] == list(range(10, 20))
+
+    asyncio.run(scenario())
+
+
+def test_the_redis_reader_uses_one_connection_for_every_stream(settings, redis_url):
+    settings.REDIS_URL = redis_url
+
+    def ours() -> int:
+        clients = redis.Redis.from_url(redis_url).client_list()
+        return sum(1 for client in clients if client["name"] == client_name())
+
+    async def scenario():
+        before = ours()  # earlier tests' connections of this process
+        keys = [_key() for _ in range(30)]
+        subscriptions = [streams().subscribe(key, after=-1, idle_s=0.05) for key in keys * 10]
+        for subscription in subscriptions:
+            assert await anext(subscription) == []  # each one joined the reader
+        opened = ours() - before
+        for subscription in subscriptions:
+            await subscription.aclose()
+        return opened
+
+    assert asyncio.run(scenario()) <= 2  # the reader's, and the pool's one for wake-ups
+
+
+def test_a_lost_redis_reaches_the_subscriber(settings):
+    with RedisServer() as own_redis:
+        settings.REDIS_URL = own_redis.url
+
+        async def scenario():
+            subscription = streams().subscribe(_key(), after=-1, idle_s=0.05)
+            async with aclosing(subscription):
+                assert await anext(subscription) == []
+                own_redis.stop()
+                with pytest.raises(StreamsUnavailable):
+                    while True:
+                        await anext(subscription)
+
+        asyncio.run(scenario())
+
+
+def test_the_memory_backend_forgets_expired_streams():
+    async def scenario():
+        memory = MemoryStreams()
+        await memory.append("k", [Entry(0, b"a")], ttl_s=0)
+        assert await memory.read("k", after=-1) == []
+
+    asyncio.run(scenario())
+
+
+def test_a_subscriber_joining_behind_others_still_gets_everything(backend):
+    async def scenario():
+        key = _key()
+
+        async def follow(subscription, until: int) -> list[int]:
+            seen: list[int] = []
+            async with aclosing(subscription):
+                async for batch in subscription:
+                    seen += [entry.position for entry in batch]
+                    if seen and seen[-1] == until:
+                        return seen
+            return seen
+
+        ahead = backend.subscribe(key, after=-1, idle_s=0.05)
+        await backend.append(key, [Entry(p, b"x") for p in range(10)], ttl_s=60)
+        seen_ahead: list[int] = []
+        while not seen_ahead or seen_ahead[-1] != 9:
+            seen_ahead += [entry.position for entry in await anext(ahead)]
+        behind = asyncio.ensure_future(follow(backend.subscribe(key, after=-1, idle_s=0.05), 19))
+        middle = asyncio.ensure_future(follow(backend.subscribe(key, after=4, idle_s=0.05), 19))
+        rest = asyncio.ensure_future(follow(ahead, 19))
+        for position in range(10, 20):
+            await backend.append(key, [Entry(position, b"x")], ttl_s=60)
+        behind_seen, middle_seen, rest_seen = await asyncio.wait_for(
+            asyncio.gather(behind, middle, rest), timeout=60
+        )
+        assert behind_seen == list(range(20))
+        assert middle_seen == list(range(5, 20))
+        assert seen_ahead + rest_seen == list(range(20))
+
+    asyncio.run(scenario())
