@@ -21,6 +21,7 @@ $(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.installed .env
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Accounts:"
 	@$(BIN)/python manage.py ensure_demo_users
 

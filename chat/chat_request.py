@@ -1,6 +1,7 @@
 """Parse and validate a chat request body before anything is stored or streamed."""
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -12,11 +13,16 @@ from config.timezones import UnknownTimeZone, checked_zone_name
 MAX_ID = 2**63 - 1  # the largest primary key a database column holds
 
 
+# A BCP 47 language tag as browsers send it (navigator.language): "en-US", "de", "zh-Hant-TW".
+LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}")
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     message: str
     conversation_id: int | None
     time_zone: str = ""  # the client's IANA zone ("timezone"); "" means the TIME_ZONE setting
+    locale: str = ""  # the client's language tag ("locale", e.g. en-US): how it writes dates
     # The client's id for this message: sent again, it starts nothing new (chat.turns).
     client_message_id: uuid.UUID | None = None
 
@@ -89,10 +95,14 @@ def parse_chat_request(body: bytes, content_type: str) -> ChatRequest:
         zone = checked_zone_name(zone)
     except UnknownTimeZone as unknown:
         raise _field_error("timezone", str(unknown)) from None
+    locale = payload.get("locale")
+    if locale is not None and not (isinstance(locale, str) and LOCALE.fullmatch(locale)):
+        raise _field_error("locale", "A locale is a language tag such as en-US or de-DE.")
     return ChatRequest(
         message=message.strip(),
         conversation_id=conversation_id,
         time_zone=zone,
+        locale=locale or "",
         client_message_id=_client_message_id(payload.get("client_message_id")),
     )
 

@@ -38,6 +38,7 @@ class Turn:
     model_name: str
     input_items: list[dict[str, Any]] = field(repr=False)
     time_zone: str = ""  # the user's IANA zone for this turn; "" means the TIME_ZONE setting
+    locale: str = ""  # the user's language tag (how they write dates); "" if unknown
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ def turn_start(
     model_name: str,
     history_limit: int,
     time_zone: str = "",
+    locale: str = "",
     client_message_id: uuid.UUID | None = None,
 ) -> Turn:
     """Save the user's message (creating the conversation if needed) and reserve the reply.
@@ -228,6 +230,7 @@ def turn_start(
         model_name=model_name,
         input_items=[*history_input_items(history), {"role": "user", "content": text}],
         time_zone=time_zone,
+        locale=locale,
     )
 
 

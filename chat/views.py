@@ -89,6 +89,7 @@ def _open_turn(request: HttpRequest, user_id: int) -> Opened:
             model_name=model_choice().name,
             history_limit=settings.CHAT_HISTORY_MAX_MESSAGES,
             time_zone=chat_request.time_zone,
+            locale=chat_request.locale,
             client_message_id=chat_request.client_message_id,
         )
     except ConversationNotFound:

@@ -3,9 +3,10 @@
 The chat endpoints and the live stream go to a Django handler without the middleware stack:
 each of Django's middlewares runs its hooks through a thread under ASGI, and these views
 authenticate, check CSRF and read the session themselves (accounts/authentication.py).
-Everything else gets the full stack. With SERVE_STATIC, /static/ is served before either.
-Outside all of it, ops.asgi answers the health and metrics endpoints, counts responses and
-handles the lifespan.
+Everything else gets the full stack, whose first middleware after the security one, with
+SERVE_STATIC, answers /static/ (ServeStatic: hashed names cached for a year, precompressed
+gzip and Brotli). Outside all of it, ops.asgi answers the health and metrics endpoints, counts
+responses and handles the lifespan.
 """
 
 import logging
@@ -31,10 +32,7 @@ MIDDLEWARE_FREE_PATHS = re.compile(
 
 
 def build_application() -> Callable:
-    from django.conf import settings
-
     from config.handlers import MiddlewareFreeASGIHandler
-    from config.static_files import StaticFilesHandler
     from ops.asgi import with_operations
 
     chat_application = MiddlewareFreeASGIHandler()
@@ -44,9 +42,6 @@ def build_application() -> Callable:
             return await chat_application(scope, receive, send)
         return await django_application(scope, receive, send)
 
-    if settings.SERVE_STATIC:
-        # Only /static/ paths are intercepted; everything else goes on as above.
-        return with_operations(StaticFilesHandler(application))
     return with_operations(application)
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "servestatic",
     "rest_framework",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
@@ -312,8 +313,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
-# Embedded default: the ASGI app serves /static/ itself; behind nginx set SERVE_STATIC=false.
+# collectstatic writes each file under a name with its content's hash (the pages link those,
+# so they can be cached for good) and a gzip and a Brotli copy beside it (config/staticfiles.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "config.staticfiles.HashedCompressedStaticFilesStorage"},
+}
+# Embedded default: the app serves /static/ itself (ServeStatic: the hashed files cached for a
+# year, the precompressed copies to clients that accept them; with DEBUG, straight from
+# static/ without collectstatic); behind nginx set SERVE_STATIC=false.
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
+if SERVE_STATIC:
+    MIDDLEWARE.insert(1, "servestatic.middleware.ServeStaticMiddleware")
 
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None

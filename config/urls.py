@@ -8,9 +8,17 @@ from drf_spectacular.views import SpectacularAPIView
 
 from config.openapi import ApiDocsView
 
+
+class FaviconRedirect(RedirectView):
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("img/favicon.svg")
+
+
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages naming no icon (admin, API docs): send them ours.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    # Resolved per request: the hashed name comes from collectstatic's manifest, which a
+    # command run before collectstatic (migrate's checks import this module) does not have.
+    path("favicon.ico", FaviconRedirect.as_view(permanent=True)),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

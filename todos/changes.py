@@ -36,6 +36,14 @@ class ChangeConflict(Exception):
     """The task is no longer as the change left it: undoing would lose a later edit."""
 
 
+class NoChangeToUndo(Exception):
+    """Every change the assistant made to the user's tasks is undone already (or none was)."""
+
+
+# Changes made on the page (todos.bulk.new_change_id), not by the assistant's tool calls.
+PAGE_CHANGE_PREFIX = "bulk_"
+
+
 def snapshot_fields() -> list[Field]:
     return [field for field in Task._meta.concrete_fields if field.name not in NOT_SNAPSHOTTED]
 
@@ -217,3 +225,19 @@ def change_group_undo(
             raise ChangeNotFound(change_id)
         tasks = changes_undo(changes=changes, user=user)
     return UndoneChange(change_id=change_id, undone_at=changes[0].undone_at, tasks=tasks)
+
+
+def last_change_undo(*, user: AbstractBaseUser) -> UndoneChange:
+    """Revert the assistant's latest change to the user's tasks that is not undone yet (the
+    "undo" a person asks the assistant for): every task its tool call changed. Raises
+    NoChangeToUndo, or ChangeConflict (then nothing changed)."""
+    latest = (
+        TaskChange.objects.filter(owner=user, undone_at__isnull=True)
+        .exclude(call_id__startswith=PAGE_CHANGE_PREFIX)
+        .order_by("-id")
+        .values_list("call_id", flat=True)
+        .first()
+    )
+    if latest is None:
+        raise NoChangeToUndo
+    return change_group_undo(owner=user, change_id=latest, user=user)

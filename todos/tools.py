@@ -28,7 +28,7 @@ from django.db import transaction
 
 from config.db_threads import run_db
 from config.timezones import local_today
-from todos import lists, selectors, services
+from todos import changes, lists, selectors, services
 from todos.bulk import tasks_bulk_change
 from todos.changes import recorded_change
 from todos.models import PRIORITY_NONE, Task, TaskChange, TaskList
@@ -42,6 +42,7 @@ class TaskToolContext:
 
     user: AbstractBaseUser
     time_zone: str = ""  # the user's IANA zone; "" means the TIME_ZONE setting
+    locale: str = ""  # the user's language tag ("en-US"): the order of numeric dates
     # Calls whose run stopped while their database work was still going: call id → the
     # work, whose result the transcript records once it is done (chat.runs.run).
     unfinished_calls: dict[str, asyncio.Future[str]] = field(default_factory=dict)
@@ -399,6 +400,25 @@ def delete_list(user: AbstractBaseUser, name: str, delete_tasks: bool = False) -
     )
 
 
+def undo_last_change(user: AbstractBaseUser) -> str:
+    """Take back the last change you made to the user's tasks (an added task goes, a completed,
+    deleted or changed one is put back as it was). Use it when the user says "undo" or "undo
+    that"; it refuses if the task changed since.
+    """
+    try:
+        undone = changes.last_change_undo(user=user)
+    except changes.NoChangeToUndo:
+        return _failure("There is no change of mine left to undo.")
+    except changes.ChangeConflict:
+        return _failure("The task changed since my last change, so I can't undo it.")
+    first = TaskChange.objects.filter(owner=user, call_id=undone.change_id).order_by("id")[0]
+    task = undone.tasks[0]
+    shown = (
+        task_payload(task) if task else {key: first.after.get(key) for key in ("number", "title")}
+    )
+    return _ok("undone", call_id=undone.change_id, kind=first.kind, task=shown)
+
+
 TASK_TOOLS: list[FunctionTool] = [
     _task_tool(tool)
     for tool in (
@@ -412,5 +432,6 @@ TASK_TOOLS: list[FunctionTool] = [
         create_list,
         rename_list,
         delete_list,
+        undo_last_change,
     )
 ]

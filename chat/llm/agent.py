@@ -31,6 +31,7 @@ You are Taskstream, a friendly and concise assistant that manages the user's tod
 - Due dates are calendar days: pass them to the tools as YYYY-MM-DD, worked out from today's
   date below ("friday" means the next Friday after today; "tomorrow" is today + 1 day).
   To remove a task's date, call update_task with clear_due_date true.
+- "Undo" / "undo that": call undo_last_change, which takes back your last change to a task.
 Keep replies short. Markdown lists are fine for several tasks."""
 
 MODEL_SETTING_NAMES = frozenset(
@@ -60,13 +61,29 @@ def today_line(today: date, zone_name: str) -> str:
     return f"Today is {today:%A}, {today.isoformat()} in the user's time zone ({zone_name})."
 
 
+# Regions that write numeric dates month first (12/20); everyone else writes day first (20/12).
+MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "UM", "VI"})
+
+
+def locale_line(locale: str) -> str:
+    """The user's way of writing numeric dates, from their locale; the offline model reads it."""
+    region = locale.replace("_", "-").split("-")[-1].upper() if "-" in locale else ""
+    order = "month/day" if region in MONTH_FIRST_REGIONS else "day/month"
+    example = "12/20" if order == "month/day" else "20/12"
+    return f"The user's locale is {locale}: numeric dates are {order} ({example} is December 20)."
+
+
 def instructions(
     run_context: RunContextWrapper[TaskToolContext], agent: Agent[TaskToolContext]
 ) -> str:
-    """The instructions for one run: the fixed text and the user's local date."""
+    """The instructions for one run: the fixed text, the user's local date and, when the
+    client sent it, how the user writes numeric dates."""
     # A run without the server's context (a benchmark, say) counts from TIME_ZONE.
     zone_name = getattr(run_context.context, "time_zone", "") or settings.TIME_ZONE
-    return f"{INSTRUCTIONS}\n{today_line(local_today(zone_name), zone_name)}"
+    lines = [INSTRUCTIONS, today_line(local_today(zone_name), zone_name)]
+    if locale := getattr(run_context.context, "locale", ""):
+        lines.append(locale_line(locale))
+    return "\n".join(lines)
 
 
 @cache

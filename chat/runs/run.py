@@ -58,7 +58,10 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
     result = None
     save: asyncio.Future | None = None  # the one save of this turn's outcome
     context = TaskToolContext(
-        user=turn.user, time_zone=turn.time_zone, record_call=_tool_call_recorder(turn)
+        user=turn.user,
+        time_zone=turn.time_zone,
+        locale=turn.locale,
+        record_call=_tool_call_recorder(turn),
     )
     try:
         try:

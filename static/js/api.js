@@ -160,6 +160,7 @@ export class Api {
         message,
         conversation_id: conversationId ?? null,
         timezone: timeZone() || null,
+        locale: navigator.language || null, // how the user writes numeric dates ("12/20")
         client_message_id: clientMessageId,
       },
       signal,

@@ -95,7 +95,10 @@ class Drawers {
     this.open = id;
     this.setBackgroundInert(true);
     // Visible only after the class applies (visibility transitions), then take focus.
-    requestAnimationFrame(() => drawer.querySelector("button, [href], input")?.focus());
+    // (Unless it was closed meanwhile: an Escape pressed at once has sent focus to the toggle.)
+    requestAnimationFrame(() => {
+      if (this.open === id) drawer.querySelector("button, [href], input")?.focus();
+    });
   }
 
   close({ restoreFocus = true } = {}) {
@@ -405,6 +408,7 @@ class ChatPage {
       case "tool_result":
         reply.toolResult(event);
         this.undo.attach(reply.chips.get(event.call_id), event);
+        if (event.name === "undo_last_change" && event.output?.ok) this.undo.markUndoneByCall(event.output.call_id);
         if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.number ?? null);
         return false;
       case "done":

@@ -16,11 +16,20 @@ export class ToolCallUndo {
     this.api = api;
     this.onUndone = onUndone;
     this.noted = new Set(); // chips showing a refusal, stale once any undo succeeds
+    this.chipsByCall = new Map(); // call id → its chip, for undo_last_change's result
+  }
+
+  /** The assistant took back one of its calls (undo_last_change): show that call's chip undone. */
+  markUndoneByCall(callId) {
+    const chip = this.chipsByCall.get(callId);
+    if (chip?.el.isConnected) this.markUndone(chip);
+    for (const noted of this.noted) this.setNote(noted, "");
   }
 
   /** `call`: a stored tool call or a live tool_result event; `chip`: its ToolChip. */
   attach(chip, call) {
     if (!chip || chip.el.querySelector(".tool-chip__undo")) return;
+    this.chipsByCall.set(call.call_id, chip);
     if (call.undone_at) {
       this.markUndone(chip);
       return;

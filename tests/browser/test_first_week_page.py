@@ -272,3 +272,25 @@ def test_a_date_change_reads_moved(make_page, live_server_url, user):
     weekday = friday.strftime("%a")
     expect(chip).to_contain_text(f"Moved dentist to {weekday}")
     expect(chip.get_by_role("button", name=f"Undo: Moved dentist to {weekday}")).to_be_visible()
+
+
+def test_undo_asked_of_the_assistant_shows_on_the_chip_it_took_back(ui, user):
+    """4"""
+    ui.sign_in(user.username)
+    ui.chat("add buy milk")
+    added = ui.replies.first.locator('.tool-chip[data-tool="add_task"]')
+    expect(ui.pending_tasks).to_have_text(["buy milk"])
+
+    reply = ui.chat("undo that")
+    expect(reply.locator('.tool-chip[data-tool="undo_last_change"]')).to_contain_text("buy milk")
+    expect(reply.locator(".message__body")).to_have_text(
+        re.compile(r'^Undone: "buy milk" \(task #\d+\) is removed again\.$')
+    )
+    expect(added).to_have_class(re.compile(r"\bis-undone\b"))
+    expect(added.get_by_role("button", name=re.compile("^Undo"))).to_have_count(0)
+    expect(ui.pending_tasks).to_have_count(0)
+    assert not Task.objects.filter(owner=user).exists()
+
+    ui.reload()
+    stored = ui.replies.first.locator('.tool-chip[data-tool="add_task"]')
+    expect(stored).to_have_class(re.compile(r"\bis-undone\b"))

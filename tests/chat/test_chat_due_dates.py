@@ -67,3 +67,40 @@ def test_whats_due_today_lists_the_users_today(client, user, settings):
         same_day = [other for other in ZONES if local_today(other) == local_today(zone)]
         assert listed == [f"due in {other}" for other in same_day]
         assert f"due in {zone}" in body["response"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "message", "due"),
+    [
+        ("en-US", "add gym due 12/20", "12-20"),
+        ("de-DE", "add gym due 20/12", "12-20"),
+        ("en-GB", "add gym due 12/10", "10-12"),
+        ("en-US", "add gym due 20.12.", "12-20"),
+        ("fr-FR", "add gym due 2026-12-20", None),
+    ],
+)
+def test_numeric_dates_are_read_in_the_users_locale(client, user, settings, locale, message, due):
+    """Issue 27, item 3: the browser's locale (the chat request's `locale`) orders a numeric
+    date: month/day for en-US, day/month otherwise."""
+    settings.TIME_ZONE = "UTC"
+    body = chat(client, user, message, locale=locale)
+    (call,) = body["tool_calls"]
+    today = local_today("UTC")
+    expected = call["arguments"]["due_date"]
+    assert call["arguments"]["title"] == "gym"
+    if due is None:
+        assert expected == "2026-12-20"
+    else:
+        month, day = map(int, due.split("-"))
+        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+        assert expected == f"{year}-{month:02d}-{day:02d}"
+
+
+def test_the_instructions_say_how_the_user_writes_dates(user):
+    for locale, order in (("en-US", "month/day"), ("en-GB", "day/month"), ("de", "day/month")):
+        context = TaskToolContext(user=user, locale=locale)
+        text = instructions(RunContextWrapper(context=context), todo_agent())
+        assert text.endswith(
+            f"The user's locale is {locale}: numeric dates are {order}"
+            + (" (12/20 is December 20)." if order == "month/day" else " (20/12 is December 20).")
+        )

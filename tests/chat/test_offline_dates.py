@@ -103,12 +103,40 @@ def test_add_with_a_date_phrase(message, title, dates, index, scenario):
             "add pay rent - before friday",
             [("add_task", {"title": "pay rent", "description": "before friday"})],
         ),
+        # Each part of a compound request has its own date phrase (issue 27, item 1).
         (
             "add milk and eggs tomorrow",
             [
-                ("add_task", {"title": "milk", "due_date": "2026-12-05"}),
+                ("add_task", {"title": "milk"}),
                 ("add_task", {"title": "eggs", "due_date": "2026-12-05"}),
             ],
+        ),
+        (
+            "add pay rent due friday and call mom tomorrow",
+            [
+                ("add_task", {"title": "pay rent", "due_date": "2026-12-11"}),
+                ("add_task", {"title": "call mom", "due_date": "2026-12-05"}),
+            ],
+        ),
+        (
+            "add pay rent due friday and buy milk",
+            [
+                ("add_task", {"title": "pay rent", "due_date": "2026-12-11"}),
+                ("add_task", {"title": "buy milk"}),
+            ],
+        ),
+        (
+            "add buy milk, pay rent due monday and call mom",
+            [
+                ("add_task", {"title": "buy milk"}),
+                ("add_task", {"title": "pay rent", "due_date": "2026-12-07"}),
+                ("add_task", {"title": "call mom"}),
+            ],
+        ),
+        # A title kept whole takes the date that ends the message.
+        (
+            'add "salt and pepper" tomorrow',
+            [("add_task", {"title": "salt and pepper", "due_date": "2026-12-05"})],
         ),
     ],
 )

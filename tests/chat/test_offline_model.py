@@ -22,7 +22,14 @@ from chat.llm.offline.planning import plan_next_step
 
 agents.set_tracing_disabled(True)
 
-ALL_TOOLS = ("add_task", "list_tasks", "complete_task", "delete_task", "update_task")
+ALL_TOOLS = (
+    "add_task",
+    "list_tasks",
+    "complete_task",
+    "delete_task",
+    "update_task",
+    "undo_last_change",
+)
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -112,7 +119,30 @@ FIRST_STEP_CASES = [
         [("add_task", {"title": "call the bank", "description": "ask about fees"})],
     ),
     ('add "salt and pepper"', [("add_task", {"title": "salt and pepper"})]),
+    # "and" splits only where each side reads as a task of its own (issue 27, item 2).
+    ("add call mom and dad", [("add_task", {"title": "call mom and dad"})]),
+    ("add buy salt and pepper", [("add_task", {"title": "buy salt and pepper"})]),
+    ("add buy milk & eggs", [("add_task", {"title": "buy milk & eggs"})]),
+    ("add buy milk and call mom", [("add_task", {"title": t}) for t in ("buy milk", "call mom")]),
+    ("add milk and call mom", [("add_task", {"title": t}) for t in ("milk", "call mom")]),
+    (
+        "add eggs, bread and butter",
+        [("add_task", {"title": t}) for t in ("eggs", "bread", "butter")],
+    ),
+    (
+        "add call the dentist, pay rent and water the plants",
+        [("add_task", {"title": t}) for t in ("call the dentist", "pay rent", "water the plants")],
+    ),
+    (
+        "add buy milk; call mom and dad",
+        [("add_task", {"title": t}) for t in ("buy milk", "call mom and dad")],
+    ),
     ("hi! add milk please", [("add_task", {"title": "milk"})]),
+    # undo: the assistant takes back its own last change (issue 27, item 4)
+    ("undo", [("undo_last_change", {})]),
+    ("undo that", [("undo_last_change", {})]),
+    ("please undo the last change", [("undo_last_change", {})]),
+    ("take that back", [("undo_last_change", {})]),
     # list
     ("list my tasks", [("list_tasks", {"status": "all"})]),
     ("show tasks", [("list_tasks", {"status": "all"})]),
@@ -205,6 +235,58 @@ AFTER_TOOLS_CASES = [
         ],
         'Added 2 tasks:\n- "milk" (task #3)\n- "eggs" (task #4)',
         id="added-two",
+    ),
+    pytest.param(
+        [
+            user("undo that"),
+            *tool_round(
+                "undo_last_change",
+                {},
+                {
+                    "ok": True,
+                    "action": "undone",
+                    "call_id": "c0",
+                    "kind": "add",
+                    "task": task(3, "buy milk"),
+                },
+                "c1",
+            ),
+        ],
+        'Undone: "buy milk" (task #3) is removed again.',
+        id="undone-add",
+    ),
+    pytest.param(
+        [
+            user("undo"),
+            *tool_round(
+                "undo_last_change",
+                {},
+                {"ok": False, "error": "There is no change of mine left to undo."},
+                "c1",
+            ),
+        ],
+        "Sorry, that didn't work: There is no change of mine left to undo.",
+        id="nothing-to-undo",
+    ),
+    pytest.param(
+        [
+            user("add pay rent due friday and call mom tomorrow"),
+            *tool_round(
+                "add_task",
+                {"title": "pay rent", "due_date": "2026-12-11"},
+                ok("added", task(3, "pay rent") | {"due_date": "2026-12-11"}),
+                "c1",
+            ),
+            *tool_round(
+                "add_task",
+                {"title": "call mom", "due_date": "2026-12-05"},
+                ok("added", task(4, "call mom") | {"due_date": "2026-12-05"}),
+                "c2",
+            ),
+        ],
+        'Added 2 tasks:\n- "pay rent" (task #3), due Friday, Dec 11\n'
+        '- "call mom" (task #4), due Saturday, Dec 5',
+        id="added-two-each-with-its-date",
     ),
     pytest.param(
         [

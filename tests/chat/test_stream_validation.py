@@ -41,6 +41,8 @@ DEEPLY_NESTED = '{"message": "hi", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
         ({"message": "hi", "timezone": "Mars/Olympus_Mons"}, "timezone"),
         ({"message": "hi", "timezone": "../../etc/passwd"}, "timezone"),
         ({"message": "hi", "timezone": 5}, "timezone"),
+        ({"message": "hi", "locale": "en_US; DROP"}, "locale"),
+        ({"message": "hi", "locale": 5}, "locale"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_problem(client, user, body, field):

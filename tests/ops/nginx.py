@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+from django.conf import settings
 
 from tests.waiting import wait_until
 from tests.workers import PROJECT_DIR, Worker, free_port
@@ -62,7 +63,7 @@ class Nginx:
         site = render_site(
             upstreams=[f"127.0.0.1:{worker.port}" for worker in workers],
             listen=self.port,
-            static_root=PROJECT_DIR / "static",
+            static_root=Path(settings.STATIC_ROOT),  # collected (tests/plugins/collected_static.py)
         )
         (self.prefix / "taskstream.conf").write_text(site)
         (self.prefix / "nginx.conf").write_text(MAIN_CONFIG.format(prefix=self.prefix))

@@ -1,5 +1,6 @@
 """The repository's nginx config in front of two uvicorn workers sharing the database and Redis."""
 
+import gzip
 import json
 import subprocess
 import time
@@ -103,6 +104,28 @@ def test_nginx_spreads_requests_over_both_workers(stack, user):
         )
     for worker in workers:
         assert "/api/auth/me/" in worker.output()
+
+
+def test_nginx_serves_the_static_files_precompressed_and_cached_for_good(stack):
+    """Issue 27, item 16: with SERVE_STATIC=false the proxy serves STATIC_ROOT itself, the
+    .gz copies collectstatic made, hashed names cached for a year."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    nginx, _ = stack
+    for name in ("js/chat.js", "css/app.css", "img/favicon.svg"):
+        url = nginx.url + staticfiles_storage.url(name)
+        with httpx.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as response:
+            assert response.status_code == 200, url
+            assert response.headers["Content-Encoding"] == "gzip", url
+            assert "Accept-Encoding" in response.headers["Vary"]
+            assert response.headers["Cache-Control"] == "public, max-age=315360000, immutable"
+            body = gzip.decompress(b"".join(response.iter_raw()))
+        assert (
+            body
+            == Path(staticfiles_storage.path(staticfiles_storage.stored_name(name))).read_bytes()
+        )
+    plain = httpx.get(nginx.url + "/static/js/chat.js")
+    assert plain.status_code == 200 and plain.headers["Cache-Control"] == "public, max-age=3600"
 
 
 def test_nginx_does_not_publish_metrics(stack):

@@ -37,6 +37,7 @@ def test_the_tools_and_no_user_parameter():
         "create_list",
         "rename_list",
         "delete_list",
+        "undo_last_change",
     }
     for tool in TASK_TOOLS:
         properties = tool.params_json_schema["properties"]
@@ -189,3 +190,45 @@ def test_a_call_that_fails_records_no_change(user):
     assert invoke(user, "update_task", number=task.number, title="x" * 201)["ok"] is False
     assert invoke(user, "complete_task", number=999_999)["ok"] is False
     assert not TaskChange.objects.exists()
+
+
+def _invoke_as(user, name: str, call_id: str, **arguments) -> dict:
+    raw = json.dumps(arguments)
+    context = ToolContext(
+        context=TaskToolContext(user=user),
+        tool_name=name,
+        tool_call_id=call_id,
+        tool_arguments=raw,
+    )
+    return json.loads(async_to_sync(TOOLS[name].on_invoke_tool)(context, raw))
+
+
+def test_undo_last_change_takes_back_the_latest_change_then_the_one_before(user, other_user):
+    """Issue 27, item 4: "undo" undoes the assistant's own last change, for this user only."""
+    added = _invoke_as(user, "add_task", "c1", title="buy milk")["task"]
+    _invoke_as(user, "complete_task", "c2", number=added["number"])
+    _invoke_as(other_user, "add_task", "m1", title="mallory's")
+
+    undone = invoke(user, "undo_last_change")
+    assert undone["ok"] is True and undone["action"] == "undone"
+    assert undone["call_id"] == "c2" and undone["kind"] == "complete"
+    assert undone["task"]["title"] == "buy milk" and undone["task"]["completed"] is False
+    assert not Task.objects.get(owner=user).completed
+
+    undone = invoke(user, "undo_last_change")
+    assert (undone["call_id"], undone["kind"]) == ("c1", "add")
+    assert undone["task"] == {"number": added["number"], "title": "buy milk"}
+    assert not Task.objects.filter(owner=user).exists()
+    assert TaskChange.objects.get(call_id="c1").undone_by == user
+
+    nothing = invoke(user, "undo_last_change")
+    assert nothing == {"ok": False, "error": "There is no change of mine left to undo."}
+    assert Task.objects.filter(owner=other_user).count() == 1
+
+
+def test_undo_last_change_refuses_a_task_changed_since(user):
+    _invoke_as(user, "add_task", "c1", title="buy milk")
+    task_complete(task=Task.objects.get(owner=user))  # by hand, not by the assistant
+    result = invoke(user, "undo_last_change")
+    assert result["ok"] is False and "changed since" in result["error"]
+    assert Task.objects.get(owner=user).completed

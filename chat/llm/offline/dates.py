@@ -11,6 +11,7 @@ away), "tomorrow", "next week", "in 3 days", "dec 5" and ISO dates work as expec
 
 Families understood (`today` a Friday, 2026-12-04):
 * add with a date: "add pay rent due friday" (12-11), "add call mom tomorrow" (12-05),
+  each part of a compound request its own ("add pay rent due friday and buy milk"),
   "add renew passport by 2026-12-05", "add dentist on dec 5" -> add_task(due_date=...)
 * move: "move pay rent to monday" (12-07) -> update_task(due_date=...)
 * clear: "remove the date from pay rent" -> update_task(clear_due_date=true)
@@ -28,6 +29,11 @@ from chat.llm.offline.intents import Intent
 from chat.llm.offline.tasks import parse_add, parse_ref
 
 TODAY_LINE = re.compile(r"Today is [A-Za-z]+, (\d{4}-\d{2}-\d{2})", re.ASCII)
+# chat/llm/agent.py's locale_line: "... numeric dates are month/day ..." (else day/month).
+MONTH_FIRST_LINE = "numeric dates are month/day"
+# "12/20", "12/20/2026", "20.12.", "20.12.2026": slashes in the user's order, dots day first.
+DATE_WORDS_BEFORE = frozenset({"due", "by", "on", "before", "for", "until", "till", "to"})
+NUMERIC_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})(?:\2(\d{4}|\d{2})?)?", re.ASCII)
 
 MAX_PHRASE_WORDS = 4  # "next friday", "december 5 2027", "in 3 days"
 MARKERS = frozenset({"due", "by", "on", "before", "for", "until", "till"})
@@ -71,6 +77,38 @@ def today_from_instructions(instructions: str | None) -> date:
         except ValueError:
             pass
     return datetime.now(UTC).date()
+
+
+def month_first_from_instructions(instructions: str | None) -> bool:
+    """Whether the user writes numeric dates month first (12/20), as the instructions say."""
+    return bool(instructions) and MONTH_FIRST_LINE in instructions
+
+
+def _numeric_date(word: str, today: date, month_first: bool) -> date | None:
+    match = NUMERIC_DATE.fullmatch(word.rstrip(EDGE_PUNCTUATION.replace(".", "")))
+    if not match:
+        return None
+    first, separator, second, year = int(match[1]), match[2], int(match[3]), match[4]
+    month, day = (first, second) if separator == "/" and month_first else (second, first)
+    try:
+        if year:
+            return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+        this_year = date(today.year, month, day)
+        return this_year if this_year >= today else date(today.year + 1, month, day)
+    except ValueError:  # 2/30, 13/1
+        return None
+
+
+def iso_numeric_dates(text: str, today: date, month_first: bool) -> str:
+    """Numeric dates after a date word ("due 12/20", "to 20.12.") written as ISO dates, which
+    every date family reads: "add gym due 12/20" -> "add gym due 2026-12-20"."""
+    words = text.split(" ")
+    for index in range(1, len(words)):
+        if _word(words[index - 1]) not in DATE_WORDS_BEFORE or not words[index][:1].isdigit():
+            continue
+        if day := _numeric_date(words[index], today, month_first):
+            words[index] = day.isoformat()
+    return " ".join(words)
 
 
 # --- Finding and resolving a date phrase ----------------------------------------------------
@@ -233,7 +271,15 @@ def parse_date_request(text: str, today: date) -> Intent | None:
 
 
 def with_due_date(intent: Intent, text: str, today: date) -> Intent:
-    """An add request ending in a date phrase: the tasks without it, due that day."""
+    """An add request's tasks, each due on the date phrase it ends with: "add pay rent due
+    friday and call mom tomorrow" -> pay rent on Friday, call mom tomorrow. A title the split
+    leaves whole ("add \"salt and pepper\" tomorrow") takes the date ending the message."""
+    tasks = []
+    for task in intent.tasks:
+        title, due = split_due(task.title, today)
+        tasks.append(replace(task, title=title, due_date=due.isoformat()) if due else task)
+    if any(task.due_date for task in tasks):
+        return replace(intent, tasks=tuple(tasks))
     rest, due = split_due(text, today)
     dated = parse_add(rest) if due else None
     if due is None or dated is None or not dated.tasks:

@@ -10,6 +10,7 @@ LIST_TASKS = "list_tasks"
 COMPLETE_TASK = "complete_task"
 DELETE_TASK = "delete_task"
 UPDATE_TASK = "update_task"
+UNDO_LAST_CHANGE = "undo_last_change"
 BULK_UPDATE_TASKS = "bulk_update_tasks"
 LIST_LISTS = "list_lists"
 CREATE_LIST = "create_list"
@@ -22,6 +23,7 @@ IntentKind = Literal[
     "complete",
     "delete",
     "update",
+    "undo",
     "greet",
     "thanks",
     "ack",

@@ -61,7 +61,7 @@ from openai.types.responses.response_usage import (
 
 from chat.llm.offline.benchmark import benchmark_step
 from chat.llm.offline.conversation import as_dict
-from chat.llm.offline.dates import today_from_instructions
+from chat.llm.offline.dates import month_first_from_instructions, today_from_instructions
 from chat.llm.offline.intents import NextStep
 from chat.llm.offline.planning import plan_next_step
 
@@ -302,7 +302,9 @@ class OfflineModel(Model):
     ) -> tuple[list[TResponseOutputItem], Usage]:
         # The user's today comes as a real model gets it: in the instructions.
         today = today_from_instructions(system_instructions)
-        return _answer(plan_next_step(input, _tool_names(tools), today=today), input)
+        month_first = month_first_from_instructions(system_instructions)
+        step = plan_next_step(input, _tool_names(tools), today=today, month_first=month_first)
+        return _answer(step, input)
 
     async def _plan(
         self,

@@ -12,13 +12,14 @@ from chat.llm.offline.tasks import TASK_PARSERS, parse_add
 from chat.llm.offline.text import normalize, strip_fillers
 
 
-def parse_intent(message: str, today: date | None = None) -> Intent:
-    """Classify one user message; never raises. `today` is the user's date (default UTC's)."""
-    return _parse_intent(message, today or dates.today_from_instructions(None))
+def parse_intent(message: str, today: date | None = None, month_first: bool = False) -> Intent:
+    """Classify one user message; never raises. `today` is the user's date (default UTC's);
+    `month_first`: the user writes numeric dates month/day (12/20), else day/month."""
+    return _parse_intent(message, today or dates.today_from_instructions(None), month_first)
 
 
 @functools.lru_cache(maxsize=256)
-def _parse_intent(message: str, today: date) -> Intent:
+def _parse_intent(message: str, today: date, month_first: bool) -> Intent:
     """Cached: every model call of a turn re-reads the whole history, and an `Intent` is
     immutable (keyed by today too: a date phrase means another day tomorrow)."""
     text = normalize(message)
@@ -35,6 +36,9 @@ def _parse_intent(message: str, today: date) -> Intent:
         return Intent("thanks")
     if talk.HELP.fullmatch(text):
         return Intent("help")
+    if talk.UNDO.fullmatch(text):
+        return Intent("undo")
+    text = dates.iso_numeric_dates(text, today, month_first)
     if intent := lists.parse_bulk(text, today):
         return intent
     if intent := dates.parse_date_request(text, today):

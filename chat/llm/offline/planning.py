@@ -22,6 +22,7 @@ from chat.llm.offline.intents import (
     DELETE_TASK,
     LIST_LISTS,
     LIST_TASKS,
+    UNDO_LAST_CHANGE,
     UPDATE_TASK,
     Intent,
     NewTask,
@@ -164,6 +165,14 @@ def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]
     return NextStep.call(ToolCall(LIST_TASKS, {"status": "all"}))
 
 
+def _plan_undo(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
+    if undone := results_for(convo.results, UNDO_LAST_CHANGE):
+        return NextStep.reply(summary_text(undone))
+    if UNDO_LAST_CHANGE not in tools:
+        return NextStep.reply(unavailable_text("undo"))
+    return NextStep.call(ToolCall(UNDO_LAST_CHANGE, {}))
+
+
 def _plan_talk(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     if finished := [result for result in convo.results if result.output is not None]:
         return NextStep.reply(summary_text(finished))
@@ -177,6 +186,7 @@ _PLANNERS = {
     "complete": _plan_action,
     "delete": _plan_action,
     "update": _plan_action,
+    "undo": _plan_undo,
     "bulk": plan_bulk,
     "lists": plan_list_tool,
     "create_list": plan_list_tool,
@@ -209,12 +219,15 @@ def _answer_to_which(intent: Intent, convo: InputConversation) -> Intent:
 
 
 def plan_next_step(
-    input: str | Sequence[Any], tool_names: Iterable[str], today: date | None = None
+    input: str | Sequence[Any],
+    tool_names: Iterable[str],
+    today: date | None = None,
+    month_first: bool = False,
 ) -> NextStep:
     """Decide the model's next output from the whole conversation and the offered tools;
     `today` is the user's date (the agent's instructions carry it)."""
     convo = read_conversation(input)
-    intent = _answer_to_which(parse_intent(convo.current.user_text, today), convo)
+    intent = _answer_to_which(parse_intent(convo.current.user_text, today, month_first), convo)
     tools = frozenset(tool_names)
     step = _PLANNERS.get(intent.kind, _plan_talk)(intent, convo, tools)
     if _repeats_a_call(step, convo.results):

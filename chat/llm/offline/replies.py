@@ -17,6 +17,14 @@ VERBS = {
     "complete": "complete",
     "delete": "delete",
     "update": "change",
+    "undo": "undo",
+}
+# What taking back each kind of change did to the task.
+UNDONE_TEXTS = {
+    "add": "Undone: {task} is removed again.",
+    "complete": "Undone: {task} is pending again.",
+    "delete": "Undone: {task} is back.",
+    "update": "Undone: {task} is as it was before.",
 }
 
 
@@ -70,6 +78,8 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
         return f"Deleted {describe(task)}."
     if action == "updated":
         return _updated_text(task, arguments)
+    if action == "undone":
+        return UNDONE_TEXTS.get(output.get("kind"), "Undone: {task}.").format(task=describe(task))
     return "Done."
 
 
@@ -200,13 +210,19 @@ def _succeeded(result: ToolResult) -> bool:
     return bool((result.output or {}).get("ok"))
 
 
+def _added_line(task: dict[str, Any]) -> str:
+    due = f", due {spoken_date(task['due_date'])}" if task.get("due_date") else ""
+    return f"{describe(task)}{due}"
+
+
 def added_text(results: Sequence[ToolResult]) -> str:
     """The tasks added, then each distinct failure once (past the tool-call limit, many fail
     alike)."""
     succeeded = [result for result in results if _succeeded(result)]
     failures = dict.fromkeys(result_text(result) for result in results if not _succeeded(result))
     if len(succeeded) > 1:
-        added = (f"- {describe(result.output['task'])}" for result in succeeded if result.output)
+        # Each line names its date, so a date that went to the wrong task shows.
+        added = (f"- {_added_line(result.output['task'])}" for result in succeeded if result.output)
         listing = "\n".join([f"Added {len(succeeded)} tasks:", *added])
         return "\n\n".join([listing, " ".join(failures)]) if failures else listing
     return " ".join([*(result_text(result) for result in succeeded), *failures])

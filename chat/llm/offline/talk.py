@@ -21,6 +21,13 @@ GREETING = re.compile(
     r"(?:\s+there)?\b[\s,!.]*",
     FLAGS,
 )
+# "undo", "undo that", "undo the last change", "take that back", "revert it".
+UNDO = re.compile(
+    r"(?:undo|revert|reverse|take\s+(?:that|it)\s+back|put\s+(?:that|it)\s+back)"
+    r"(?:\s+(?:that|it|this|the\s+last\s+(?:one|change|thing)|what\s+you\s+(?:just\s+)?did"
+    r"|your\s+last\s+change))?(?:\s+please)?",
+    FLAGS,
+)
 HELP = re.compile(
     r"(?:help|help\s+me|i\s+need\s+help|\?+|what\s+can\s+(?:you|i)\s+(?:do|say|ask)"
     r"|what\s+(?:do|can)\s+you\s+(?:do|help\s+(?:me\s+)?with)|how\s+does\s+(?:this|it)\s+work"
@@ -36,7 +43,8 @@ HELP_TEXT = (
     '- **Complete**: "complete buy milk" or "I finished buy milk"\n'
     '- **Rename**: "rename buy milk to buy oat milk"\n'
     '- **Delete**: "delete buy milk" or "remove buy milk"\n'
-    '- **Dates**: "add pay rent due friday", "move pay rent to monday", "what\'s due this week?"'
+    '- **Dates**: "add pay rent due friday", "move pay rent to monday", "what\'s due this week?"\n'
+    '- **Undo**: "undo" takes back my last change'
 )
 GREETING_TEXT = (
     "Hi there! I can add, list, complete, rename and delete your tasks. "

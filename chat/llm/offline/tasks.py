@@ -7,9 +7,13 @@ Conventions
   after "description:" / "notes:" / "with description" becomes the description:
   ``add task: pay rent - before Friday`` -> title "pay rent", description "before Friday".
   A request with a description adds exactly one task.
-* Several tasks: otherwise the add text is split on commas, semicolons, "&", "plus" and the
-  word "and": ``add milk, eggs and bread`` adds three tasks. Double-quote a title to keep it
-  whole: ``add "salt and pepper"``.
+* Several tasks: otherwise the add text is split on the user's explicit separators (commas,
+  semicolons, new lines), and on "and" ("&", "plus") where each side reads as a task of its
+  own: the words after it start with a verb (``add pay rent and call mom``), or the words
+  before it do not (``add milk and eggs``; ``add eggs, bread and butter`` adds three), while
+  ``add call mom and dad`` and ``add buy salt and pepper`` add one task each. Double-quote
+  a title to keep it whole: ``add "salt and pepper"``. Each part keeps its own date phrase
+  (chat/llm/offline/dates.py).
 * Referring to a task: by number ("task 3", "#3", "3"), by pronoun ("it", "that", "this one":
   the task most recently mentioned in an earlier task-related turn), or by title, which is
   resolved by first calling ``list_tasks`` (status "all") and matching exact title, then
@@ -139,8 +143,27 @@ _DESCRIPTION_SEPARATOR = re.compile(
     r"|\s+with\s+(?:the\s+|a\s+)?(?:description|details|notes?)\s+",
     FLAGS,
 )
-# A run of separators (",,, and ;") is one split, not one empty title per character.
-_TASK_SEPARATOR = re.compile(r"(?:\s*(?:[,;&+\n]|\band\b|\bplus\b)\s*)+", FLAGS)
+# A run of separators (",,, ;") is one split, not one empty title per character.
+_LIST_SEPARATOR = re.compile(r"(?:\s*[,;\n]\s*)+", FLAGS)
+# Captured, so a joiner that separates nothing is put back as it was.
+_AND_SEPARATOR = re.compile(r"(\s+(?:and|plus)\s+|\s*[&+]\s*)", FLAGS)
+_LEADING_AND = re.compile(r"^(?:and|plus)\s+", FLAGS)
+
+# Words a task commonly starts with: after "and", one of these starts a task of its own.
+TASK_VERBS = frozenset(
+    {
+        "answer", "apply", "ask", "back", "bake", "bathe", "bring", "book", "borrow", "buy", "call",
+        "cancel", "change", "charge", "check", "clean", "clear", "collect", "cook", "cut", "drop",
+        "email", "empty", "feed", "file", "fill", "finish", "fix", "get", "give", "go", "grab",
+        "hang", "help", "hire", "install", "invite", "iron", "learn", "leave", "lend", "make",
+        "meet", "message", "mop", "move", "mow", "order", "organize", "organise", "pack", "paint",
+        "pay", "phone", "pick", "plan", "plant", "post", "practice", "practise", "prepare", "print",
+        "put", "read", "rebook", "record", "register", "remember", "renew", "repair", "replace",
+        "reply", "request", "return", "review", "ring", "schedule", "see", "sell", "send", "set",
+        "ship", "shop", "sign", "sort", "start", "study", "submit", "sweep", "take", "text", "tidy",
+        "update", "upload", "vacuum", "visit", "walk", "wash", "watch", "water", "wrap", "write"
+    }
+)  # fmt: skip
 
 
 # --- Parsing -------------------------------------------------------------------------------
@@ -199,8 +222,27 @@ def split_new_tasks(body: str) -> tuple[NewTask, ...]:
     parts = _DESCRIPTION_SEPARATOR.split(body, maxsplit=1)
     if len(parts) == 2 and clean_title(parts[0]) and clean_title(parts[1]):
         return (NewTask(clean_title(parts[0]), clean_title(parts[1].rstrip(")"))),)
-    titles = (clean_title(part) for part in _TASK_SEPARATOR.split(body))
+    titles = (clean_title(part) for part in split_titles(body))
     return tuple(NewTask(title) for title in titles if title)
+
+
+def _starts_with_verb(text: str) -> bool:
+    first = text.split(maxsplit=1)[0].casefold() if text.strip() else ""
+    return first in TASK_VERBS
+
+
+def split_titles(body: str) -> list[str]:
+    """The task texts of an add request (see the module's conventions)."""
+    titles: list[str] = []
+    for part in _LIST_SEPARATOR.split(body):
+        pieces = _AND_SEPARATOR.split(_LEADING_AND.sub("", part))
+        titles.append(pieces[0])
+        for joiner, piece in zip(pieces[1::2], pieces[2::2], strict=True):
+            if _starts_with_verb(piece) or not _starts_with_verb(titles[-1]):
+                titles.append(piece)
+            else:
+                titles[-1] += joiner + piece  # "call mom and dad": one task
+    return titles
 
 
 def _list_status(text: str) -> ListStatus:
