@@ -2,6 +2,7 @@
 uvicorn server. A missing browser fails the run loudly: these tests are never skipped."""
 
 import os
+import re
 
 import pytest
 
@@ -63,6 +64,15 @@ def make_page(browser):
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+# The page's live stream (GET /api/<user_id>/events) never ends by itself: leaving or reloading
+# the page is the only way it stops, and the browser reports that as an aborted request.
+LIVE_STREAM = re.compile(r"/api/\d+/events(?:\?|$)")
+
+
+def _cut_by_leaving(request) -> bool:
+    return bool(LIVE_STREAM.search(request.url)) and "ERR_ABORTED" in (request.failure or "")
+
+
 def watch_console(page) -> list[str]:
     """Everything a person with the developer console open would see go wrong on `page`:
     console errors, failed requests (aborted ones too) and error responses."""
@@ -73,7 +83,9 @@ def watch_console(page) -> list[str]:
     )
     page.on(
         "requestfailed",
-        lambda request: problems.append(f"failed: {request.url} {request.failure}"),
+        lambda request: (
+            _cut_by_leaving(request) or problems.append(f"failed: {request.url} {request.failure}")
+        ),
     )
     page.on(
         "response",

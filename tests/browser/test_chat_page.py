@@ -196,7 +196,9 @@ def test_rename_and_delete_conversations_from_the_sidebar(ui, user):
     ui.page.get_by_role("button", name="Rename “Work”").click()
     ui.page.get_by_role("textbox", name="Conversation title").fill("Nope")
     ui.page.keyboard.press("Escape")
-    expect(ui.page.locator(".conversation__title")).to_have_text(["Work", "Weekly shop"])
+    assert Conversation.objects.get(pk=work.pk).title == "Work"
+    # A rename is an update (the list is most recently updated first); the cancelled one is not.
+    expect(ui.page.locator(".conversation__title")).to_have_text(["Weekly shop", "Work"])
 
     # Delete asks first; Cancel keeps it.
     ui.conversation("Weekly shop").locator("a").click()

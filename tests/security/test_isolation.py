@@ -44,6 +44,7 @@ BODIES = {
     "chat/runs/<run>/events": {},
     "chat/runs/<run>/cancel": {},
     "chat/tool-calls/<call>/undo": {},
+    "events": {},
 }
 # The plain chat views answer 405 to any other verb before looking at credentials.
 CHAT_VIEW_VERBS = {
@@ -52,6 +53,7 @@ CHAT_VIEW_VERBS = {
     "chat/stream-tools": "post",
     "chat/runs/<run>/events": "get",
     "chat/runs/<run>/cancel": "post",
+    "events": "get",
 }
 TURN_ROUTES = ("chat", "chat/stream", "chat/stream-tools")
 MISSING_IDS = {
