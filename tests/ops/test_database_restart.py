@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 import uuid
 
 import httpx
@@ -20,6 +19,7 @@ import pytest
 from django.conf import settings
 
 from tests.ops.postgres_server import PostgresCluster
+from tests.waiting import wait_until
 from tests.workers import PROJECT_DIR, Worker, start_workers, worker_env
 
 pytestmark = pytest.mark.skipif(
@@ -123,15 +123,6 @@ def _replies(cluster: PostgresCluster, run_ids: list[str]) -> dict[str, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
-def _wait_for(condition, timeout: float = 120.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(interval)
-    return condition()
-
-
 def _ready(worker: Worker) -> bool:
     try:
         return httpx.get(f"{worker.url}/readyz", timeout=10).status_code == 200
@@ -170,7 +161,7 @@ def test_a_restart_mid_stream_saves_every_reply_with_its_tool_calls(cluster, wor
             for _ in range(20)
         ]
         assert statuses == [200] * 20
-        assert _wait_for(lambda worker=worker: _ready(worker))
+        wait_until(lambda worker=worker: _ready(worker), timeout=120, interval=0.2)
         assert all(_ready(worker) for _ in range(10))
 
 
@@ -213,7 +204,7 @@ def test_a_save_given_up_is_ended_error_with_its_tool_calls_by_the_next_worker(
         )
         return answer.status_code == 200
 
-    assert _wait_for(next_turn_taken, interval=1.0)
+    wait_until(next_turn_taken, timeout=120, interval=1.0)
     status, error_code, tool_calls = _replies(cluster, [stream.run_id])[stream.run_id]
     assert (status, error_code) == ("error", "save_failed")
     assert [call["name"] for call in tool_calls] == ["add_task"]

@@ -12,7 +12,6 @@ import pytest
 import redis
 
 from chat.models import Message
-from tests.conftest import bearer
 from tests.runs.replies import settled_reply
 from tests.sse import read_events
 from tests.workers import start_workers
@@ -40,11 +39,6 @@ def pair(django_db_setup, django_db_blocker, redis_url):
     yield workers
     for worker in workers:
         worker.close()
-
-
-@pytest.fixture
-def auth(user) -> dict:
-    return {"Authorization": bearer(user)}
 
 
 def _start(worker, user, auth, message="help", stop_after=1):

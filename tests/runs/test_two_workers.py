@@ -38,11 +38,6 @@ def workers(redis_url):
         worker.close()
 
 
-@pytest.fixture
-def auth(user) -> dict:
-    return {"Authorization": bearer(user)}
-
-
 def _start(worker, user, auth, stop_after=3, message="help"):
     status, frames, body = read_events(
         worker.url,
