@@ -8,7 +8,7 @@ module. Undo refuses, rather than overwrites, a task that changed after the reco
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -49,11 +49,11 @@ def snapshot_fields() -> list[Field]:
 
 
 def task_snapshot(task: Task) -> dict[str, Any]:
-    """The task's editable fields as JSON values (dates and times in full ISO 8601)."""
+    """The task's editable fields as JSON values (dates, times of day and datetimes in ISO 8601)."""
     snapshot = {}
     for field in snapshot_fields():
         value = field.value_from_object(task)
-        snapshot[field.name] = value.isoformat() if isinstance(value, date) else value
+        snapshot[field.name] = value.isoformat() if isinstance(value, date | time) else value
     return snapshot
 
 
