@@ -83,6 +83,10 @@ def _scheduled(task: NewTask, when: When, today: date, clock: time | None, remin
     )
 
 
+def _words(text: str) -> int:
+    return len(text.split())
+
+
 def with_schedule(
     intent: Intent, text: str, today: date, clock: time | None = None, remind: bool = False
 ) -> Intent:
@@ -90,17 +94,20 @@ def with_schedule(
     friday and call mom tomorrow at 5pm" -> pay rent on Friday, call mom tomorrow at 17:00.
     A title the split leaves whole ("add \"salt and pepper\" tomorrow") takes the when ending
     the message. `remind`: the user asked to be reminded at the due time."""
+    rest, when = split_when(text, today)
     tasks = []
     for task in intent.tasks:
-        title, when = split_when(task.title, today)
+        title, said = split_when(task.title, today)
         tasks.append(
-            _scheduled(replace(task, title=title), when, today, clock, remind)
-            if when.said()
+            _scheduled(replace(task, title=title), said, today, clock, remind)
+            if said.said()
             else task
         )
-    if any(task.due_date for task in tasks):
+    # "every mon, wed and fri": a when that spans the separators is the whole message's.
+    whole = _words(text) - _words(rest)
+    last = _words(intent.tasks[-1].title) - _words(tasks[-1].title) if tasks else 0
+    if any(task.due_date for task in tasks) and whole <= last:
         return replace(intent, tasks=tuple(tasks))
-    rest, when = split_when(text, today)
     dated = parse_add(rest) if when.said() else None
     if dated is None or not dated.tasks:
         return intent

@@ -94,7 +94,9 @@ def split_time(text: str) -> tuple[str, time | None]:
         at = parse_time([_word(word) for word in words[-size:]], marked)
         if at is None:
             continue
-        if marked and len(rest) > 1:
+        if marked:
+            if len(rest) == 1:
+                return text, None  # "at 5pm": no title
             rest = rest[:-1]
         return " ".join(rest).rstrip(","), at
     return text, None

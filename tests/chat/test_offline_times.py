@@ -1,0 +1,103 @@
+"""The offline model and times of day: the time phrase that ends a task's text, taken off the
+title and passed as due_time ("HH:MM", the user's wall clock), and said back as "5:00 PM"."""
+
+from datetime import date, time
+
+import pytest
+
+from chat.llm.offline.parsing import parse_intent
+from chat.llm.offline.times import split_time, spoken_time
+
+FRIDAY = date(2026, 12, 4)
+
+
+@pytest.mark.parametrize(
+    "text, title, at",
+    [
+        ("call mom at 5pm", "call mom", time(17)),
+        ("call mom at 5 pm", "call mom", time(17)),
+        ("call mom at 5:30pm", "call mom", time(17, 30)),
+        ("call mom at 5:30 p.m.", "call mom", time(17, 30)),
+        ("call mom 5pm", "call mom", time(17)),
+        ("standup at 9am", "standup", time(9)),
+        ("standup at 9 a.m.", "standup", time(9)),
+        ("meeting at 17:30", "meeting", time(17, 30)),
+        ("meeting 17:30", "meeting", time(17, 30)),
+        ("meeting at 8:05", "meeting", time(8, 5)),
+        ("lunch at noon", "lunch", time(12)),
+        ("lunch at midday", "lunch", time(12)),
+        ("backup at midnight", "backup", time(0)),
+        ("call mom at 12am", "call mom", time(0)),
+        ("call mom at 12pm", "call mom", time(12)),
+        # A bare hour needs "at": 1-7 are afternoon and evening, 8-11 morning.
+        ("call mom at 5", "call mom", time(17)),
+        ("call mom at 5 o'clock", "call mom", time(17)),
+        ("gym at 7", "gym", time(19)),
+        ("gym at 8", "gym", time(8)),
+        ("gym at 11:15", "gym", time(11, 15)),
+        ("gym at 20", "gym", time(20)),
+        ("pay rent by 5pm", "pay rent", time(17)),
+    ],
+)
+def test_time_phrases(text, title, at):
+    assert split_time(text) == (title, at)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "read chapter 5",  # no "at": a number, not a time
+        "lunch noon",
+        "meet at 25:00",
+        "meet at 13pm",
+        "meet at 5:75pm",
+        "at 5pm",  # nothing would be left of the title
+        "watch 24",
+    ],
+)
+def test_not_time_phrases(text):
+    assert split_time(text) == (text, None)
+
+
+@pytest.mark.parametrize(
+    "at, said",
+    [
+        (time(17), "5:00 PM"),
+        (time(0, 30), "12:30 AM"),
+        (time(12), "12:00 PM"),
+        (time(9, 5), "9:05 AM"),
+    ],
+)
+def test_times_are_said_on_a_12_hour_clock(at, said):
+    assert spoken_time(at) == said
+
+
+@pytest.mark.parametrize(
+    "message, title, due_date, due_time",
+    [
+        ("add call mom tomorrow at 5pm", "call mom", "2026-12-05", "17:00"),
+        ("add call mom at 5pm tomorrow", "call mom", "2026-12-05", "17:00"),
+        ("add dentist on dec 10 at 9:30am", "dentist", "2026-12-10", "09:30"),
+        ("add dentist friday at noon", "dentist", "2026-12-11", "12:00"),
+        ("add call mom at 5pm", "call mom", "2026-12-04", "17:00"),
+        ("add meeting at 17:30", "meeting", "2026-12-04", "17:30"),
+    ],
+)
+def test_an_add_takes_its_date_and_time_off_the_title(message, title, due_date, due_time):
+    (added,) = parse_intent(message, FRIDAY).tasks
+    assert (added.title, added.due_date, added.due_time) == (title, due_date, due_time)
+
+
+def test_a_time_alone_is_today_until_the_users_clock_passes_it():
+    """Said at 16:59 "at 5pm" is today; at 17:00 or later it is tomorrow. Without a clock (the
+    model does not know it), today."""
+    for clock, due in [
+        (None, "2026-12-04"),
+        (time(16, 59), "2026-12-04"),
+        (time(17), "2026-12-05"),
+    ]:
+        (added,) = parse_intent("add call mom at 5pm", FRIDAY, clock=clock).tasks
+        assert (added.due_date, added.due_time) == (due, "17:00"), clock
+    # A date said is kept, even one whose time has passed: the tool says so.
+    (added,) = parse_intent("add call mom today at 5pm", FRIDAY, clock=time(18)).tasks
+    assert added.due_date == "2026-12-04"
