@@ -7,6 +7,8 @@ import pytest
 
 from chat.llm.offline.parsing import parse_intent
 from chat.llm.offline.times import split_time, spoken_time
+from tests.chat.offline_zones import calls_with, instructions_at, reply_with
+from tests.chat.test_offline_model import ok, task, tool_round, user
 
 FRIDAY = date(2026, 12, 4)
 
@@ -101,3 +103,33 @@ def test_a_time_alone_is_today_until_the_users_clock_passes_it():
     # A date said is kept, even one whose time has passed: the tool says so.
     (added,) = parse_intent("add call mom today at 5pm", FRIDAY, clock=time(18)).tasks
     assert added.due_date == "2026-12-04"
+
+
+@pytest.mark.parametrize(
+    "message, ref, due_date, due_time",
+    [
+        ("move pay rent to friday at 3pm", "pay rent", "2026-12-11", "15:00"),
+        ("reschedule the dentist for tomorrow at 10am", "dentist", "2026-12-05", "10:00"),
+        ("move it to 5pm", None, None, "17:00"),
+        ("push back task 3 to 9:30am", None, None, "09:30"),
+    ],
+)
+def test_a_move_to_a_time(message, ref, due_date, due_time):
+    intent = parse_intent(message, FRIDAY)
+    assert intent.kind == "update"
+    assert (intent.ref.title, intent.new_due_date, intent.new_due_time) == (ref, due_date, due_time)
+
+
+def test_a_move_to_a_time_calls_update_task_and_says_it():
+    arguments = {"number": 4, "title": None, "description": None}
+    friday = instructions_at("America/New_York", "2026-12-04T12:00:00+00:00")
+    assert calls_with(friday, [user("move task 4 to friday at 3pm")]) == [
+        ("update_task", arguments | {"due_date": "2026-12-11", "due_time": "15:00"})
+    ]
+    moved = task(4, "pay rent") | {"due_date": "2026-12-11", "due_time": "15:00"}
+    call = arguments | {"due_time": "15:00"}
+    items = [
+        user("move task 4 to 3pm"),
+        *tool_round("update_task", call, ok("updated", moved), "c1"),
+    ]
+    assert reply_with(None, items) == 'Moved "pay rent" (task #4) to Friday, Dec 11 at 3:00 PM.'

@@ -50,6 +50,8 @@ def _parse_intent(message: str, today: date, month_first: bool, clock: time | No
         return intent
     if intent := repeats.parse_repeat_request(text, today):
         return intent
+    if intent := schedule.parse_move_when(text, today):
+        return intent
     if intent := dates.parse_date_request(text, today):
         return intent
     if intent := lists.parse_list_request(text):

@@ -19,7 +19,9 @@ from datetime import date, time, timedelta
 
 from chat.llm.offline import dates, repeats, times
 from chat.llm.offline.intents import Intent, NewTask
-from chat.llm.offline.tasks import parse_add
+from chat.llm.offline.tasks import parse_add, parse_ref
+
+MAX_MOVE_WORDS = 7  # "to next friday at 5:30 p.m."
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,26 @@ def with_schedule(
         return intent
     scheduled = (_scheduled(task, when, today, clock, remind) for task in dated.tasks)
     return replace(dated, tasks=tuple(scheduled))
+
+
+def parse_move_when(text: str, today: date) -> Intent | None:
+    """A move that names a time of day: "move pay rent to friday at 3pm" -> update_task(
+    due_date, due_time); "move it to 5pm" -> update_task(due_time). (A move to a date alone is
+    the date family's: `dates.parse_move`.)"""
+    words = text.split()
+    if len(words) < 4 or words[0].casefold() not in dates.MOVE_VERBS:
+        return None
+    start = 2 if words[1].casefold() in {"back", "out"} else 1  # "push back X to ..."
+    for index in range(len(words) - 2, max(start, len(words) - MAX_MOVE_WORDS - 2), -1):
+        if words[index].casefold() not in dates.MOVE_MARKERS:
+            continue
+        rest, when = split_when("x " + " ".join(words[index + 1 :]), today)
+        if rest != "x" or when.due_time is None or when.recurrence:
+            continue
+        return Intent(
+            "update",
+            ref=parse_ref(" ".join(words[start:index])),
+            new_due_date=when.due_date.isoformat() if when.due_date else None,
+            new_due_time=times.hhmm(when.due_time),
+        )
+    return None
