@@ -24,7 +24,7 @@ from typing import Any
 
 from chat.llm.offline.intents import Intent
 from chat.llm.offline.tasks import parse_ref
-from chat.llm.offline.text import FLAGS
+from chat.llm.offline.text import FLAGS, MAX_REQUEST_CHARS
 from chat.llm.offline.times import spoken_time, time_from_hhmm
 
 # --- Phrase tables ---------------------------------------------------------------------------
@@ -58,7 +58,6 @@ _AT_DUE_TIME = re.compile(
 )
 # "before it's due", "before pay rent is due", "before the due time": the task, unsaid or named.
 _DUE_TAIL = re.compile(r"(?:'s|\s+is|\s+gets)\s+due$|^(?:the\s+)?due(?:\s+(?:time|date))?$", FLAGS)
-MAX_REQUEST_CHARS = 200
 MAX_WHEN_WORDS = 6  # "remind me next friday at 5:30 pm to ..."
 
 

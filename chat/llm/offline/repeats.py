@@ -31,7 +31,7 @@ from datetime import date, datetime, time
 
 from chat.llm.offline.intents import Intent
 from chat.llm.offline.tasks import parse_ref
-from chat.llm.offline.text import first_match
+from chat.llm.offline.text import MAX_REQUEST_CHARS, first_match
 
 # --- Phrase tables ---------------------------------------------------------------------------
 
@@ -80,7 +80,6 @@ ORDINAL_WORDS = {
 }  # fmt: skip
 FILLERS = frozenset({"the", "of", "and", "day"})  # "on the 1st and 15th", "last day of"
 MAX_PHRASE_WORDS = 9  # "every 2 weeks on mon, wed and fri"
-MAX_REQUEST_CHARS = 200
 DAY_NUMBER = re.compile(r"([1-9]|[12]\d|3[01])(?:st|nd|rd|th)?", re.ASCII)
 INTERVAL = re.compile(r"[1-9]\d?", re.ASCII)
 EDGE_PUNCTUATION = "?!.,;:\"'"
