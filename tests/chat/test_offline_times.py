@@ -1,10 +1,13 @@
 """The offline model and times of day: the time phrase that ends a task's text, taken off the
 title and passed as due_time ("HH:MM", the user's wall clock), and said back as "5:00 PM"."""
 
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from chat.llm.agent import today_line
+from chat.llm.offline.dates import clock_from_instructions
 from chat.llm.offline.parsing import parse_intent
 from chat.llm.offline.times import split_time, spoken_time
 from tests.chat.offline_zones import calls_with, instructions_at, reply_with
@@ -133,3 +136,24 @@ def test_a_move_to_a_time_calls_update_task_and_says_it():
         *tool_round("update_task", call, ok("updated", moved), "c1"),
     ]
     assert reply_with(None, items) == 'Moved "pay rent" (task #4) to Friday, Dec 11 at 3:00 PM.'
+
+
+def test_the_clock_comes_from_the_zone_the_instructions_name():
+    zone = "Asia/Kathmandu"  # +05:45: a clock read in another zone would be off by minutes
+    before = datetime.now(ZoneInfo(zone))
+    instructions = f"You are Taskstream.\n{today_line(before.date(), zone)}"
+    clock = clock_from_instructions(instructions, before.date())
+    after = datetime.now(ZoneInfo(zone))
+    if after.date() == before.date():
+        assert time(before.hour, before.minute) <= clock <= time(after.hour, after.minute)
+    else:  # midnight passed during the call: the instructions' today is over
+        assert clock in (None, time(before.hour, before.minute))
+    # Another day than the zone's today (a fixed today in a test), no zone, an unknown zone:
+    # no clock, and a time said counts as still ahead.
+    assert (
+        clock_from_instructions(instructions_at("UTC", "2026-12-04T12:00:00+00:00"), FRIDAY) is None
+    )
+    assert clock_from_instructions("Today is Friday, 2026-12-04.", FRIDAY) is None
+    unknown = "Today is Friday, 2026-12-04 in the user's time zone (Mars/Olympus)."
+    assert clock_from_instructions(unknown, FRIDAY) is None
+    assert clock_from_instructions(None, FRIDAY) is None
