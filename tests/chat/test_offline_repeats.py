@@ -248,3 +248,15 @@ def test_added_recurring_task_reply():
     assert reply_with(instructions_at(*ZONES["berlin"]), items) == (
         'Added "water the plants" (task #5), due Monday, Mar 30, repeating every Monday.'
     )
+
+
+def test_completing_a_repeating_task_says_when_it_is_next_due():
+    moved = RENT | {"due_date": "2027-02-01", "due_time": "09:00"}
+    output = ok("completed", moved) | {"moved_to_next": True}
+    items = [user("complete task 4"), *tool_round("complete_task", {"number": 4}, output, "c1")]
+    assert reply_with(None, items) == (
+        'Nice work! \u2713 "pay rent" (task #4) is next due Monday, Feb 1 at 9:00 AM.'
+    )
+    done = ok("completed", RENT | {"completed": True}) | {"moved_to_next": False}
+    items = [user("complete task 4"), *tool_round("complete_task", {"number": 4}, done, "c1")]
+    assert reply_with(None, items) == 'Nice work! Marked "pay rent" (task #4) as done. \u2713'

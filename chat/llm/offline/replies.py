@@ -123,6 +123,9 @@ def _action_text(output: dict[str, Any], arguments: dict[str, Any], today: date 
         added = f"Added {describe(task)}{where}{priority_mark(task)}{_when_note(task)}{note}."
         reminded = remind_text(reminder_moments(task, arguments), today)
         return f"{added} {reminded}" if reminded else added
+    if action == "completed" and output.get("moved_to_next") and task.get("due_date"):
+        # A repeating task stays on the list, due on its next occurrence.
+        return f"Nice work! \u2713 {describe(task)} is next due {spoken_due(task)}."
     if action == "completed":
         return f"Nice work! Marked {describe(task)} as done. \u2713"
     if action == "deleted":
