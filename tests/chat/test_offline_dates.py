@@ -213,6 +213,13 @@ def test_a_task_with_date_in_its_title_is_deleted_not_undated():
         ("what's due next week?", "next_week"),
         ("what is due next week", "next_week"),
         ("show tasks due next week", "next_week"),
+        # A day asked about, "due" unsaid.
+        ("what do I have tomorrow?", "tomorrow"),
+        ("what's on tomorrow?", "tomorrow"),
+        ("show me tomorrow's tasks", "tomorrow"),
+        ("tasks for today", "today"),
+        ("anything for next week?", "next_week"),
+        ("what's left this week?", "week"),
         ("what's overdue?", "overdue"),
         ("show overdue tasks", "overdue"),
         ("which tasks have no due date?", "none"),

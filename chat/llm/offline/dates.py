@@ -69,6 +69,17 @@ YEAR = re.compile(r"\d{4}", re.ASCII)
 COUNT = re.compile(r"\d{1,3}", re.ASCII)
 EDGE_PUNCTUATION = "?!.,;:\"'"
 SOON_WORDS = frozenset({"due", "soon", "coming", "up", "next", "my", "tasks", "is", "are"})
+QUESTION_STARTS = ASK_WORDS | {"tasks", "todos"}
+# "what do i have tomorrow?", "anything for next week?", "show me tomorrow's tasks": a day asked
+# about with only these words around it asks what is due then, "due" unsaid.
+DAY_QUESTION_WORDS = (
+    ASK_WORDS
+    | SOON_WORDS
+    | RELATIVE_DAYS
+    | {"do", "i", "we", "have", "got", "on", "for", "me", "the", "in", "this", "week", "todos"}
+    | {"there", "planned", "scheduled", "happening", "anything", "left", "remaining"}
+)
+POSSESSIVE_DAYS = frozenset({"today's", "tomorrow's", "tonight's"})
 
 
 # --- Today ----------------------------------------------------------------------------------
@@ -257,27 +268,31 @@ def parse_clear(text: str) -> str | None:
     return " ".join(words[index + 1 :]) or None
 
 
-def parse_due_question(text: str) -> str | None:
-    """The list_tasks `due` filter a question asks for: "what's due today?" -> "today"."""
-    words = [_word(word) for word in text.split()]
-    if not words or words[0] not in ASK_WORDS:
-        return None
-    vocabulary = set(words)
-    if "overdue" in vocabulary or "late" in vocabulary:
-        return "overdue"
-    if "undated" in vocabulary or ("no" in vocabulary and vocabulary & DATE_NOUNS):
-        return "none"
-    if not vocabulary & {"due", "deadline", "deadlines"}:
-        return None
+def _asked_day(words: list[str], vocabulary: set[str]) -> str | None:
     if vocabulary & {"today", "tonight"}:
         return "today"
     if vocabulary & {"tomorrow", "tmrw"}:
         return "tomorrow"
     if _says(words, "next", "week"):
         return "next_week"
-    if "week" in vocabulary or vocabulary <= ASK_WORDS | SOON_WORDS:  # "what's due (soon)?"
-        return "week"
-    return None
+    return "week" if "week" in vocabulary else None
+
+
+def parse_due_question(text: str) -> str | None:
+    """The list_tasks `due` filter a question asks for: "what's due today?" -> "today"."""
+    words = [_word(word) for word in text.split()]
+    words = [word.removesuffix("'s") if word in POSSESSIVE_DAYS else word for word in words]
+    if not words or words[0] not in QUESTION_STARTS:
+        return None
+    vocabulary = set(words)
+    if "overdue" in vocabulary or "late" in vocabulary:
+        return "overdue"
+    if "undated" in vocabulary or ("no" in vocabulary and vocabulary & DATE_NOUNS):
+        return "none"
+    day = _asked_day(words, vocabulary)
+    if vocabulary & {"due", "deadline", "deadlines"}:
+        return day or ("week" if vocabulary <= ASK_WORDS | SOON_WORDS else None)  # "due soon?"
+    return day if vocabulary <= DAY_QUESTION_WORDS else None
 
 
 def _says(words: list[str], *phrase: str) -> bool:
