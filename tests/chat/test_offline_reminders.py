@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from chat.llm.offline.parsing import parse_intent
-from chat.llm.offline.reminders import before_text, spoken_moment
+from chat.llm.offline.reminders import before_text, remind_text, spoken_moment
 from tests.chat.offline_zones import calls_with, instructions_at, local_date, reply_with
 from tests.chat.test_offline_model import assistant, listed, ok, task, tool_round, user
 
@@ -219,3 +219,12 @@ def test_a_reminder_request_is_no_add():
     intent = parse_intent("remind me to call mom 30 minutes before the meeting")
     assert intent.kind == "add"
     assert intent.tasks[0].title == "call mom 30 minutes before the meeting"
+
+
+def test_several_reminders_are_said_by_day():
+    today = date(2026, 3, 28)
+    moments = [datetime(2026, 3, 29, 17), datetime(2026, 3, 29, 16, 30), datetime(2026, 3, 30, 9)]
+    assert remind_text(moments, today) == (
+        "I'll remind you tomorrow at 4:30 PM and 5:00 PM and on Monday at 9:00 AM."
+    )
+    assert remind_text([], today) == ""

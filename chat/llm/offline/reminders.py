@@ -111,19 +111,21 @@ def with_when_last(text: str, is_when: Callable[[str], bool]) -> str:
 # --- Saying when a reminder comes ------------------------------------------------------------
 
 
-def spoken_moment(moment: datetime, today: date | None) -> str:
-    """ "today at 5:00 PM", "tomorrow at 5:00 PM", "on Wednesday at 9:00 AM" (this week),
-    "on Friday, Dec 18 at 9:00 AM"; without a today, always the date."""
-    day, at = moment.date(), spoken_time(moment.time())
+def spoken_day(day: date, today: date | None) -> str:
+    """ "today", "tomorrow", "on Wednesday" (this week), "on Friday, Dec 18"; without a today,
+    always the date."""
     if today is not None:
         ahead = (day - today).days
-        if ahead == 0:
-            return f"today at {at}"
-        if ahead == 1:
-            return f"tomorrow at {at}"
+        if ahead in (0, 1):
+            return "today" if ahead == 0 else "tomorrow"
         if 1 < ahead < 7:
-            return f"on {day:%A} at {at}"
-    return f"on {day:%A}, {day:%b} {day.day} at {at}"
+            return f"on {day:%A}"
+    return f"on {day:%A}, {day:%b} {day.day}"
+
+
+def spoken_moment(moment: datetime, today: date | None) -> str:
+    """ "tomorrow at 5:00 PM", "on Friday, Dec 18 at 9:00 AM"."""
+    return f"{spoken_day(moment.date(), today)} at {spoken_time(moment.time())}"
 
 
 def _moment(value: Any) -> datetime | None:
@@ -157,13 +159,18 @@ def reminder_moments(task: dict[str, Any], arguments: dict[str, Any]) -> list[da
     return []
 
 
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def remind_text(moments: list[datetime], today: date | None) -> str:
-    """ "I'll remind you tomorrow at 5:00 PM." for the reminders of one task, or ""."""
-    if not moments:
-        return ""
-    said = [spoken_moment(moment, today) for moment in moments]
-    listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
-    return f"I'll remind you {listed}."
+    """ "I'll remind you tomorrow at 5:00 PM." for the reminders of one task ("tomorrow at
+    4:30 PM and 5:00 PM" for two that day), or ""."""
+    days: dict[date, list[str]] = {}
+    for moment in sorted(moments):
+        days.setdefault(moment.date(), []).append(spoken_time(moment.time()))
+    said = [f"{spoken_day(day, today)} at {_and(times)}" for day, times in days.items()]
+    return f"I'll remind you {_and(said)}." if said else ""
 
 
 def before_text(minutes: int) -> str:
