@@ -27,6 +27,9 @@ TASK_FIELDS = {
     "completed",
     "completed_at",
     "due_date",
+    "due_time",
+    "recurrence",
+    "recurrence_text",
     "created_at",
     "updated_at",
 }
