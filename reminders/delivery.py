@@ -10,10 +10,10 @@ guarantees.
    without waiting for each other; on SQLite the transaction is IMMEDIATE (config.settings),
    so one process at a time holds the claim.
 2. **Deliver** each reminder still held by this pass (a deleted task took its reminders
-   along): before each channel the claim is renewed — only while `claimed_by` is still this
-   pass, so a pass whose claim lapsed and was taken over stops there — then the channel
-   sends, and its name is added to `delivered` at once. A channel already in `delivered` is
-   never sent again.
+   along; a completed task's reminder reaches no channel): before each channel the claim is
+   renewed — only while `claimed_by` is still this pass, so a pass whose claim lapsed and was
+   taken over stops there — then the channel sends, and its name is added to `delivered` at
+   once. A channel already in `delivered` is never sent again.
 3. **Record**: every wanted channel done → `sent_at` (and `late` if it came more than
    REMINDER_LATE_S after its moment), the claim released. A channel failed → the next
    attempt after a backoff (RETRY_BACKOFF_S, doubling), up to RETRIES retries; then it is
@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Preferences
+from ops import metrics
 from reminders.channels import CHANNELS
 from todos.models import Reminder
 
@@ -101,6 +102,8 @@ def deliver(reminder_id: int, *, token: str, clock: Clock = timezone.now) -> boo
     preferences = _preferences(reminder.owner_id)
     failed = []
     for channel in CHANNELS:
+        if reminder.task.completed:
+            break  # done already: nothing to remind of (it counts as sent)
         if channel.name in reminder.delivered or not channel.wanted(reminder, preferences):
             continue
         if not _renew(reminder_id, token, clock):
@@ -111,8 +114,10 @@ def deliver(reminder_id: int, *, token: str, clock: Clock = timezone.now) -> boo
             logger.warning(
                 "reminder %s: %s delivery failed: %s", reminder_id, channel.name, type(exc).__name__
             )
+            metrics.reminder_failed(channel.name)
             failed.append(channel.name)
             continue
+        metrics.reminder_delivered(channel.name)
         reminder.delivered = [*reminder.delivered, channel.name]
         if not _held(reminder_id, token).update(delivered=reminder.delivered, late=reminder.late):
             return False

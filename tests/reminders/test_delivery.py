@@ -12,7 +12,7 @@ from reminders.channels import PageChannel
 from reminders.delivery import RETRIES, RETRY_BACKOFF_S, claim_due, deliver, deliver_due
 from tests.reminders.conftest import due_reminder, published_reminders
 from tests.workers import free_port
-from todos.models import Reminder
+from todos.models import Reminder, Task
 from todos.services import task_create
 
 # Transactional: the page channel publishes only what is committed, outside a transaction.
@@ -156,3 +156,25 @@ def test_stopping_midway_releases_the_rest(user):
         reminder.refresh_from_db()
         assert (reminder.claimed_by, reminder.claimed_until, reminder.sent_at) == ("", None, None)
     assert deliver_due() == 3
+
+
+def test_a_completed_tasks_reminder_reaches_no_channel(verified):
+    reminder = due_reminder(verified)
+    Task.objects.filter(pk=reminder.task_id).update(completed=True, completed_at=timezone.now())
+    assert deliver_due() == 1
+    assert published_reminders(verified.id) == [] and mail.outbox == []
+    reminder.refresh_from_db()
+    assert reminder.sent_at is not None and reminder.delivered == []
+
+
+def test_deliveries_are_counted_for_metrics(verified):
+    from prometheus_client import REGISTRY
+
+    def delivered(channel: str) -> float:
+        labels = {"channel": channel}
+        return REGISTRY.get_sample_value("taskstream_reminders_delivered_total", labels) or 0
+
+    before = delivered("page"), delivered("email")
+    due_reminder(verified)
+    deliver_due()
+    assert (delivered("page"), delivered("email")) == (before[0] + 1, before[1] + 1)
