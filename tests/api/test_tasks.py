@@ -30,6 +30,7 @@ TASK_FIELDS = {
     "due_time",
     "recurrence",
     "recurrence_text",
+    "reminders",
     "created_at",
     "updated_at",
 }
