@@ -20,6 +20,7 @@ from django.utils import timezone
 from config.changes import changed
 from todos.lists import inbox_for
 from todos.models import Task, TaskChange, TaskList
+from todos.reminders import reschedule_after_move
 from todos.services import next_task_number, task_update
 
 NOT_SNAPSHOTTED = frozenset({"id", "owner", "updated_at"})
@@ -117,6 +118,11 @@ def task_update_recorded(*, task: Task, **changes: Any) -> Task:
         return task_update(task=task, **changes)
 
 
+def _due_moved(change: TaskChange) -> bool:
+    after = change.after or {}
+    return any(change.before.get(name) != after.get(name) for name in ("due_date", "due_time"))
+
+
 def _is_as_left(task: Task | None, after: dict[str, Any] | None) -> bool:
     """True when the task is exactly as the change left it (fields recorded since count)."""
     if after is None:
@@ -195,6 +201,9 @@ def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[T
             task.updated_at = now
             updated.append(task)
     Task.objects.bulk_update(updated, sorted(fields))
+    for change in changes:  # relative reminders follow a due date or time taken back
+        if change.before is not None and change.task_id in current and _due_moved(change):
+            reschedule_after_move(current[change.task_id])
     # The answer and the events show each task's reminders: one query for all of them.
     prefetch_related_objects([*updated, *restored.values()], "reminders")
     # bulk_create and bulk_update send no model signals (the deletes above send theirs).

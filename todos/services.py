@@ -23,6 +23,7 @@ from todos.models import (
     TaskList,
 )
 from todos.recurrence import clean_recurrence, first_occurrence, next_occurrence
+from todos.reminders import add_default_reminder, reschedule_after_move
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::00)?", re.ASCII)
@@ -142,7 +143,10 @@ def task_create(
             task_list = inbox_for(owner=owner)
         _check_list_owner(task_list, owner.pk)
         number = next_task_number(owner=owner)
-        return Task.objects.create(owner=owner, number=number, list=task_list, **fields)
+        task = Task.objects.create(owner=owner, number=number, list=task_list, **fields)
+        if task.due_time is not None:
+            add_default_reminder(task=task)
+        return task
 
 
 def task_update(
@@ -172,6 +176,7 @@ def task_update(
     assistant at the same moment never silently revert each other.
     """
     changed = ["updated_at"]
+    had_time = task.due_time is not None
     if title is not None:
         task.title = clean_title(title)
         changed.append("title")
@@ -202,8 +207,21 @@ def task_update(
         task.completed = completed
         task.completed_at = timezone.now() if completed else None
         changed += ["completed", "completed_at"]
-    task.save(update_fields=sorted({*changed, *moved}))
+    with transaction.atomic():
+        task.save(update_fields=sorted({*changed, *moved}))
+        _reminders_follow(task, {*changed, *moved}, had_time)
     return task
+
+
+def _reminders_follow(task: Task, changed: set[str], had_time: bool) -> None:
+    """The task's reminders after its due date or time changed (an edit, or a repeating task
+    moving on): relative ones follow it; a task that just got a time gets the owner's default
+    reminder."""
+    if not changed & {"due_date", "due_time"}:
+        return
+    reschedule_after_move(task)
+    if task.due_time is not None and not had_time:
+        add_default_reminder(task=task)
 
 
 def _schedule(task: Task, due_time: object, clear_due_time: bool, rule: object) -> list[str]:
