@@ -50,6 +50,18 @@ def test_repeats_are_stored_as_rrules_and_stopped(client, user, zone, settings):
         monday,
     )
     assert "every Monday" in body["response"]
+    # Done: the same task moves on to the next Monday; undo brings the date back.
+    body = chat(client, user, "complete water the plants", timezone=zone)
+    task.refresh_from_db()
+    assert (task.completed, task.due_date) == (False, monday + timedelta(days=7))
+    later = monday + timedelta(days=7)
+    assert body["response"] == (
+        f'Nice work! \u2713 "water the plants" (task #{task.number}) is next due '
+        f"{later:%A}, {later:%b} {later.day}."
+    )
+    chat(client, user, "undo that", timezone=zone)
+    task.refresh_from_db()
+    assert (task.completed, task.due_date) == (False, monday)
     chat(client, user, "pay rent on the 1st of every month", timezone=zone)
     rent = Task.objects.get(owner=user, title="pay rent")
     first = today.replace(day=1) + timedelta(days=32)
