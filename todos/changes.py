@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from uuid import uuid4
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -19,7 +20,8 @@ from django.utils import timezone
 from config.changes import changed
 from todos.lists import inbox_for
 from todos.models import Task, TaskChange, TaskList
-from todos.services import next_task_number
+from todos.reminders import reschedule_after_move
+from todos.services import next_task_number, task_update
 
 NOT_SNAPSHOTTED = frozenset({"id", "owner", "updated_at"})
 
@@ -40,8 +42,13 @@ class NoChangeToUndo(Exception):
     """Every change the assistant made to the user's tasks is undone already (or none was)."""
 
 
-# Changes made on the page (todos.bulk.new_change_id), not by the assistant's tool calls.
+# Changes made on the page (new_change_id), not by the assistant's tool calls.
 PAGE_CHANGE_PREFIX = "bulk_"
+
+
+def new_change_id() -> str:
+    """The id of a change made outside a tool call (a tool's change uses its call id)."""
+    return f"{PAGE_CHANGE_PREFIX}{uuid4().hex}"
 
 
 def snapshot_fields() -> list[Field]:
@@ -96,6 +103,19 @@ def recorded_change(
             before=change.before,
             after=None if deleted else task_snapshot(change.task),
         )
+
+
+def task_update_recorded(*, task: Task, **changes: Any) -> Task:
+    """`task_update` for a change made on the page. Completing a repeating task moves it to
+    its next occurrence: that is recorded in the task's change history (kind `complete`,
+    under a new page change id), so the completed occurrence is on record and undo brings the
+    previous date back. Other edits are not recorded, as before."""
+    if not (changes.get("completed") and task.recurrence and not task.completed):
+        return task_update(task=task, **changes)
+    with recorded_change(
+        owner=task.owner, call_id=new_change_id(), kind=TaskChange.Kind.COMPLETE, task=task
+    ):
+        return task_update(task=task, **changes)
 
 
 def _is_as_left(task: Task | None, after: dict[str, Any] | None) -> bool:
@@ -168,14 +188,19 @@ def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[T
     deleted = [c for c in changes if c.before is not None and c.task_id not in current]
     restored = dict(zip([c.task_id for c in deleted], _restored(deleted, owner_id), strict=True))
     now = timezone.now()
-    updated, fields = [], {"updated_at"}
+    updated, fields, moved = [], {"updated_at"}, []
     for change in changes:
         if change.before is not None and change.task_id in current:
             task = current[change.task_id]
+            due = (task.due_date, task.due_time)
             fields.update(_apply_snapshot(task, change.before))
             task.updated_at = now
             updated.append(task)
+            if (task.due_date, task.due_time) != due:
+                moved.append(task)
     Task.objects.bulk_update(updated, sorted(fields))
+    for task in moved:  # e.g. a repeating task's completion taken back: reminders follow
+        reschedule_after_move(task)
     # The answer and the events show each task's reminders: one query for all of them.
     prefetch_related_objects([*updated, *restored.values()], "reminders")
     # bulk_create and bulk_update send no model signals (the deletes above send theirs).

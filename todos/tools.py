@@ -6,7 +6,8 @@ Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": 
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
 A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
 shown to the model) and records the change under it for undo (todos.changes); one that counts
-from the user's date takes a keyword-only `today` (the user's local date, from the context).
+from the user's date takes a keyword-only `today` (the user's local date, from the context),
+and one whose rules need the user's zone a keyword-only `time_zone` (from the context).
 A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_TASKS_MAX tasks.
 """
 
@@ -26,12 +27,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.preferences import user_time_zone
 from config.db_threads import run_db
 from config.timezones import local_today
 from todos import changes, lists, selectors, services
 from todos.bulk import tasks_bulk_change
 from todos.changes import recorded_change
 from todos.models import PRIORITY_NONE, Task, TaskChange, TaskList
+from todos.recurrence import recurrence_text
+from todos.reminders import local_reminder_times, reminders_from_tool
 
 LIST_TASKS_MAX = 50
 
@@ -66,17 +70,21 @@ class TaskToolContext:
 
 
 # Keyword-only arguments the server fills in; the model never sees them.
-SERVER_ARGUMENTS = frozenset({"call_id", "today"})
+SERVER_ARGUMENTS = frozenset({"call_id", "today", "time_zone"})
 
 
-def task_payload(task: Task) -> dict[str, Any]:
-    """A task as the model sees it: by its number (#3), never by its database id."""
+def task_payload(task: Task, time_zone: str = "") -> dict[str, Any]:
+    """A task as the model sees it: by its number (#3), never by its database id; its
+    reminders on the user's wall clock (`time_zone`, the zone the client sent, else theirs)."""
     return {
         "number": task.number,
         "title": task.title,
         "description": task.description,
         "completed": task.completed,
         "due_date": task.due_date.isoformat() if task.due_date else None,
+        "due_time": task.due_time.strftime("%H:%M") if task.due_time else None,
+        "recurrence_text": recurrence_text(task.recurrence),
+        "reminders": local_reminder_times(task, time_zone),
         "priority": task.priority,
         "list": task.list.name,
     }
@@ -117,6 +125,7 @@ def _task_tool(func: Callable) -> FunctionTool:
     parameters = inspect.signature(func).parameters
     records_changes = "call_id" in parameters
     counts_from_today = "today" in parameters
+    needs_zone = "time_zone" in parameters
 
     def body(
         user: AbstractBaseUser, record: Callable[[str], None] | None, *args: Any, **kwargs: Any
@@ -148,6 +157,8 @@ def _task_tool(func: Callable) -> FunctionTool:
                 )
         if counts_from_today:
             kwargs["today"] = ctx.context.today()
+        if needs_zone:
+            kwargs["time_zone"] = ctx.context.time_zone
         work = asyncio.ensure_future(run_db(body, ctx.context.user, record, *args, **kwargs))
         try:
             # The thread commits (or rolls back) its one transaction whatever happens here.
@@ -188,8 +199,13 @@ def add_task(
     due_date: str | None = None,
     list: str | None = None,
     priority: int | None = None,
+    due_time: str | None = None,
+    recurrence: str | None = None,
+    remind_at: str | None = None,
+    remind_before_minutes: int | None = None,
     *,
     call_id: str,
+    time_zone: str,
 ) -> str:
     """Add a task to the user's todo list.
 
@@ -200,8 +216,18 @@ def add_task(
             your instructions), or null for no date.
         list: The name of the list to put it in (see list_lists), or null for the Inbox.
         priority: 1 (highest) to 4 (no priority, the default), or null.
+        due_time: Optional time of day it is due, as HH:MM (24-hour, the user's local time);
+            needs due_date.
+        recurrence: Optional repeat as an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO (see your
+            instructions), or null. Without due_date it starts on its first day from today.
+        remind_at: Optional moment to remind the user, as YYYY-MM-DDTHH:MM on their local
+            clock (in the future), or null. "Remind me to X at 5pm" is due_date + due_time
+            17:00 with remind_at at that same moment.
+        remind_before_minutes: Optional reminder this many minutes before the due time
+            (needs due_time; 0: at it), or null. Without either, the user's default applies.
     """
     task_list = _named_list(user, list)
+    asked = remind_at is not None or remind_before_minutes is not None
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
         change.task = services.task_create(
             owner=user,
@@ -210,27 +236,39 @@ def add_task(
             due_date=due_date,
             task_list=task_list,
             priority=PRIORITY_NONE if priority is None else priority,
+            due_time=due_time,
+            recurrence=recurrence or "",
+            time_zone=time_zone,
+            default_reminder=not asked,
         )
-    return _ok("added", task=task_payload(change.task))
+        reminders_from_tool(
+            task=change.task,
+            remind_at=remind_at,
+            remind_before_minutes=remind_before_minutes,
+            time_zone=time_zone,
+        )
+    return _ok("added", task=task_payload(change.task, time_zone))
 
 
 def list_tasks(
     user: AbstractBaseUser,
     status: Literal["all", "pending", "completed"] = "all",
-    due: Literal["today", "overdue", "week", "none"] | None = None,
+    due: Literal["today", "tomorrow", "overdue", "week", "next_week", "none"] | None = None,
     list: str | None = None,
     priority: int | None = None,
     search: str | None = None,
     *,
     today: date,
+    time_zone: str,
 ) -> str:
     """List the user's tasks with their numbers, lists, priorities and due dates (at most 50;
     "more" says how many are not shown). Use it before guessing a task number.
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
-        due: Optionally only tasks due "today", "overdue" (before today, not done), this
-            "week" (today and the 6 days after) or with "none" (no due date).
+        due: Optionally only tasks due "today", "tomorrow", "overdue" (before today, not
+            done), this "week" (today and the 6 days after), "next_week" (Monday to Sunday of
+            the next calendar week) or with "none" (no due date).
         list: Optionally only the tasks of the list with this name; null: every list.
         priority: Optionally only tasks of this priority, 1 (highest) to 4 (none).
         search: Optionally only tasks whose title or description contains this text.
@@ -245,23 +283,27 @@ def list_tasks(
         priority=None if priority is None else services.clean_priority(priority),
         search=search or "",
     ).select_related("list")
-    tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
+    zone = user_time_zone(user.pk, time_zone)  # once, not per task
+    shown_tasks = found[:LIST_TASKS_MAX].prefetch_related("reminders")
+    tasks = [task_payload(task, zone) for task in shown_tasks]
     more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
     filters = {"list": task_list and task_list.name, "priority": priority, "search": search or None}
     shown = {name: value for name, value in filters.items() if value is not None}
     return _ok("listed", status=status, due=due, **shown, tasks=tasks, more=more)
 
 
-def complete_task(user: AbstractBaseUser, number: int, *, call_id: str) -> str:
-    """Mark one of the user's tasks as done.
+def complete_task(user: AbstractBaseUser, number: int, *, call_id: str, time_zone: str) -> str:
+    """Mark one of the user's tasks as done. A repeating task moves to its next occurrence
+    instead ("moved_to_next": true, with its new due date) and stays on the list.
 
     Args:
         number: The task's number (#3 is 3), as shown by list_tasks.
     """
     task = selectors.task_by_number(owner=user, number=number)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.COMPLETE, task=task):
-        services.task_complete(task=task)
-    return _ok("completed", task=task_payload(task))
+        services.task_complete(task=task, time_zone=time_zone)
+    moved_on = services.task_moved_on(task)
+    return _ok("completed", task=task_payload(task, time_zone), moved_to_next=moved_on)
 
 
 def delete_task(user: AbstractBaseUser, number: int, *, call_id: str) -> str:
@@ -286,11 +328,16 @@ def update_task(
     clear_due_date: bool = False,
     list: str | None = None,
     priority: int | None = None,
+    due_time: str | None = None,
+    recurrence: str | None = None,
+    remind_at: str | None = None,
+    remind_before_minutes: int | None = None,
     *,
     call_id: str,
+    time_zone: str,
 ) -> str:
-    """Rename a task, change its description, due date, list or priority; leave a field null
-    to keep it.
+    """Rename a task, change its description, due date, time, repeat, list or priority, or
+    add a reminder; leave a field null to keep it.
 
     Args:
         number: The task's number (#3 is 3), as shown by list_tasks.
@@ -300,6 +347,14 @@ def update_task(
         clear_due_date: true to remove the task's due date (then leave due_date null).
         list: The name of the list to move it to, or null to keep it where it is.
         priority: The new priority, 1 (highest) to 4 (none), or null to keep it.
+        due_time: The new time of day as HH:MM (24-hour, local), "" to remove the time, or
+            null to keep it.
+        recurrence: The new repeat as an RRULE (e.g. FREQ=MONTHLY;BYMONTHDAY=1), "" to stop
+            it repeating, or null to keep it.
+        remind_at: Add a reminder at this moment, YYYY-MM-DDTHH:MM on the user's local clock
+            (in the future), or null.
+        remind_before_minutes: Add a reminder this many minutes before the due time (the task
+            needs a due time; 0: at it), or null.
     """
     task = selectors.task_by_number(owner=user, number=number)
     task_list = _named_list(user, list)
@@ -312,8 +367,18 @@ def update_task(
             clear_due_date=clear_due_date,
             task_list=task_list,
             priority=priority,
+            due_time=due_time or None,
+            clear_due_time=due_time == "",
+            recurrence=recurrence,
+            time_zone=time_zone,
         )
-    return _ok("updated", task=task_payload(task))
+        reminders_from_tool(
+            task=task,
+            remind_at=remind_at,
+            remind_before_minutes=remind_before_minutes,
+            time_zone=time_zone,
+        )
+    return _ok("updated", task=task_payload(task, time_zone))
 
 
 def bulk_update_tasks(
@@ -327,6 +392,7 @@ def bulk_update_tasks(
     due_date: str | None = None,
     *,
     call_id: str,
+    time_zone: str,
 ) -> str:
     """Change several tasks at once, all or nothing: one change the user can undo as one.
 
@@ -346,8 +412,10 @@ def bulk_update_tasks(
         value=value[action]() if action in value else None,
         numbers=numbers,
         change_id=call_id,
+        time_zone=time_zone,
     )
-    tasks = [task_payload(task) for task in result.tasks]
+    zone = user_time_zone(user.pk, time_zone)  # once, not per task
+    tasks = [task_payload(task, zone) for task in result.tasks]
     return _ok(
         "bulk_updated", bulk_action=action, tasks=tasks, changed=result.change_id is not None
     )
