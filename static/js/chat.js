@@ -11,12 +11,14 @@
 //   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo
 //   undo.js          the Undo control on the chips of task-changing tool calls
 //   live.js          the user's live stream: changes made in other tabs and clients
+//   notifications.js reminders falling due (the live `reminder` event): in the page and the system's
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
 import { Api, ApiError } from "./api.js";
 import { Composer } from "./composer.js";
 import { ConversationList, displayTitle, titleFromMessage } from "./conversations.js";
 import { LiveUpdates } from "./live.js";
+import { ReminderNotices } from "./notifications.js";
 import { Run } from "./run.js";
 import { TranscriptScroll } from "./scroll.js";
 import { TaskPanel } from "./tasks.js";
@@ -153,6 +155,12 @@ class ChatPage {
       onCount: (count) => {
         this.tasksCount.textContent = String(count);
         this.tasksCount.hidden = count === 0;
+      },
+    });
+    this.notices = new ReminderNotices({
+      onComplete: async (taskId) => {
+        await this.api.updateTask(taskId, { completed: true });
+        this.tasks.scheduleRefresh();
       },
     });
     this.undo = new ToolCallUndo({ api: this.api, onUndone: () => this.tasks.scheduleRefresh() });
@@ -490,6 +498,9 @@ class ChatPage {
         this.tasks.refresh();
         this.sidebar.refresh();
         if (this.conversationId && !this.turnOnScreen()) this.open(this.conversationId, { history: "none" });
+        break;
+      case "reminder":
+        this.notices.show(event.reminder);
         break;
       case "account.signed_out":
         this.showNotice(...sessionEnded());
