@@ -8,7 +8,8 @@
 //   markdown.js      escape-first Markdown for replies (no HTML from anyone ever runs)
 //   transcript.js    user messages, assistant replies (streaming or stored), tool chips
 //   conversations.js the sidebar list: open, rename, delete
-//   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo
+//   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo,
+//                    dates, times and repeats (due-control.js, repeats.js), reminders (reminders.js)
 //   undo.js          the Undo control on the chips of task-changing tool calls
 //   live.js          the user's live stream: changes made in other tabs and clients
 //   notifications.js reminders falling due (the live `reminder` event): in the page and the system's

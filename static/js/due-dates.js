@@ -76,20 +76,31 @@ export function isOverdue(task, today = todayIso()) {
   return Boolean(task.due_date) && !task.completed && task.due_date < today;
 }
 
+const DUE_FILTER_WORDS = {
+  today: "due today",
+  tomorrow: "due tomorrow",
+  overdue: "overdue",
+  week: "due this week",
+  next_week: "due next week",
+  none: "with no date",
+};
+
 /**
- * What a tool chip adds when the tool set or cleared a date: " · due Fri"; a call that only
- * moved a task's date reads "Moved dentist to Fri" (and one that only removed it, "Cleared the
- * date of dentist").
+ * What a tool chip adds when the tool set or cleared a date: " · due Fri", " · due Mon 9:00 AM
+ * ↻" with a time and a repeat; a call that only moved a task's date reads "Moved dentist to
+ * Fri" (and one that only removed it, "Cleared the date of dentist").
  */
 export function toolDueNote(name, args = {}, output = null) {
   if (output && output.ok === false) return "";
   if (name === "list_tasks") {
     const filter = output?.due || args?.due;
-    return filter ? ` ${{ today: "due today", overdue: "overdue", week: "due this week", none: "with no date" }[filter] || ""}` : "";
+    return filter ? ` ${DUE_FILTER_WORDS[filter] || ""}` : "";
   }
   const dateOnly = name === "update_task" && args?.title == null && args?.description == null;
   if (args?.clear_due_date) return dateOnly ? "" : " · no due date"; // "Cleared the date of …"
   const due = args?.due_date && (output?.task?.due_date ?? args.due_date);
   if (!due) return "";
-  return dateOnly ? ` to ${dueLabel(due)}` : ` · due ${dueLabel(due)}`;
+  const time = output?.task?.due_time ?? args.due_time;
+  const when = `${dueLabel(due)}${time ? ` ${timeLabel(time)}` : ""}${args.recurrence ? " ↻" : ""}`;
+  return dateOnly ? ` to ${when}` : ` · due ${when}`;
 }
