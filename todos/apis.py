@@ -28,6 +28,7 @@ from todos.models import (
     Task,
     TaskList,
 )
+from todos.reminders import format_utc, reminder_times
 from todos.selectors import DUE_FILTERS, TASK_STATUSES, TaskNotFound, task_get, task_list
 from todos.services import task_create, task_delete, task_update
 
@@ -102,11 +103,22 @@ class TaskOutputSerializer(serializers.Serializer):
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
     due_date = serializers.DateField(allow_null=True, help_text=DUE_DATE_HELP)
+    reminders = serializers.SerializerMethodField(
+        help_text="The moments the task reminds you (pending and sent), in UTC, sorted: add "
+        "and remove them with POST/DELETE .../tasks/{id}/reminders/."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DateTimeField(), help_text="ISO 8601, UTC.")
+    )
+    def get_reminders(self, task: Task) -> "list[str]":  # `list` is a field in here
+        return [format_utc(moment) for moment in reminder_times(task)]
 
-def _get_task(request: Request, task_id: int) -> Task:
+
+def owned_task(request: Request, task_id: int) -> Task:
+    """The caller's task `task_id`, or a 404: another user's is missing too."""
     try:
         return task_get(owner=request.user, task_id=task_id)
     except TaskNotFound:
@@ -176,7 +188,7 @@ class TaskListApi(GenericAPIView):
         chosen = filters.validated_data
         if "list" in chosen:
             chosen["task_list"] = owned_list(request, chosen.pop("list"))
-        tasks = task_list(owner=request.user, today=today, **chosen)
+        tasks = task_list(owner=request.user, today=today, **chosen).prefetch_related("reminders")
         page = self.paginate_queryset(tasks)
         return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
 
@@ -216,7 +228,7 @@ class TaskDetailApi(APIView):
         responses={200: TaskOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request: Request, user_id: int, task_id: int) -> Response:
-        return Response(TaskOutputSerializer(_get_task(request, task_id)).data)
+        return Response(TaskOutputSerializer(owned_task(request, task_id)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -226,7 +238,7 @@ class TaskDetailApi(APIView):
         responses={200: TaskOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request: Request, user_id: int, task_id: int) -> Response:
-        task = _get_task(request, task_id)
+        task = owned_task(request, task_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data
@@ -242,7 +254,7 @@ class TaskDetailApi(APIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request: Request, user_id: int, task_id: int) -> Response:
-        task_delete(task=_get_task(request, task_id))
+        task_delete(task=owned_task(request, task_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

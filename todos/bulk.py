@@ -62,7 +62,11 @@ def _locked_tasks(owner: AbstractBaseUser, field: str, keys: list[int]) -> list[
     """The owner's tasks with these ids or numbers, locked, in the order given (duplicates
     once); TaskNotFound (or TaskNumberNotFound) names the first key that is not the owner's."""
     _check_count(keys)
-    found = Task.objects.select_for_update().filter(owner=owner, **{f"{field}__in": keys})
+    found = (
+        Task.objects.select_for_update()
+        .filter(owner=owner, **{f"{field}__in": keys})
+        .prefetch_related("reminders")  # the answer and the events show them
+    )
     by_key = {getattr(task, field): task for task in found}
     for key in keys:
         if key not in by_key:
@@ -130,7 +134,7 @@ def tasks_bulk_change(
             # An UPDATE sends no model signal: one event for all of them (deletes send theirs).
             bulk = {"task_ids": changing_pks, "change": update}
             changed.send(Task, kind="bulk", user_id=owner.pk, subject=bulk)
-            now_by_pk = Task.objects.in_bulk(pks)
+            now_by_pk = Task.objects.prefetch_related("reminders").in_bulk(pks)
             tasks = [now_by_pk[pk] for pk in pks]
             after = {task.pk: task_snapshot(task) for task in tasks if task.pk in before}
         change_id = change_id or new_change_id()

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Field
+from django.db.models import Field, prefetch_related_objects
 from django.utils import timezone
 
 from config.changes import changed
@@ -176,6 +176,8 @@ def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[T
             task.updated_at = now
             updated.append(task)
     Task.objects.bulk_update(updated, sorted(fields))
+    # The answer and the events show each task's reminders: one query for all of them.
+    prefetch_related_objects([*updated, *restored.values()], "reminders")
     # bulk_create and bulk_update send no model signals (the deletes above send theirs).
     for kind, tasks in (("created", restored.values()), ("updated", updated)):
         for task in tasks:

@@ -159,6 +159,12 @@ class Reminder(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Which scheduler pass holds the claim (reminders.scheduler): a pass whose claim lapsed
+    # and was taken over can no longer record anything.
+    claimed_by = models.CharField(max_length=32, blank=True, default="")
+    # The channels it has reached ("page", "email"), each recorded as soon as it is done, so a
+    # retry or a takeover never repeats one.
+    delivered = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -42,6 +42,8 @@ OPERATIONS = {
     ("/api/{user_id}/tasks/{task_id}/", "get"),
     ("/api/{user_id}/tasks/{task_id}/", "patch"),
     ("/api/{user_id}/tasks/{task_id}/", "delete"),
+    ("/api/{user_id}/tasks/{task_id}/reminders/", "post"),
+    ("/api/{user_id}/tasks/{task_id}/reminders/", "delete"),
     ("/api/{user_id}/tasks/bulk/", "post"),
     ("/api/{user_id}/tasks/changes/{change_id}/undo", "post"),
     ("/api/{user_id}/lists/", "get"),

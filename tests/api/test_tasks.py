@@ -27,6 +27,7 @@ TASK_FIELDS = {
     "completed",
     "completed_at",
     "due_date",
+    "reminders",
     "created_at",
     "updated_at",
 }
