@@ -502,6 +502,7 @@ class ChatPage {
         break;
       case "reminder":
         this.notices.show(event.reminder);
+        this.tasks.scheduleRefresh(); // its bell: one reminder fewer to come
         break;
       case "account.signed_out":
         this.showNotice(...sessionEnded());

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import Preferences
 from config.timezones import local_today
 from tests.browser.accessibility import assert_no_serious_violations
 from tests.browser.chat_ui import ChatUI
@@ -60,6 +61,12 @@ def browser_page(make_page, settings):
         return page
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def berliner(user):
+    """The user's account says Europe/Berlin, as the page sets it at the first sign-in."""
+    Preferences.objects.update_or_create(user=user, defaults={"time_zone": ZONE})
 
 
 @pytest.fixture
