@@ -146,11 +146,9 @@ export function dueControl(task, { onSave, onClear, onEditing, trailing = [] }) 
       close();
       return;
     }
-    saving = true;
-    save.disabled = true;
+    saving = true; // (not by disabling Save: a disabled button drops the focus it has)
     const refused = await onSave(changed);
     saving = false;
-    save.disabled = false;
     if (!refused) {
       close();
       return;
