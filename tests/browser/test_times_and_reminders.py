@@ -12,18 +12,22 @@ permission request as a person clicking "Allow" would.
 """
 
 import datetime
+import os
 import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Preferences
 from config.timezones import local_today
+from reminders.scheduler import start_scheduler, stop_scheduler
 from tests.browser.accessibility import assert_no_serious_violations
 from tests.browser.chat_ui import ChatUI
 from tests.browser.conftest import watch_console
 from todos.models import Reminder, Task
+from todos.reminders import reminder_add
 from todos.services import task_create
 
 pytestmark = pytest.mark.browser
@@ -274,3 +278,69 @@ def test_the_editor_and_the_bell_pass_the_audit(browser_page, live_server_url, u
     page.keyboard.press("Escape")
     page.get_by_role("button", name=re.compile("Reminders of “pay rent”")).click()
     assert_no_serious_violations(page)
+
+
+@pytest.fixture
+def scheduler(settings):
+    """The reminder scheduler as every uvicorn worker runs it (ops.asgi starts it at lifespan
+    startup; the test server runs without lifespan), polling every REMINDER_POLL_S."""
+    settings.REMINDERS_ENABLED = True
+    settings.REMINDER_POLL_S = 0.2
+    start_scheduler()
+    yield
+    stop_scheduler()
+
+
+def live(user, *pages: ChatUI) -> None:
+    """The pages' live streams are open: a task added elsewhere shows up without a reload."""
+    task_create(owner=user, title="stream check")
+    for ui in pages:
+        expect(ui.task_row("stream check")).to_be_attached()  # (a phone keeps it in a drawer)
+
+
+def test_a_reminder_appears_in_the_page_within_2_s_of_its_time(
+    browser_page, live_server_url, user, scheduler
+):
+    desktop = ChatUI(browser_page(), live_server_url).sign_in(user.username)
+    phone = ChatUI(browser_page(viewport=PHONE), live_server_url).sign_in(user.username)
+    problems = watch_console(desktop.page)
+    # Permission was given earlier, from the bell (the recorder starts at "default").
+    desktop.page.evaluate("() => { Notification.permission = 'granted'; }")
+    today = local_today(ZONE)
+    task = task_create(owner=user, title="call mom", due_date=today)
+    live(user, desktop, phone)
+
+    remind_at = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=2)
+    reminder_add(task=task, remind_at=remind_at)
+    notice = desktop.page.locator(".reminder-notice")
+    expect(notice).to_be_visible()
+    shown_at_ms = int(notice.get_attribute("data-shown-at"))
+    took_ms = shown_at_ms - remind_at.timestamp() * 1000
+    print(f"measured: reminder shown {took_ms:.0f} ms after its time (load {os.getloadavg()})")
+    assert 0 <= took_ms <= 2000, f"shown {took_ms:.0f} ms after its time"
+
+    expect(notice.get_by_role("alert")).to_contain_text("Reminder: call mom")
+    expect(notice.get_by_role("alert")).to_contain_text(f"#{task.number} · due today")
+    shown = desktop.page.evaluate("() => window.__notifications.shown")
+    assert [(each["title"], each["tag"]) for each in shown] == [
+        ("Reminder: call mom", f"taskstream-reminder-{Reminder.objects.get().pk}")
+    ]
+    # Not allowed on the phone: only the notice in the page, and it fits the screen.
+    assert phone.page.evaluate("() => window.__notifications.shown") == []
+    expect(phone.page.locator(".reminder-notice")).to_be_visible()
+    assert phone.page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # Reachable from the keyboard; completing the task from it.
+    complete = notice.get_by_role("button", name="Complete “call mom”")
+    complete.focus()
+    with desktop.page.expect_response(saved("PATCH")):
+        desktop.page.keyboard.press("Enter")
+    expect(notice).to_have_count(0)
+    task.refresh_from_db()
+    assert task.completed
+    expect(desktop.completed_tasks).to_contain_text(["call mom"])
+
+    dismiss = phone.page.get_by_role("button", name="Dismiss the reminder for “call mom”")
+    dismiss.click()
+    expect(phone.page.locator(".reminder-notice")).to_have_count(0)
+    assert problems == []
