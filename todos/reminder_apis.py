@@ -1,6 +1,7 @@
 """A task's reminders: `POST/DELETE /api/<user_id>/tasks/<id>/reminders/`. The rules are
 todos.reminders'; each answers the task as the tasks API shows it (with its `reminders`)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -88,7 +89,7 @@ class TaskRemindersApi(APIView):
         parameters=[
             OpenApiParameter(
                 "remind_at",
-                str,
+                OpenApiTypes.DATETIME,
                 description=f"{REMIND_AT_HELP} (in the query or the body). Absent: every "
                 "reminder of the task.",
             )
