@@ -38,6 +38,34 @@ def utc_moment(day, at: time, zone: str) -> datetime:
 
 
 @pytest.mark.parametrize("zone", ZONES)
+def test_remind_me_to_call_mom_tomorrow_at_5pm(client, user, zone, settings):
+    settings.TIME_ZONE = "UTC"
+    body = chat(client, user, "remind me to call mom tomorrow at 5pm", timezone=zone)
+    tomorrow = local_today(zone) + timedelta(days=1)
+    task = Task.objects.get(owner=user)
+    assert (task.title, task.due_date, task.due_time) == ("call mom", tomorrow, time(17))
+    assert [r.remind_at for r in task.reminders.all()] == [utc_moment(tomorrow, time(17), zone)]
+    assert body["response"].endswith("I'll remind you tomorrow at 5:00 PM.")
+    # "30 minutes before", on the task just talked about, in the same conversation.
+    body = chat(
+        client,
+        user,
+        "remind me 30 minutes before",
+        timezone=zone,
+        conversation_id=body["conversation_id"],
+    )
+    moments = sorted(r.remind_at for r in task.reminders.all())
+    assert moments == [
+        utc_moment(tomorrow, time(16, 30), zone),
+        utc_moment(tomorrow, time(17), zone),
+    ]
+    assert body["response"] == (
+        'I\'ll remind you tomorrow at 4:30 PM, 30 minutes before "call mom" '
+        f"(task #{task.number}) is due."
+    )
+
+
+@pytest.mark.parametrize("zone", ZONES)
 def test_repeats_are_stored_as_rrules_and_stopped(client, user, zone, settings):
     settings.TIME_ZONE = "UTC"
     today = local_today(zone)
