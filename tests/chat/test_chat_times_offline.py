@@ -13,24 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.timezones import local_today
-from tests.conftest import bearer
+from tests.chat.test_chat_due_dates import chat
 from todos.models import Task
 from todos.services import task_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ZONES = ["Europe/Berlin", "America/New_York"]
-
-
-def chat(client, user, message: str, **extra) -> dict:
-    response = client.post(
-        f"/api/{user.id}/chat",
-        {"message": message, **extra},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=bearer(user),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 def utc_moment(day, at: time, zone: str) -> datetime:
