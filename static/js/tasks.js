@@ -436,15 +436,6 @@ export class TaskPanel {
                 }),
               ],
         }),
-        this.reminders.openId === task.id && !task.completed
-          ? reminderPanel(task, {
-              state: this.reminders,
-              onAdd: (body) => this.addReminder(task, body),
-              onRemove: (remindAt) => this.removeReminder(task, remindAt),
-              onDraft: (value) => (this.reminders.draft = value),
-              onClose: () => this.toggleReminders(task),
-            })
-          : null,
       ),
       h(
         "button",
@@ -470,6 +461,16 @@ export class TaskPanel {
         },
         icon("trash"),
       ),
+      // Under the row, as wide as it (not only its text's column).
+      this.reminders.openId === task.id && !task.completed
+        ? reminderPanel(task, {
+            state: this.reminders,
+            onAdd: (body) => this.addReminder(task, body),
+            onRemove: (remindAt) => this.removeReminder(task, remindAt),
+            onDraft: (value) => (this.reminders.draft = value),
+            onClose: () => this.toggleReminders(task),
+          })
+        : null,
     );
   }
 
