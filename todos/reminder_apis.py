@@ -92,6 +92,7 @@ class TaskRemindersApi(APIView):
                 OpenApiTypes.DATETIME,
                 description=f"{REMIND_AT_HELP} (in the query or the body). Absent: every "
                 "reminder of the task.",
+                examples=[OpenApiExample("one of them", value="2030-12-07T16:00:00Z")],
             )
         ],
         request=RemoveSerializer,

@@ -106,6 +106,7 @@ export class TaskPanel {
     this.completedSection = document.getElementById("completed-section");
     this.scrollArea = this.completedSection.parentElement;
     this.error = document.getElementById("tasks-error");
+    this.errorFromLoading = false; // what the error shown is about: see showError
     this.addForm = document.getElementById("task-add");
     this.addInput = document.getElementById("task-add-input");
     this.titleMax = Number(this.addInput.dataset.maxLength);
@@ -216,10 +217,10 @@ export class TaskPanel {
     return this.loadAll().then(
       () => {
         this.loaded = true;
-        this.showError("");
+        if (this.errorFromLoading) this.showError("");
         this.render();
       },
-      (error) => this.showError(`Couldn't load your tasks: ${error.message}`, error),
+      (error) => this.showError(`Couldn't load your tasks: ${error.message}`, error, { loading: true }),
     );
   }
 
@@ -231,18 +232,22 @@ export class TaskPanel {
       await section.loadMore();
       this.render();
     } catch (error) {
-      this.showError(`Couldn't load more tasks: ${error.message}`, error);
+      this.showError(`Couldn't load more tasks: ${error.message}`, error, { loading: true });
     } finally {
       section.loadingMore = false;
       section.moreButton.disabled = false;
     }
   }
 
-  /** `error` (optional) is what failed: a lost session says so, with a way to sign in. */
-  showError(message, error = null) {
+  /** `error` (optional) is what failed: a lost session says so, with a way to sign in.
+   * `loading`: the message is about loading the tasks. A reload that works clears only such a
+   * message: a refused action's (a list name already used) stays until the person acts again,
+   * however a refresh that a live event started interleaves with it. */
+  showError(message, error = null, { loading = false } = {}) {
     if (error?.needsSignIn) this.error.replaceChildren(...sessionEnded());
     else this.error.textContent = message;
     this.error.hidden = !message;
+    this.errorFromLoading = Boolean(message) && loading;
   }
 
   visible(section) {
