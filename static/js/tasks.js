@@ -561,8 +561,8 @@ export class TaskPanel {
       const added = (task.reminders || []).find((iso) => !before.has(iso));
       announce(added ? `You'll be reminded ${instantLabel(added)}.` : "That reminder was set already.");
     } catch (error) {
-      if (error.needsSignIn) this.showError("", error);
       this.reminders.error = `Couldn't add the reminder: ${refusal(error, ["remind_at", "minutes_before"])}`;
+      if (error.needsSignIn) this.showError(this.reminders.error, error); // with a way to sign in
     }
     this.render();
   }
@@ -573,8 +573,8 @@ export class TaskPanel {
       this.reminders.error = "";
       announce(`Removed the reminder at ${instantLabel(remindAt)}.`);
     } catch (error) {
-      if (error.needsSignIn) this.showError("", error);
       this.reminders.error = `Couldn't remove the reminder: ${refusal(error, ["remind_at"])}`;
+      if (error.needsSignIn) this.showError(this.reminders.error, error); // with a way to sign in
     }
     this.render();
     // The removed reminder's button is gone: the panel's moment field keeps the focus near.
