@@ -346,3 +346,25 @@ def test_a_reminder_appears_in_the_page_within_2_s_of_its_time(
     dismiss.click()
     expect(phone.page.locator(".reminder-notice")).to_have_count(0)
     assert problems == []
+
+
+def test_what_the_assistant_sets_shows_in_its_chip_and_the_row(ui, user):
+    ui.sign_in(user.username)
+    reply = ui.chat("remind me to call mom tomorrow at 5pm")
+    expect(reply.locator(".tool-chip")).to_contain_text(
+        re.compile(r"call mom · due tomorrow 5:00\sPM")
+    )
+    expect(due_line(ui, "call mom")).to_have_text(re.compile(r"^tomorrow 5:00\sPM$"))
+    task = Task.objects.get(owner=user)
+    assert (task.due_date, task.due_time) == (
+        local_today(ZONE) + datetime.timedelta(days=1),
+        datetime.time(17, 0),
+    )
+    # Its reminder, at the due time: the bell says so.
+    expect(
+        ui.page.get_by_role("button", name=re.compile(r"Reminders of “call mom”: 1 set.*5:00\sPM"))
+    ).to_be_visible()
+
+    reply = ui.chat("water the plants every monday")
+    expect(reply.locator(".tool-chip")).to_contain_text("↻")
+    expect(due_line(ui, "water the plants")).to_contain_text("↻")
