@@ -19,9 +19,10 @@ UNCHANGED = object()
 
 
 def preferences_for(user: AbstractBaseUser) -> Preferences:
-    """The user's preferences: their row, or the defaults (unsaved) when they have none."""
+    """The user's preferences: their row, or the defaults (unsaved) when they have none. One
+    read per user instance: Django keeps the row (or its absence) on `user`."""
     try:
-        return Preferences.objects.get(user=user)
+        return user.preferences
     except Preferences.DoesNotExist:
         return Preferences(user=user)
 
@@ -79,11 +80,13 @@ def preferences_update(
         preferences.time_zone = clean_time_zone(time_zone)
     if default_reminder_minutes is not UNCHANGED:
         preferences.default_reminder_minutes = clean_default_reminder(default_reminder_minutes)
-    if remind_in_page is not None:
-        preferences.remind_in_page = bool(remind_in_page)
-    if remind_by_email is not None:
-        preferences.remind_by_email = bool(remind_by_email)
+    for name, value in (("remind_in_page", remind_in_page), ("remind_by_email", remind_by_email)):
+        if value is not None and not isinstance(value, bool):
+            raise ValidationError({name: ["true or false."]})
+        if value is not None:
+            setattr(preferences, name, value)
     preferences.save()
+    user.preferences = preferences  # what the user's next read sees
     return preferences
 
 
