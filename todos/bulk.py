@@ -96,13 +96,6 @@ def _changing(tasks: QuerySet[Task], action: str, value: object) -> tuple[QueryS
     }
 
 
-def _reminders_follow(pks: list[int]) -> None:
-    """Relative reminders follow their task's new date (or go with it)."""
-    following = Task.objects.filter(pk__in=pks, reminders__minutes_before__isnull=False)
-    for task in following.distinct():
-        reschedule_after_move(task)
-
-
 def _complete_repeating(tasks: list[Task], changing_pks: list[int], time_zone: str) -> set[int]:
     """Complete the repeating tasks among those changing one by one (each moves to its next
     occurrence, or is completed when its rule has none left); their ids."""
@@ -110,6 +103,13 @@ def _complete_repeating(tasks: list[Task], changing_pks: list[int], time_zone: s
     for task in repeating:
         task_complete(task=task, time_zone=time_zone)
     return {task.pk for task in repeating}
+
+
+def _reminders_follow(pks: list[int], time_zone: str) -> None:
+    """Dates set or cleared: the relative reminders of those tasks follow (todos.reminders)."""
+    following = Task.objects.filter(pk__in=pks, reminders__minutes_before__isnull=False)
+    for task in following.distinct():
+        reschedule_after_move(task, time_zone=time_zone)
 
 
 def tasks_bulk_change(
@@ -159,8 +159,8 @@ def tasks_bulk_change(
                 # An UPDATE sends no model signal: one event for all of them (deletes send theirs).
                 bulk = {"task_ids": updating, "change": update}
                 changed.send(Task, kind="bulk", user_id=owner.pk, subject=bulk)
-                if "due_date" in update:
-                    _reminders_follow(updating)
+                if {"due_date", "due_time"} & set(update):
+                    _reminders_follow(updating, time_zone)
             now_by_pk = Task.objects.prefetch_related("reminders").in_bulk(pks)
             tasks = [now_by_pk[pk] for pk in pks]
             after = {task.pk: task_snapshot(task) for task in tasks if task.pk in before}

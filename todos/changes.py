@@ -118,11 +118,6 @@ def task_update_recorded(*, task: Task, **changes: Any) -> Task:
         return task_update(task=task, **changes)
 
 
-def _due_moved(change: TaskChange) -> bool:
-    after = change.after or {}
-    return any(change.before.get(name) != after.get(name) for name in ("due_date", "due_time"))
-
-
 def _is_as_left(task: Task | None, after: dict[str, Any] | None) -> bool:
     """True when the task is exactly as the change left it (fields recorded since count)."""
     if after is None:
@@ -193,17 +188,19 @@ def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[T
     deleted = [c for c in changes if c.before is not None and c.task_id not in current]
     restored = dict(zip([c.task_id for c in deleted], _restored(deleted, owner_id), strict=True))
     now = timezone.now()
-    updated, fields = [], {"updated_at"}
+    updated, fields, moved = [], {"updated_at"}, []
     for change in changes:
         if change.before is not None and change.task_id in current:
             task = current[change.task_id]
+            due = (task.due_date, task.due_time)
             fields.update(_apply_snapshot(task, change.before))
             task.updated_at = now
             updated.append(task)
+            if (task.due_date, task.due_time) != due:
+                moved.append(task)
     Task.objects.bulk_update(updated, sorted(fields))
-    for change in changes:  # relative reminders follow a due date or time taken back
-        if change.before is not None and change.task_id in current and _due_moved(change):
-            reschedule_after_move(current[change.task_id])
+    for task in moved:  # e.g. a repeating task's completion taken back: reminders follow
+        reschedule_after_move(task)
     # The answer and the events show each task's reminders: one query for all of them.
     prefetch_related_objects([*updated, *restored.values()], "reminders")
     # bulk_create and bulk_update send no model signals (the deletes above send theirs).

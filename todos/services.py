@@ -120,8 +120,11 @@ def task_create(
     due_time: object = None,
     recurrence: object = "",
     time_zone: str = "",
+    default_reminder: bool = True,
 ) -> Task:
-    """A new task with the owner's next number, in `task_list` (else the Inbox).
+    """A new task with the owner's next number, in `task_list` (else the Inbox). With a due
+    time it gets the owner's default reminder, unless `default_reminder` is off (the caller
+    adds the reminders asked for).
 
     `due_time` needs a `due_date`; a `recurrence` (an RRULE) without one starts on its
     first day from the owner's today (in `time_zone`, a zone the client sent, else theirs).
@@ -144,8 +147,8 @@ def task_create(
         _check_list_owner(task_list, owner.pk)
         number = next_task_number(owner=owner)
         task = Task.objects.create(owner=owner, number=number, list=task_list, **fields)
-        if task.due_time is not None:
-            add_default_reminder(task=task)
+        if task.due_time is not None and default_reminder:
+            add_default_reminder(task=task, time_zone=time_zone)
         return task
 
 
@@ -175,8 +178,8 @@ def task_update(
     Only the changed columns are written, so an edit from the task panel and one from the
     assistant at the same moment never silently revert each other.
     """
-    changed = ["updated_at"]
     had_time = task.due_time is not None
+    changed = ["updated_at"]
     if title is not None:
         task.title = clean_title(title)
         changed.append("title")
@@ -209,19 +212,17 @@ def task_update(
         changed += ["completed", "completed_at"]
     with transaction.atomic():
         task.save(update_fields=sorted({*changed, *moved}))
-        _reminders_follow(task, {*changed, *moved}, had_time)
+        if {"due_date", "due_time"} & {*changed, *moved}:
+            _reminders_follow(task, had_time=had_time, time_zone=time_zone)
     return task
 
 
-def _reminders_follow(task: Task, changed: set[str], had_time: bool) -> None:
-    """The task's reminders after its due date or time changed (an edit, or a repeating task
-    moving on): relative ones follow it; a task that just got a time gets the owner's default
-    reminder."""
-    if not changed & {"due_date", "due_time"}:
-        return
-    reschedule_after_move(task)
-    if task.due_time is not None and not had_time:
-        add_default_reminder(task=task)
+def _reminders_follow(task: Task, *, had_time: bool, time_zone: str) -> None:
+    """The task's due moment changed: its relative reminders move with it, and a task that
+    just got a time gets the owner's default reminder."""
+    reschedule_after_move(task, time_zone=time_zone)
+    if not had_time and task.due_time is not None:
+        add_default_reminder(task=task, time_zone=time_zone)
 
 
 def _schedule(task: Task, due_time: object, clear_due_time: bool, rule: object) -> list[str]:
