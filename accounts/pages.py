@@ -22,7 +22,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.addresses import EMAIL_MAX_LENGTH, email_verification_resend, email_verified
 from accounts.mail import site_url
-from accounts.preferences import preferences_for, preferences_update, time_zone_set_if_unknown
+from accounts.preferences import (
+    preferences_as_dict,
+    preferences_update,
+    time_zone_set_if_unknown,
+)
 from accounts.services import (
     password_confirm,
     user_delete,
@@ -236,16 +240,7 @@ class PreferencesForm(forms.Form):
 
     @classmethod
     def for_user(cls, user, data=None) -> "PreferencesForm":
-        preferences = preferences_for(user)
-        initial = {
-            name: getattr(preferences, name)
-            for name in (
-                "time_zone",
-                "default_reminder_minutes",
-                "remind_in_page",
-                "remind_by_email",
-            )
-        }
+        initial = preferences_as_dict(user)
         return cls(data, initial=initial, prefix="preferences")
 
 

@@ -6,6 +6,8 @@ sent one, else the one stored here, else the `TIME_ZONE` setting. A user without
 Preferences row has the defaults; the first change creates the row.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -16,6 +18,8 @@ from config.timezones import UnknownTimeZone, checked_zone_name
 # The longest a default reminder can come before the due time: a week.
 DEFAULT_REMINDER_MAX_MINUTES = 7 * 24 * 60
 UNCHANGED = object()
+# What a user sets (the API's and the Account page's fields, the export's keys).
+PREFERENCE_FIELDS = ("time_zone", "default_reminder_minutes", "remind_in_page", "remind_by_email")
 
 
 def preferences_for(user: AbstractBaseUser) -> Preferences:
@@ -25,6 +29,11 @@ def preferences_for(user: AbstractBaseUser) -> Preferences:
         return user.preferences
     except Preferences.DoesNotExist:
         return Preferences(user=user)
+
+
+def preferences_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
+    preferences = preferences_for(user)
+    return {name: getattr(preferences, name) for name in PREFERENCE_FIELDS}
 
 
 def stored_time_zone(user_id: int) -> str:

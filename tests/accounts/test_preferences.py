@@ -2,6 +2,8 @@
 applies to a request (the client's, else the account's, else TIME_ZONE) and the sign-in
 storing the browser's zone when the account has none."""
 
+import json
+
 import pytest
 
 from accounts.models import Preferences
@@ -229,3 +231,15 @@ def test_the_sign_in_and_sign_up_pages_carry_the_browser_zone_field(client):
         html = client.get(path).content.decode()
         assert 'name="time_zone" value="" data-browser-time-zone' in html, path
         assert "js/browser-time-zone" in html, path
+
+
+def test_the_export_carries_the_preferences(api, user):
+    preferences_update(user=user, time_zone="Pacific/Auckland", remind_by_email=False)
+    response = api.get("/api/auth/me/export/")
+    document = json.loads(b"".join(response.streaming_content))
+    assert document["user"]["preferences"] == {
+        "time_zone": "Pacific/Auckland",
+        "default_reminder_minutes": None,
+        "remind_in_page": True,
+        "remind_by_email": False,
+    }
