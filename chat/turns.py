@@ -19,11 +19,13 @@ from chat.history import history_input_items
 from chat.models import Conversation, Message
 from chat.usage import usage_add
 from config.changes import changed
-from config.precompiled import PrecompiledUpdate
+from config.precompiled import PrecompiledInsert, PrecompiledUpdate
 from config.text import looks_empty, storable, without_direction_controls
 
 TITLE_WORDS_LENGTH = 60
 # The writes every turn makes, written once per database (config/precompiled.py).
+_INSERT_CONVERSATION = PrecompiledInsert(Conversation)
+_INSERT_MESSAGES = PrecompiledInsert(Message)
 _TOUCH_OWN_CONVERSATION = PrecompiledUpdate(
     Conversation, columns=["updated_at"], where=["id", "owner"]
 )
@@ -211,7 +213,10 @@ def turn_start(
         if client_message_id is not None:
             _reject_duplicate(user, client_message_id)
         if conversation_id is None:
-            conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
+            conversation = Conversation(owner=user, title=title_from_message(text))
+            _INSERT_CONVERSATION(conversation)
+            # Stored without a post_save: say so (published after the commit).
+            changed.send(Conversation, kind="created", user_id=user.pk, subject=conversation)
             history: list[Message] = []
             conversation_id = conversation.pk
         else:
@@ -225,24 +230,21 @@ def turn_start(
                 raise in_progress
             history = _recent_messages(conversation_id, history_limit)
         run_id = run_id or uuid.uuid4()
-        user_message, assistant_message = Message.objects.bulk_create(
-            [
-                Message(
-                    conversation_id=conversation_id,
-                    role=Message.Role.USER,
-                    content=text,
-                    client_message_id=client_message_id,
-                ),
-                Message(
-                    conversation_id=conversation_id,
-                    role=Message.Role.ASSISTANT,
-                    status=Message.Status.STREAMING,
-                    run_id=run_id,
-                    model_name=model_name,
-                ),
-            ]
+        user_message = Message(
+            conversation_id=conversation_id,
+            role=Message.Role.USER,
+            content=text,
+            client_message_id=client_message_id,
         )
-        # bulk_create sends no post_save: say what was stored (published after the commit).
+        assistant_message = Message(
+            conversation_id=conversation_id,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.STREAMING,
+            run_id=run_id,
+            model_name=model_name,
+        )
+        _INSERT_MESSAGES(user_message, assistant_message)
+        # Stored without a post_save: say what was stored (published after the commit).
         changed.send(Message, kind="user_message_stored", user_id=user.pk, subject=user_message)
         _announce_run(
             "run_started", user_id=user.pk, reply=assistant_message, status=assistant_message.status
