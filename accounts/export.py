@@ -38,6 +38,7 @@ def profile_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
 
 def _tasks(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
     tasks = Task.objects.filter(owner=user).order_by("created_at", "id")
+    tasks = tasks.prefetch_related("reminders")  # a query per chunk, not per task
     for task in tasks.iterator(chunk_size=CHUNK_SIZE):
         yield TaskOutputSerializer(task).data
 

@@ -3,8 +3,9 @@ body from templates/accounts/email/<kind>.txt and .html (the subject from
 <kind>_subject.txt) and sends them through Django's email framework (EMAIL_BACKEND).
 
 They send at once: callers on a request hand them to a background thread
-(config.background.run_after_commit), so no reply waits for SMTP. At most EMAIL_RATE_LIMIT
-mails go to one address (past it, silently none). A mail that fails to send is logged with
+(config.background.run_after_commit), so no reply waits for SMTP; reminders are sent by the
+reminder scheduler (reminders/). At most EMAIL_RATE_LIMIT mails that anybody can cause go to
+one address (past it, silently none). A mail that fails to send is logged with
 its kind and the exception's type only, never its address or link, and fails nothing else.
 """
 
@@ -36,9 +37,12 @@ def _address_key(address: str) -> str:
     return salted_hmac("accounts.mail", address.lower()).hexdigest()
 
 
-def _deliver(kind: str, *, to: str, context: dict) -> bool:
-    """Render and send one mail; True if it went out."""
-    if hit(f"mail:{_address_key(to)}", settings.EMAIL_RATE_LIMIT) is not None:
+def _deliver(
+    kind: str, *, to: str, context: dict, limited: bool = True, headers: dict | None = None
+) -> bool:
+    """Render and send one mail; True if it went out. `limited`: counted against
+    EMAIL_RATE_LIMIT for its address (mail anybody can make us send to any address)."""
+    if limited and hit(f"mail:{_address_key(to)}", settings.EMAIL_RATE_LIMIT) is not None:
         logger.info("mail not sent: %s, over EMAIL_RATE_LIMIT for its address", kind)
         return False
     subject = render_to_string(f"{TEMPLATES}/{kind}_subject.txt", context)
@@ -46,6 +50,7 @@ def _deliver(kind: str, *, to: str, context: dict) -> bool:
         subject=" ".join(subject.split()),
         body=render_to_string(f"{TEMPLATES}/{kind}.txt", context),
         to=[to],
+        headers=headers,
     )
     message.attach_alternative(render_to_string(f"{TEMPLATES}/{kind}.html", context), "text/html")
     try:
@@ -93,3 +98,16 @@ def send_password_reset(*, to: str, username: str, link: str) -> bool:
 def send_email_changed(*, to: str, username: str) -> bool:
     """To the previous address: the account's address was changed (or removed)."""
     return _deliver("email_changed", to=to, context={"username": username})
+
+
+def send_reminder(
+    *, to: str, username: str, title: str, when: str, late: bool, link: str, message_id: str
+) -> bool:
+    """A task's reminder, to the owner's verified address; `when` is the moment as the owner
+    reads it ("Mon 7 Dec, 5:00 PM"), `link` the page ("" for none: SITE_URL unset). Not counted
+    against EMAIL_RATE_LIMIT: it goes only to its owner, at times they chose. `message_id`
+    names this reminder's mail, the same on every attempt: a copy sent again after a crash
+    (docs/REMINDERS.md) is the same message to mail software that removes duplicates."""
+    context = {"username": username, "title": title, "when": when, "late": late, "link": link}
+    headers = {"Message-ID": message_id}
+    return _deliver("reminder", to=to, context=context, limited=False, headers=headers)

@@ -58,3 +58,31 @@ class EmailVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: address verified {self.verified_at:%Y-%m-%d %H:%M}"
+
+
+class Preferences(models.Model):
+    """A user's settings for local times and reminders. No row: the defaults below.
+
+    `time_zone` is an IANA name ("" until known: the page sets it from the browser at sign-in;
+    then TIME_ZONE applies). A client's `X-Timezone` header, or a chat's `timezone`, still
+    overrides it for one request. `default_reminder_minutes`: the reminder a task with a due
+    time gets unless one is asked for: None off, 0 at the due time, N minutes before.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preferences",
+    )
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+    default_reminder_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # The channels reminders are delivered on; email only to a verified address.
+    remind_in_page = models.BooleanField(default=True)
+    remind_by_email = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.time_zone or 'zone unknown'}"

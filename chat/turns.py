@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.preferences import user_time_zone
 from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
@@ -59,7 +60,8 @@ class Turn:
     run_id: uuid.UUID
     model_name: str
     input_items: list[dict[str, Any]] = field(repr=False)
-    time_zone: str = ""  # the user's IANA zone for this turn; "" means the TIME_ZONE setting
+    # The user's IANA zone for this turn: the client's, else the account's, else TIME_ZONE.
+    time_zone: str = ""
     locale: str = ""  # the user's language tag (how they write dates); "" if unknown
 
 
@@ -208,8 +210,10 @@ def turn_start(
     The reply row starts as `streaming`: if the process dies mid-run the row says so.
     RunInProgress (nothing stored) while another reply is being written in the conversation;
     DuplicateMessage (nothing stored) for a `client_message_id` the user sent before.
+    `time_zone`: the zone the client sent; without one, the account's (one read).
     """
     with transaction.atomic():
+        time_zone = user_time_zone(user.pk, time_zone)
         if client_message_id is not None:
             _reject_duplicate(user, client_message_id)
         if conversation_id is None:

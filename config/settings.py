@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "todos",
     "accounts",
     "live",
+    "reminders",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -295,6 +296,21 @@ LIVE_EVENTS_TTL_S = env_float("LIVE_EVENTS_TTL_S", 600.0)
 # Live streams open at once per user; opening one more closes the oldest (`replaced`).
 LIVE_STREAMS_PER_USER = env_int("LIVE_STREAMS_PER_USER", 10)
 LIVE_REDIS_PREFIX = env_str("LIVE_REDIS_PREFIX", "taskstream:live:")
+
+# --- Reminders: the scheduler delivering them (reminders/, docs/REMINDERS.md) -------------------
+# A scheduler loop in every worker; off: run `manage.py run_reminders` somewhere instead.
+REMINDERS_ENABLED = env_bool("REMINDERS_ENABLED", True)
+# How often a scheduler looks for reminders whose moment came.
+REMINDER_POLL_S = env_float("REMINDER_POLL_S", 5.0)
+# How long a scheduler holds the reminders it claimed (renewed before each delivery): a
+# worker that dies holding some leaves them to another after this long. Longer than one
+# delivery can take (an SMTP conversation: several EMAIL_TIMEOUTs).
+REMINDER_CLAIM_S = env_float("REMINDER_CLAIM_S", 60.0)
+# A reminder delivered more than this after its moment is `late` (every worker was down).
+REMINDER_LATE_S = env_float("REMINDER_LATE_S", 60.0)
+# Where links in mail sent without a request (reminders) point, e.g. https://todo.example.com;
+# empty: such mails carry no link.
+SITE_URL = env_str("SITE_URL").rstrip("/")
 
 # --- Operations (ops/): metrics, graceful shutdown ---------------------------------------------
 METRICS_ENABLED = env_bool("METRICS_ENABLED", False)

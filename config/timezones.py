@@ -1,10 +1,11 @@
-"""The user's local date, from the IANA time zone the client sends with each request.
+"""The user's local date and wall-clock moments, from an IANA time zone name.
 
-Nothing is stored per user: the page sends the browser's zone as the `X-Timezone` header on
-API calls and as the `timezone` field of a chat request; without one, `TIME_ZONE` applies.
+A client may send the browser's zone with a request (the `X-Timezone` header on API calls,
+the `timezone` field of a chat request); otherwise the zone stored on the account applies
+(accounts.preferences decides which), and without either the `TIME_ZONE` setting.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -41,6 +42,19 @@ def checked_zone_name(name: str | None) -> str:
 def local_today(zone_name: str | None) -> date:
     """Today's date where the user is."""
     return datetime.now(time_zone(zone_name)).date()
+
+
+def local_now(zone_name: str | None) -> datetime:
+    """The user's wall-clock time now, naive (what a repeating task's occurrences are in)."""
+    return datetime.now(time_zone(zone_name)).replace(tzinfo=None)
+
+
+def local_moment(day: date, at: time, zone_name: str | None) -> datetime:
+    """The UTC moment of wall-clock `at` on `day` in the zone. A time that does not exist
+    that day (skipped by a daylight-saving change) is the moment the clocks jumped past it
+    plus the same offset (02:30 on a spring-forward night is 03:30); a time that happens twice
+    is its first occurrence (PEP 495's fold=0 gives both)."""
+    return datetime.combine(day, at, tzinfo=time_zone(zone_name)).astimezone(UTC)
 
 
 def zone_from_header(request: HttpRequest) -> str:

@@ -29,6 +29,7 @@ class LiveEventType(StrEnum):
     RUN_STARTED = "run.started"
     RUN_FINISHED = "run.finished"
     ACCOUNT_SIGNED_OUT = "account.signed_out"
+    REMINDER = "reminder"
     RESYNC = "resync"
     REPLACED = "replaced"
 
@@ -49,6 +50,7 @@ EVENT_FIELDS: dict[LiveEventType, tuple[str, ...]] = {
     LiveEventType.RUN_STARTED: ("conversation_id", "run_id", "message_id", "status"),
     LiveEventType.RUN_FINISHED: ("conversation_id", "run_id", "message_id", "status"),
     LiveEventType.ACCOUNT_SIGNED_OUT: ("reason",),
+    LiveEventType.REMINDER: ("reminder",),
     LiveEventType.RESYNC: (),
     LiveEventType.REPLACED: (),
 }

@@ -16,7 +16,8 @@ from chat.models import Conversation, Message
 from live.events import Audience, LiveEventType, session_fingerprint
 from live.registry import Publication, register, register_model
 from todos.apis import TaskOutputSerializer
-from todos.models import Task, TaskList
+from todos.models import Reminder, Task, TaskList
+from todos.reminders import format_utc
 
 _datetime = serializers.DateTimeField()
 
@@ -83,6 +84,23 @@ def _run_fields(run: dict[str, Any]) -> dict[str, Any]:
     return {**run, "run_id": str(run["run_id"])}
 
 
+def reminder_fields(reminder: Reminder) -> dict[str, Any]:
+    """A reminder whose moment came (reminders.delivery): what the page shows."""
+    task = reminder.task
+    return {
+        "reminder": {
+            "id": reminder.pk,
+            "task_id": task.pk,
+            "task_number": task.number,
+            "title": task.title,
+            "remind_at": format_utc(reminder.remind_at),
+            "due_date": task.due_date.isoformat() if task.due_date else None,
+            "due_time": task.due_time.strftime("%H:%M") if task.due_time else None,
+            "late": reminder.late,
+        }
+    }
+
+
 def _signed_out_audience(ending: dict[str, Any]) -> Audience:
     """`ending`: `session_key` (one web session ended), or every session but
     `keep_session_key` and every token."""
@@ -104,6 +122,7 @@ def register_all() -> None:
         "user_message_stored",
         Publication(LiveEventType.MESSAGE_CREATED, _message_created),
     )
+    register(Reminder, "due", Publication(LiveEventType.REMINDER, reminder_fields))
     register(Message, "run_started", Publication(LiveEventType.RUN_STARTED, _run_fields))
     register(Message, "run_finished", Publication(LiveEventType.RUN_FINISHED, _run_fields))
     register(

@@ -49,6 +49,16 @@ def publish_on_commit(
     transaction.on_commit(partial(_publish, publication, user_id, subject), using=using)
 
 
+def publish_now(model: type[Model], kind: str, subject: Any, *, user_id: int, once: str) -> bool:
+    """Publish a change that is already committed, now, at most once per `once` key; False if
+    it was published before. Raises when the live log cannot take it, so the caller can retry
+    (the reminder scheduler: an event it must not lose, nor send twice)."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("publish_now publishes what is committed: call it outside a transaction")
+    event = publication_for(model, kind).event(subject)
+    return live_log().append(user_id, event, once=once)
+
+
 def _saved(sender: type[Model], instance: Model, created: bool, raw: bool = False, **kwargs):
     if raw:  # loaddata
         return

@@ -3,8 +3,9 @@
 `with_operations(app)` answers `/healthz`, `/readyz` and `/metrics` before Django (no
 middleware, no URL resolution, no session), counts every HTTP response by status class for
 `/metrics` (including the middleware-free chat paths and static files), and handles the ASGI
-lifespan: at startup it takes over SIGTERM for a graceful drain (ops.shutdown) and starts the
-sweep for runs whose worker died (chat.runs.lapsed), at shutdown it ends what is left.
+lifespan: at startup it takes over SIGTERM for a graceful drain (ops.shutdown), starts the
+sweep for runs whose worker died (chat.runs.lapsed) and the reminder scheduler
+(reminders.scheduler), at shutdown it stops the scheduler and ends what is left.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from django.conf import settings
 from chat.runs.lapsed import start_sweeping
 from ops import metrics, shutdown
 from ops.health import OK, readiness
+from reminders.scheduler import start_scheduler, stop_scheduler
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -111,8 +113,10 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         if message["type"] == "lifespan.startup":
             shutdown.take_over_sigterm()
             start_sweeping()
+            start_scheduler()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await asyncio.to_thread(stop_scheduler)
             await shutdown.end_local_runs()
             metrics.process_exiting()
             await send({"type": "lifespan.shutdown.complete"})

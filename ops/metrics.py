@@ -59,6 +59,16 @@ _tool_calls = Counter("taskstream_tool_calls", "Tool calls made by the agent, by
 _rate_limited = Counter(
     "taskstream_rate_limited", "Requests refused by a rate limit, by scope.", ["scope"]
 )
+_reminders_delivered = Counter(
+    "taskstream_reminders_delivered",
+    "Reminders handed to a channel, by channel (page, email).",
+    ["channel"],
+)
+_reminder_failures = Counter(
+    "taskstream_reminder_failures",
+    "Reminder deliveries that failed and wait for a retry (or were given up), by channel.",
+    ["channel"],
+)
 _http_responses = Counter(
     "taskstream_http_responses", "HTTP responses, by status class (2xx, 4xx, 5xx).", ["class"]
 )
@@ -95,6 +105,14 @@ def tool_called(name: str) -> None:
 
 def rate_limited(scope: str) -> None:
     _rate_limited.labels(scope=scope).inc()
+
+
+def reminder_delivered(channel: str) -> None:
+    _reminders_delivered.labels(channel=channel).inc()
+
+
+def reminder_failed(channel: str) -> None:
+    _reminder_failures.labels(channel=channel).inc()
 
 
 def http_response(status: int) -> None:

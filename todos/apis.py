@@ -15,10 +15,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsPathUser
+from accounts.preferences import user_time_zone
 from config.openapi import ErrorSerializer, error_responses
 from config.timezones import TIMEZONE_HEADER, UnknownTimeZone, local_today, zone_from_header
 from todos.bulk import BULK_ACTIONS, BULK_MAX_TASKS, tasks_bulk_change
-from todos.changes import ChangeAlreadyUndone, ChangeConflict, ChangeNotFound, change_group_undo
+from todos.changes import (
+    ChangeAlreadyUndone,
+    ChangeConflict,
+    ChangeNotFound,
+    change_group_undo,
+    task_update_recorded,
+)
 from todos.lists import ListNotFound, list_get
 from todos.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -28,24 +35,59 @@ from todos.models import (
     Task,
     TaskList,
 )
+from todos.recurrence import recurrence_text
+from todos.reminders import format_utc, reminder_times
 from todos.selectors import DUE_FILTERS, TASK_STATUSES, TaskNotFound, task_get, task_list
-from todos.services import task_create, task_delete, task_update
+from todos.services import task_create, task_delete
 
 TAGS = ["tasks"]
 SEARCH_MAX_LENGTH = 200
 DUE_DATE_HELP = "The day the task is due (`YYYY-MM-DD`), or null for none."
+DUE_TIME_HELP = (
+    "The time of day it is due (`HH:MM`, 24-hour, wall-clock time in your time zone), or null "
+    "for none. Needs a due date (400 on `due_time` without one)."
+)
+RECURRENCE_HELP = (
+    "How the task repeats: an RFC 5545 RRULE such as `FREQ=WEEKLY;BYDAY=MO` (every Monday), "
+    '`FREQ=MONTHLY;BYMONTHDAY=1` or `FREQ=DAILY` with a due time; `""` for none. Completing a '
+    "repeating task moves it to its next occurrence. At most hourly, COUNT at most 1000; "
+    "without a due date it starts on its first day from today. Invalid → 400 on `recurrence`."
+)
 TIMEZONE_PARAMETER = OpenApiParameter(
     TIMEZONE_HEADER,
     str,
     location=OpenApiParameter.HEADER,
     description="Your IANA time zone, e.g. `Europe/Paris`: `?due=` counts from your local "
-    "date. Absent: the server's `TIME_ZONE`. An unknown zone → 400.",
+    "date, and a completed repeating task moves past your local time. Absent: the zone stored "
+    "on your account (`PATCH /api/auth/me/`), else the server's `TIME_ZONE`. An unknown "
+    "zone → 400.",
 )
+
+
+def request_zone(request: Request) -> str:
+    """The zone the client sent (`X-Timezone`, "" when none), or a 400 naming the header."""
+    try:
+        return zone_from_header(request)
+    except UnknownTimeZone as unknown:
+        raise exceptions.ValidationError({TIMEZONE_HEADER: [str(unknown)]}) from None
 
 
 def _due_date_field(**options) -> serializers.DateField:
     return serializers.DateField(
         input_formats=["iso-8601"], allow_null=True, help_text=DUE_DATE_HELP, **options
+    )
+
+
+def _due_time_field(**options) -> serializers.TimeField:
+    return serializers.TimeField(
+        format="%H:%M", input_formats=["%H:%M"], allow_null=True, help_text=DUE_TIME_HELP, **options
+    )
+
+
+def _recurrence_field(**options) -> serializers.CharField:
+    # Checked by the service (todos.recurrence), whose errors name `recurrence`.
+    return serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text=RECURRENCE_HELP, **options
     )
 
 
@@ -102,11 +144,31 @@ class TaskOutputSerializer(serializers.Serializer):
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
     due_date = serializers.DateField(allow_null=True, help_text=DUE_DATE_HELP)
+    due_time = _due_time_field()
+    recurrence = serializers.CharField(help_text=RECURRENCE_HELP)
+    recurrence_text = serializers.SerializerMethodField(
+        help_text='The repeat in plain English, e.g. "every Monday"; "" when it does not repeat. '
+        "Read-only."
+    )
+    reminders = serializers.SerializerMethodField(
+        help_text="The moments the task reminds you (pending and sent), in UTC, sorted: add "
+        "and remove them with POST/DELETE .../tasks/{id}/reminders/."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    def get_recurrence_text(self, task: Task) -> str:
+        return recurrence_text(task.recurrence)
 
-def _get_task(request: Request, task_id: int) -> Task:
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DateTimeField(), help_text="ISO 8601, UTC.")
+    )
+    def get_reminders(self, task: Task) -> "list[str]":  # `list` is a field in here
+        return [format_utc(moment) for moment in reminder_times(task)]
+
+
+def owned_task(request: Request, task_id: int) -> Task:
+    """The caller's task `task_id`, or a 404: another user's is missing too."""
     try:
         return task_get(owner=request.user, task_id=task_id)
     except TaskNotFound:
@@ -131,6 +193,8 @@ class TaskListApi(GenericAPIView):
             max_length=DESCRIPTION_MAX_LENGTH, default="", allow_blank=True
         )
         due_date = _due_date_field(default=None)
+        due_time = _due_time_field(default=None)
+        recurrence = _recurrence_field(default="")
         list = serializers.IntegerField(
             min_value=1, required=False, help_text=f"{LIST_HELP} Absent: the Inbox."
         )
@@ -159,8 +223,9 @@ class TaskListApi(GenericAPIView):
             OpenApiParameter(
                 "due",
                 enum=DUE_FILTERS,
-                description="By due date, from your local date: `today`; `overdue` (before "
-                "today and not completed); `week` (today to 6 days ahead); `none` (no date).",
+                description="By due date, from your local date: `today`; `tomorrow`; "
+                "`overdue` (before today and not completed); `week` (today to 6 days ahead); "
+                "`next_week` (Monday to Sunday of the next calendar week); `none` (no date).",
             ),
             TIMEZONE_PARAMETER,
         ],
@@ -169,20 +234,19 @@ class TaskListApi(GenericAPIView):
     def get(self, request: Request, user_id: int) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        try:
-            today = local_today(zone_from_header(request))
-        except UnknownTimeZone as unknown:
-            raise exceptions.ValidationError({TIMEZONE_HEADER: [str(unknown)]}) from None
+        zone = request_zone(request)
         chosen = filters.validated_data
+        today = local_today(user_time_zone(request.user.pk, zone)) if "due" in chosen else None
         if "list" in chosen:
             chosen["task_list"] = owned_list(request, chosen.pop("list"))
-        tasks = task_list(owner=request.user, today=today, **chosen)
+        tasks = task_list(owner=request.user, today=today, **chosen).prefetch_related("reminders")
         page = self.paginate_queryset(tasks)
         return self.get_paginated_response(TaskOutputSerializer(page, many=True).data)
 
     @extend_schema(
         tags=TAGS,
         summary="Add a task",
+        parameters=[TIMEZONE_PARAMETER],
         request=InputSerializer,
         responses={201: TaskOutputSerializer, **error_responses(400, 401, 403)},
     )
@@ -192,7 +256,7 @@ class TaskListApi(GenericAPIView):
         fields = serializer.validated_data
         if "list" in fields:
             fields["task_list"] = owned_list(request, fields.pop("list"))
-        task = task_create(owner=request.user, **fields)
+        task = task_create(owner=request.user, time_zone=request_zone(request), **fields)
         return Response(TaskOutputSerializer(task).data, status=status.HTTP_201_CREATED)
 
 
@@ -207,6 +271,8 @@ class TaskDetailApi(APIView):
         )
         completed = StrictBooleanField(required=False)
         due_date = _due_date_field(required=False)
+        due_time = _due_time_field(required=False)
+        recurrence = _recurrence_field(required=False)
         list = serializers.IntegerField(min_value=1, required=False, help_text=LIST_HELP)
         priority = _priority_field(required=False)
 
@@ -216,24 +282,37 @@ class TaskDetailApi(APIView):
         responses={200: TaskOutputSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request: Request, user_id: int, task_id: int) -> Response:
-        return Response(TaskOutputSerializer(_get_task(request, task_id)).data)
+        return Response(TaskOutputSerializer(owned_task(request, task_id)).data)
 
     @extend_schema(
         tags=TAGS,
-        summary="Change a task's title, description, completion, list, priority or due date "
-        "(null clears it)",
+        summary="Change a task's title, description, completion, list, priority, due date, "
+        "time or repeat (null clears a date or time; clearing the date clears the time and "
+        "the repeat)",
+        description="Completing a repeating task (`completed: true`) moves it to its next "
+        "occurrence instead: it stays pending with its new `due_date` (and `due_time`); the "
+        "completion is recorded in the task's change history. When its rule has no more "
+        "occurrences, it is completed.",
+        parameters=[TIMEZONE_PARAMETER],
         request=InputSerializer,
         responses={200: TaskOutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request: Request, user_id: int, task_id: int) -> Response:
-        task = _get_task(request, task_id)
+        task = owned_task(request, task_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data
         if "list" in changes:
             changes["task_list"] = owned_list(request, changes.pop("list"))
         clear_due_date = "due_date" in changes and changes["due_date"] is None
-        task = task_update(task=task, clear_due_date=clear_due_date, **changes)
+        clear_due_time = "due_time" in changes and changes["due_time"] is None
+        task = task_update_recorded(
+            task=task,
+            clear_due_date=clear_due_date,
+            clear_due_time=clear_due_time,
+            time_zone=request_zone(request),
+            **changes,
+        )
         return Response(TaskOutputSerializer(task).data)
 
     @extend_schema(
@@ -242,7 +321,7 @@ class TaskDetailApi(APIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request: Request, user_id: int, task_id: int) -> Response:
-        task_delete(task=_get_task(request, task_id))
+        task_delete(task=owned_task(request, task_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -281,7 +360,10 @@ class TaskBulkApi(APIView):
         operation_id="tasks_bulk",
         summary="Complete, reopen, delete, move, prioritise or date many tasks at once",
         description="All or nothing, in one transaction: an id that is not yours answers 404 "
-        "naming it, and nothing changes. Tasks already as asked are left alone.",
+        "naming it, and nothing changes. Tasks already as asked are left alone. `complete` "
+        "moves a repeating task to its next occurrence instead; `clear_due_date` also clears "
+        "the time and the repeat.",
+        parameters=[TIMEZONE_PARAMETER],
         request=InputSerializer,
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
     )
@@ -295,7 +377,11 @@ class TaskBulkApi(APIView):
             value = owned_list(request, value, field="value")
         try:
             result = tasks_bulk_change(
-                owner=request.user, action=action, value=value, ids=serializer.validated_data["ids"]
+                owner=request.user,
+                action=action,
+                value=value,
+                ids=serializer.validated_data["ids"],
+                time_zone=request_zone(request),
             )
         except TaskNotFound as missing:
             raise exceptions.NotFound(f"Task {missing.task_id} not found.") from None

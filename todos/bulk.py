@@ -9,7 +9,6 @@ takes back as one.
 
 from dataclasses import dataclass
 from datetime import date
-from uuid import uuid4
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -18,10 +17,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from config.changes import changed
-from todos.changes import task_snapshot
+from todos.changes import new_change_id, task_snapshot
 from todos.models import Task, TaskChange, TaskList
 from todos.selectors import TaskNotFound, TaskNumberNotFound
-from todos.services import clean_due_date, clean_priority
+from todos.services import clean_due_date, clean_priority, task_complete
 
 BULK_ACTIONS = (
     "complete",
@@ -44,11 +43,6 @@ class BulkChange:
     change_id: str | None
 
 
-def new_change_id() -> str:
-    """The id of a change made outside a tool call (a tool's change uses its call id)."""
-    return f"bulk_{uuid4().hex}"
-
-
 def _check_count(keys: list[int]) -> None:
     if not keys:
         raise ValidationError({"ids": ["Name at least one task."]})
@@ -62,7 +56,11 @@ def _locked_tasks(owner: AbstractBaseUser, field: str, keys: list[int]) -> list[
     """The owner's tasks with these ids or numbers, locked, in the order given (duplicates
     once); TaskNotFound (or TaskNumberNotFound) names the first key that is not the owner's."""
     _check_count(keys)
-    found = Task.objects.select_for_update().filter(owner=owner, **{f"{field}__in": keys})
+    found = (
+        Task.objects.select_for_update()
+        .filter(owner=owner, **{f"{field}__in": keys})
+        .prefetch_related("reminders")  # the answer and the events show them
+    )
     by_key = {getattr(task, field): task for task in found}
     for key in keys:
         if key not in by_key:
@@ -89,8 +87,21 @@ def _changing(tasks: QuerySet[Task], action: str, value: object) -> tuple[QueryS
             raise ValidationError({"value": ["Give the due date as YYYY-MM-DD."]})
         due_date: date | None = clean_due_date(value)
         return tasks.exclude(due_date=due_date), {"due_date": due_date}
-    # clear_due_date
-    return tasks.filter(due_date__isnull=False), {"due_date": None}
+    # clear_due_date: the time of day and the repeat go with the date
+    return tasks.filter(due_date__isnull=False), {
+        "due_date": None,
+        "due_time": None,
+        "recurrence": "",
+    }
+
+
+def _complete_repeating(tasks: list[Task], changing_pks: list[int], time_zone: str) -> set[int]:
+    """Complete the repeating tasks among those changing one by one (each moves to its next
+    occurrence, or is completed when its rule has none left); their ids."""
+    repeating = [task for task in tasks if task.pk in changing_pks and task.recurrence]
+    for task in repeating:
+        task_complete(task=task, time_zone=time_zone)
+    return {task.pk for task in repeating}
 
 
 def tasks_bulk_change(
@@ -101,11 +112,14 @@ def tasks_bulk_change(
     ids: list[int] | None = None,
     numbers: list[int] | None = None,
     change_id: str | None = None,
+    time_zone: str = "",
 ) -> BulkChange:
     """Apply `action` to the owner's tasks named by `ids` or by `numbers`, all or nothing.
 
     `value`: a TaskList for `move`, 1-4 for `set_priority`, a date for `set_due_date`.
     `change_id` records the change under that id (a tool call's); by default a new one.
+    `complete` moves each repeating task to its next occurrence instead (one save each;
+    `time_zone`, a zone the client sent, else the owner's, says what is past).
     """
     if action not in BULK_ACTIONS:
         raise ValidationError({"action": [f"The action is one of {', '.join(BULK_ACTIONS)}."]})
@@ -125,12 +139,19 @@ def tasks_bulk_change(
             Task.objects.filter(pk__in=pks).delete()
             after = dict.fromkeys(pks)
         else:
+            repeating = (
+                _complete_repeating(tasks, changing_pks, time_zone)
+                if action == "complete"
+                else set()
+            )
+            updating = [pk for pk in changing_pks if pk not in repeating]
             update["updated_at"] = timezone.now()
-            Task.objects.filter(pk__in=changing_pks).update(**update)
-            # An UPDATE sends no model signal: one event for all of them (deletes send theirs).
-            bulk = {"task_ids": changing_pks, "change": update}
-            changed.send(Task, kind="bulk", user_id=owner.pk, subject=bulk)
-            now_by_pk = Task.objects.in_bulk(pks)
+            if updating:
+                Task.objects.filter(pk__in=updating).update(**update)
+                # An UPDATE sends no model signal: one event for all of them (deletes send theirs).
+                bulk = {"task_ids": updating, "change": update}
+                changed.send(Task, kind="bulk", user_id=owner.pk, subject=bulk)
+            now_by_pk = Task.objects.prefetch_related("reminders").in_bulk(pks)
             tasks = [now_by_pk[pk] for pk in pks]
             after = {task.pk: task_snapshot(task) for task in tasks if task.pk in before}
         change_id = change_id or new_change_id()

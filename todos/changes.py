@@ -8,18 +8,19 @@ module. Undo refuses, rather than overwrites, a task that changed after the reco
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
+from uuid import uuid4
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Field
+from django.db.models import Field, prefetch_related_objects
 from django.utils import timezone
 
 from config.changes import changed
 from todos.lists import inbox_for
 from todos.models import Task, TaskChange, TaskList
-from todos.services import next_task_number
+from todos.services import next_task_number, task_update
 
 NOT_SNAPSHOTTED = frozenset({"id", "owner", "updated_at"})
 
@@ -40,8 +41,13 @@ class NoChangeToUndo(Exception):
     """Every change the assistant made to the user's tasks is undone already (or none was)."""
 
 
-# Changes made on the page (todos.bulk.new_change_id), not by the assistant's tool calls.
+# Changes made on the page (new_change_id), not by the assistant's tool calls.
 PAGE_CHANGE_PREFIX = "bulk_"
+
+
+def new_change_id() -> str:
+    """The id of a change made outside a tool call (a tool's change uses its call id)."""
+    return f"{PAGE_CHANGE_PREFIX}{uuid4().hex}"
 
 
 def snapshot_fields() -> list[Field]:
@@ -49,11 +55,11 @@ def snapshot_fields() -> list[Field]:
 
 
 def task_snapshot(task: Task) -> dict[str, Any]:
-    """The task's editable fields as JSON values (dates and times in full ISO 8601)."""
+    """The task's editable fields as JSON values (dates, times of day and datetimes in ISO 8601)."""
     snapshot = {}
     for field in snapshot_fields():
         value = field.value_from_object(task)
-        snapshot[field.name] = value.isoformat() if isinstance(value, date) else value
+        snapshot[field.name] = value.isoformat() if isinstance(value, date | time) else value
     return snapshot
 
 
@@ -96,6 +102,19 @@ def recorded_change(
             before=change.before,
             after=None if deleted else task_snapshot(change.task),
         )
+
+
+def task_update_recorded(*, task: Task, **changes: Any) -> Task:
+    """`task_update` for a change made on the page. Completing a repeating task moves it to
+    its next occurrence: that is recorded in the task's change history (kind `complete`,
+    under a new page change id), so the completed occurrence is on record and undo brings the
+    previous date back. Other edits are not recorded, as before."""
+    if not (changes.get("completed") and task.recurrence and not task.completed):
+        return task_update(task=task, **changes)
+    with recorded_change(
+        owner=task.owner, call_id=new_change_id(), kind=TaskChange.Kind.COMPLETE, task=task
+    ):
+        return task_update(task=task, **changes)
 
 
 def _is_as_left(task: Task | None, after: dict[str, Any] | None) -> bool:
@@ -176,6 +195,8 @@ def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[T
             task.updated_at = now
             updated.append(task)
     Task.objects.bulk_update(updated, sorted(fields))
+    # The answer and the events show each task's reminders: one query for all of them.
+    prefetch_related_objects([*updated, *restored.values()], "reminders")
     # bulk_create and bulk_update send no model signals (the deletes above send theirs).
     for kind, tasks in (("created", restored.values()), ("updated", updated)):
         for task in tasks:

@@ -8,6 +8,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
 LIST_NAME_MAX_LENGTH = 60
+RECURRENCE_MAX_LENGTH = 500
 INBOX_NAME = "Inbox"
 PRIORITY_HIGHEST = 1
 PRIORITY_NONE = 4  # Todoist's P4: no priority, the default
@@ -79,6 +80,11 @@ class Task(models.Model):
     completed = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
+    # Wall-clock time on the due date, in the owner's zone (accounts.Preferences.time_zone).
+    due_time = models.TimeField(null=True, blank=True)
+    # An RFC 5545 RRULE ("FREQ=WEEKLY;BYDAY=MO"), "" when the task does not repeat: completing
+    # it moves the task to its next occurrence.
+    recurrence = models.CharField(max_length=RECURRENCE_MAX_LENGTH, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,10 +121,65 @@ class Task(models.Model):
                 condition=models.Q(completed=False) | models.Q(completed_at__isnull=False),
                 name="task_completed_has_timestamp",
             ),
+            models.CheckConstraint(
+                condition=models.Q(due_time__isnull=True) | models.Q(due_date__isnull=False),
+                name="task_time_needs_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recurrence="") | models.Q(due_date__isnull=False),
+                name="task_recurrence_needs_date",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class Reminder(models.Model):
+    """A moment to remind the task's owner of the task, delivered once by the scheduler.
+
+    `remind_at` is in UTC. `minutes_before` is set when the reminder was asked for relative to
+    the task's due time ("30 minutes before"): when a recurring task moves to its next
+    occurrence, its reminders move with it, keeping that offset.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reminders")
+    # The task's owner, kept on the row so the scheduler and per-user reads need no join.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    remind_at = models.DateTimeField()
+    minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    # Delivery: set when handed to its channels; `late` when that was well after `remind_at`
+    # (every worker was down). `attempts` and `next_attempt_at`: failed deliveries, retried
+    # with backoff. `claimed_until`: a scheduler holds it until then; a claim that expires
+    # (its worker died) leaves the reminder to the next one.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Which scheduler pass holds the claim (reminders.scheduler): a pass whose claim lapsed
+    # and was taken over can no longer record anything.
+    claimed_by = models.CharField(max_length=32, blank=True, default="")
+    # The channels it has reached ("page", "email"), each recorded as soon as it is done, so a
+    # retry or a takeover never repeats one.
+    delivered = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["remind_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["remind_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="reminder_pending_idx",
+            ),
+            models.Index(fields=["task", "remind_at"], name="reminder_task_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} at {self.remind_at:%Y-%m-%d %H:%M}"
 
 
 class TaskChange(models.Model):

@@ -9,7 +9,7 @@ from todos.models import Task, TaskList
 from todos.search import contains_any_case
 
 TASK_STATUSES = ("all", "pending", "completed")
-DUE_FILTERS = ("today", "overdue", "week", "none")
+DUE_FILTERS = ("today", "tomorrow", "overdue", "week", "next_week", "none")
 WEEK_DAYS = 7  # `week`: today and the 6 days after it
 
 
@@ -30,6 +30,11 @@ class TaskNumberNotFound(TaskNotFound):
 def _filter_due(tasks: QuerySet[Task], due: str, today: date) -> QuerySet[Task]:
     if due == "today":
         return tasks.filter(due_date=today)
+    if due == "tomorrow":
+        return tasks.filter(due_date=today + timedelta(days=1))
+    if due == "next_week":  # Monday to Sunday of the next calendar week
+        monday = today + timedelta(days=WEEK_DAYS - today.weekday())
+        return tasks.filter(due_date__range=(monday, monday + timedelta(days=WEEK_DAYS - 1)))
     if due == "overdue":
         return tasks.filter(due_date__lt=today, completed=False)
     if due == "week":

@@ -6,7 +6,8 @@ Each tool returns a JSON string: `{"ok": true, "action": ..., "task" | "tasks": 
 `{"ok": false, "error": "..."}`, so a bad argument becomes a message the model can relay.
 A tool that changes a task takes a keyword-only `call_id` (the SDK's id of the call, never
 shown to the model) and records the change under it for undo (todos.changes); one that counts
-from the user's date takes a keyword-only `today` (the user's local date, from the context).
+from the user's date takes a keyword-only `today` (the user's local date, from the context),
+and one whose rules need the user's zone a keyword-only `time_zone` (from the context).
 A run makes at most AGENT_MAX_TOOL_CALLS calls; `list_tasks` shows at most LIST_TASKS_MAX tasks.
 """
 
@@ -32,6 +33,7 @@ from todos import changes, lists, selectors, services
 from todos.bulk import tasks_bulk_change
 from todos.changes import recorded_change
 from todos.models import PRIORITY_NONE, Task, TaskChange, TaskList
+from todos.recurrence import recurrence_text
 
 LIST_TASKS_MAX = 50
 
@@ -66,7 +68,7 @@ class TaskToolContext:
 
 
 # Keyword-only arguments the server fills in; the model never sees them.
-SERVER_ARGUMENTS = frozenset({"call_id", "today"})
+SERVER_ARGUMENTS = frozenset({"call_id", "today", "time_zone"})
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -77,6 +79,8 @@ def task_payload(task: Task) -> dict[str, Any]:
         "description": task.description,
         "completed": task.completed,
         "due_date": task.due_date.isoformat() if task.due_date else None,
+        "due_time": task.due_time.strftime("%H:%M") if task.due_time else None,
+        "recurrence_text": recurrence_text(task.recurrence),
         "priority": task.priority,
         "list": task.list.name,
     }
@@ -117,6 +121,7 @@ def _task_tool(func: Callable) -> FunctionTool:
     parameters = inspect.signature(func).parameters
     records_changes = "call_id" in parameters
     counts_from_today = "today" in parameters
+    needs_zone = "time_zone" in parameters
 
     def body(
         user: AbstractBaseUser, record: Callable[[str], None] | None, *args: Any, **kwargs: Any
@@ -148,6 +153,8 @@ def _task_tool(func: Callable) -> FunctionTool:
                 )
         if counts_from_today:
             kwargs["today"] = ctx.context.today()
+        if needs_zone:
+            kwargs["time_zone"] = ctx.context.time_zone
         work = asyncio.ensure_future(run_db(body, ctx.context.user, record, *args, **kwargs))
         try:
             # The thread commits (or rolls back) its one transaction whatever happens here.
@@ -188,8 +195,11 @@ def add_task(
     due_date: str | None = None,
     list: str | None = None,
     priority: int | None = None,
+    due_time: str | None = None,
+    recurrence: str | None = None,
     *,
     call_id: str,
+    time_zone: str,
 ) -> str:
     """Add a task to the user's todo list.
 
@@ -200,6 +210,10 @@ def add_task(
             your instructions), or null for no date.
         list: The name of the list to put it in (see list_lists), or null for the Inbox.
         priority: 1 (highest) to 4 (no priority, the default), or null.
+        due_time: Optional time of day it is due, as HH:MM (24-hour, the user's local time);
+            needs due_date.
+        recurrence: Optional repeat as an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO (see your
+            instructions), or null. Without due_date it starts on its first day from today.
     """
     task_list = _named_list(user, list)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
@@ -210,6 +224,9 @@ def add_task(
             due_date=due_date,
             task_list=task_list,
             priority=PRIORITY_NONE if priority is None else priority,
+            due_time=due_time,
+            recurrence=recurrence or "",
+            time_zone=time_zone,
         )
     return _ok("added", task=task_payload(change.task))
 
@@ -217,7 +234,7 @@ def add_task(
 def list_tasks(
     user: AbstractBaseUser,
     status: Literal["all", "pending", "completed"] = "all",
-    due: Literal["today", "overdue", "week", "none"] | None = None,
+    due: Literal["today", "tomorrow", "overdue", "week", "next_week", "none"] | None = None,
     list: str | None = None,
     priority: int | None = None,
     search: str | None = None,
@@ -229,8 +246,9 @@ def list_tasks(
 
     Args:
         status: Which tasks: "all", "pending" (not done yet) or "completed".
-        due: Optionally only tasks due "today", "overdue" (before today, not done), this
-            "week" (today and the 6 days after) or with "none" (no due date).
+        due: Optionally only tasks due "today", "tomorrow", "overdue" (before today, not
+            done), this "week" (today and the 6 days after), "next_week" (Monday to Sunday of
+            the next calendar week) or with "none" (no due date).
         list: Optionally only the tasks of the list with this name; null: every list.
         priority: Optionally only tasks of this priority, 1 (highest) to 4 (none).
         search: Optionally only tasks whose title or description contains this text.
@@ -252,16 +270,17 @@ def list_tasks(
     return _ok("listed", status=status, due=due, **shown, tasks=tasks, more=more)
 
 
-def complete_task(user: AbstractBaseUser, number: int, *, call_id: str) -> str:
-    """Mark one of the user's tasks as done.
+def complete_task(user: AbstractBaseUser, number: int, *, call_id: str, time_zone: str) -> str:
+    """Mark one of the user's tasks as done. A repeating task moves to its next occurrence
+    instead ("moved_to_next": true, with its new due date) and stays on the list.
 
     Args:
         number: The task's number (#3 is 3), as shown by list_tasks.
     """
     task = selectors.task_by_number(owner=user, number=number)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.COMPLETE, task=task):
-        services.task_complete(task=task)
-    return _ok("completed", task=task_payload(task))
+        services.task_complete(task=task, time_zone=time_zone)
+    return _ok("completed", task=task_payload(task), moved_to_next=services.task_moved_on(task))
 
 
 def delete_task(user: AbstractBaseUser, number: int, *, call_id: str) -> str:
@@ -286,11 +305,14 @@ def update_task(
     clear_due_date: bool = False,
     list: str | None = None,
     priority: int | None = None,
+    due_time: str | None = None,
+    recurrence: str | None = None,
     *,
     call_id: str,
+    time_zone: str,
 ) -> str:
-    """Rename a task, change its description, due date, list or priority; leave a field null
-    to keep it.
+    """Rename a task, change its description, due date, time, repeat, list or priority;
+    leave a field null to keep it.
 
     Args:
         number: The task's number (#3 is 3), as shown by list_tasks.
@@ -300,6 +322,10 @@ def update_task(
         clear_due_date: true to remove the task's due date (then leave due_date null).
         list: The name of the list to move it to, or null to keep it where it is.
         priority: The new priority, 1 (highest) to 4 (none), or null to keep it.
+        due_time: The new time of day as HH:MM (24-hour, local), "" to remove the time, or
+            null to keep it.
+        recurrence: The new repeat as an RRULE (e.g. FREQ=MONTHLY;BYMONTHDAY=1), "" to stop
+            it repeating, or null to keep it.
     """
     task = selectors.task_by_number(owner=user, number=number)
     task_list = _named_list(user, list)
@@ -312,6 +338,10 @@ def update_task(
             clear_due_date=clear_due_date,
             task_list=task_list,
             priority=priority,
+            due_time=due_time or None,
+            clear_due_time=due_time == "",
+            recurrence=recurrence,
+            time_zone=time_zone,
         )
     return _ok("updated", task=task_payload(task))
 
@@ -327,6 +357,7 @@ def bulk_update_tasks(
     due_date: str | None = None,
     *,
     call_id: str,
+    time_zone: str,
 ) -> str:
     """Change several tasks at once, all or nothing: one change the user can undo as one.
 
@@ -346,6 +377,7 @@ def bulk_update_tasks(
         value=value[action]() if action in value else None,
         numbers=numbers,
         change_id=call_id,
+        time_zone=time_zone,
     )
     tasks = [task_payload(task) for task in result.tasks]
     return _ok(

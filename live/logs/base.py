@@ -20,6 +20,8 @@ from django.conf import settings
 from live.events import LiveEntry, LiveEvent
 
 EventId = tuple[int, int]
+# How long an `append(once=...)` key is remembered: far longer than any retry of its sender.
+ONCE_TTL_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,12 @@ class Subscription:
 
 class LiveLog(ABC):
     @abstractmethod
-    def append(self, user_id: int, event: LiveEvent) -> None:
+    def append(self, user_id: int, event: LiveEvent, *, once: str = "") -> bool:
         """Publish `event` to the user's streams (synchronous: called after a commit, on the
-        committing thread, which may be any)."""
+        committing thread, which may be any). With `once`, a key naming the event: an event
+        appended under the same key within ONCE_TTL_S is not appended again (False), in the
+        same atomic step as the append itself, so a sender that retries after a crash cannot
+        publish it twice."""
 
     @abstractmethod
     async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from live.events import LiveEntry, LiveEvent
-from live.logs.base import EventId, LiveLog, Subscription, resume_point
+from live.logs.base import ONCE_TTL_S, EventId, LiveLog, Subscription, resume_point
 
 FORGET_EVERY = 1000  # appends between sweeps of expired logs
 
@@ -34,6 +34,7 @@ class MemoryLiveLog(LiveLog):
         self._last_id: EventId = (now_ms(), 0)
         self._streams: dict[int, OrderedDict[str, None]] = {}
         self._appends = 0
+        self._once: dict[str, int] = {}  # append(once=) keys → when they are forgotten (ms)
 
     def _next_id(self) -> EventId:
         ms = now_ms()
@@ -48,14 +49,20 @@ class MemoryLiveLog(LiveLog):
 
     def _forget_idle(self) -> None:
         """Users with nothing retained and nobody listening cost nothing."""
+        now = now_ms()
+        self._once = {key: until for key, until in self._once.items() if until > now}
         for user_id in [uid for uid, log in self._users.items() if not log.subscribers]:
             log = self._users[user_id]
             self._trim(log)
             if not log.entries:
                 del self._users[user_id]
 
-    def append(self, user_id: int, event: LiveEvent) -> None:
+    def append(self, user_id: int, event: LiveEvent, *, once: str = "") -> bool:
         with self._lock:
+            if once:
+                if self._once.get(once, 0) > now_ms():
+                    return False
+                self._once[once] = now_ms() + ONCE_TTL_S * 1000
             log = self._users.setdefault(user_id, _UserLog())
             entry = LiveEntry(self._next_id(), event)
             log.entries.append(entry)
@@ -66,6 +73,7 @@ class MemoryLiveLog(LiveLog):
                 self._forget_idle()
         for subscriber in subscribers:
             subscriber.loop.call_soon_threadsafe(subscriber.deliver, (entry,))
+        return True
 
     async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:
         with self._lock:

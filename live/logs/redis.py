@@ -7,6 +7,8 @@ Keys, under LIVE_REDIS_PREFIX:
                    and the key expires after that long without one: a resume point older than
                    that (by Redis's clock) gets `resync`.
 - `streams:<id>`   a sorted set of the user's open streams, oldest first (LIVE_STREAMS_PER_USER).
+- `once:<id>:<key>` an event appended with `once=<key>` (a reminder): set with the append, in
+                   the same script, so that event is never appended twice (ONCE_TTL_S).
 - `reader:<uuid>`  one per worker: a poke wakes that worker's reader when a stream subscribes.
 
 Not transport.Streams: there the writer picks each entry's position, here Redis's clock and
@@ -33,7 +35,7 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError, ResponseError
 
 from live.events import LiveEntry, LiveEvent, format_event_id, parse_event_id
-from live.logs.base import EventId, LiveLog, Subscription, resume_point
+from live.logs.base import ONCE_TTL_S, EventId, LiveLog, Subscription, resume_point
 from transport.client import connection_options, redis_client
 
 logger = logging.getLogger("live")
@@ -45,8 +47,12 @@ CONTROL_MAXLEN = 16
 REDIS_ERROR_PAUSE_S = 1.0
 
 # XADD, then trim what is older than the TTL from the new entry's own time (Redis's clock),
-# then keep the key that long: one round trip, one clock.
+# then keep the key that long: one round trip, one clock. With a once-key (KEYS[2]), nothing
+# if that key is set, else it is set with the append, atomically.
 APPEND_SCRIPT = """
+if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
+  return false
+end
 local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
 local ms = tonumber(string.match(id, '^(%d+)-'))
 redis.call('XTRIM', KEYS[1], 'MINID', tostring(ms - tonumber(ARGV[2])))
@@ -164,10 +170,13 @@ class RedisLiveLog(LiveLog):
             reader = self._readers[loop] = _Reader(self.prefix)
         return reader
 
-    def append(self, user_id: int, event: LiveEvent) -> None:
+    def append(self, user_id: int, event: LiveEvent, *, once: str = "") -> bool:
         ttl_ms = int(settings.LIVE_EVENTS_TTL_S * 1000)
         append = _append_script(settings.REDIS_URL)
-        append(keys=[self.user_key(user_id)], args=[event.to_record(), ttl_ms])
+        keys = [self.user_key(user_id)]
+        if once:
+            keys.append(f"{self.prefix}once:{user_id}:{once}")
+        return append(keys=keys, args=[event.to_record(), ttl_ms, ONCE_TTL_S]) is not None
 
     async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:
         key = self.user_key(user_id)

@@ -79,7 +79,15 @@ def test_options_describes_the_endpoint(api, user, path):
 
 def test_options_on_task_list_describes_the_post_body(api, user):
     actions = api.options(f"/api/{user.id}/tasks/").json()["actions"]
-    assert set(actions["POST"]) == {"title", "description", "due_date", "list", "priority"}
+    assert set(actions["POST"]) == {
+        "title",
+        "description",
+        "due_date",
+        "due_time",
+        "recurrence",
+        "list",
+        "priority",
+    }
 
 
 def test_json_nested_too_deeply_is_400(api, user):

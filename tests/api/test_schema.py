@@ -42,6 +42,8 @@ OPERATIONS = {
     ("/api/{user_id}/tasks/{task_id}/", "get"),
     ("/api/{user_id}/tasks/{task_id}/", "patch"),
     ("/api/{user_id}/tasks/{task_id}/", "delete"),
+    ("/api/{user_id}/tasks/{task_id}/reminders/", "post"),
+    ("/api/{user_id}/tasks/{task_id}/reminders/", "delete"),
     ("/api/{user_id}/tasks/bulk/", "post"),
     ("/api/{user_id}/tasks/changes/{change_id}/undo", "post"),
     ("/api/{user_id}/lists/", "get"),
@@ -132,7 +134,14 @@ def test_the_due_date_field_filter_and_time_zone_are_documented(schema):
     assert components["ChatRequest"]["properties"]["timezone"]["type"] == "string"
     operation = schema["paths"]["/api/{user_id}/tasks/"]["get"]
     parameters = {p["name"]: p for p in operation["parameters"]}
-    assert parameters["due"]["schema"]["enum"] == ["none", "overdue", "today", "week"]
+    assert parameters["due"]["schema"]["enum"] == [
+        "next_week",
+        "none",
+        "overdue",
+        "today",
+        "tomorrow",
+        "week",
+    ]
     assert parameters["X-Timezone"]["in"] == "header"
 
 

@@ -150,6 +150,6 @@ def test_an_unknown_time_zone_is_400(api, user, zone):
     assert "time zone" in body["errors"]["X-Timezone"][0]
 
 
-@pytest.mark.parametrize("due", ["tomorrow", "TODAY", "week,today"])
+@pytest.mark.parametrize("due", ["yesterday", "TODAY", "week,today", "next week"])
 def test_an_unknown_due_filter_is_400(api, user, due):
     assert_error(api.get(tasks_url(user), {"due": due}), 400, "invalid", {"due"})

@@ -27,6 +27,10 @@ TASK_FIELDS = {
     "completed",
     "completed_at",
     "due_date",
+    "due_time",
+    "recurrence",
+    "recurrence_text",
+    "reminders",
     "created_at",
     "updated_at",
 }
