@@ -1,11 +1,12 @@
-"""The INSERTs and UPDATEs the chat path runs at every turn, written once per database.
+"""The statements the chat path runs at every turn, written once per database.
 
 Building a statement through the ORM (a QuerySet, its Query, the compiler) costs several times
 what running it does: about 0.1 ms of CPU for a one-row UPDATE or INSERT, four of them per turn
 (docs/PERFORMANCE.md). These write their SQL once per database alias from the model's own
 metadata (table, columns, quoting) and convert every value with its field's own
-`pre_save`/`get_db_prep_save` (what is stored) or `get_db_prep_value` (what is matched), so
-they store what `QuerySet.update` and `bulk_create` would. Like those, they send no signal.
+`pre_save`/`get_db_prep_save` (what is stored) or `get_db_prep_value` (what is matched), and
+what is read with the converters the ORM applies, so they store and read what `QuerySet.update`,
+`bulk_create` and `values_list` would. Like those, they send no signal.
 """
 
 from collections.abc import Sequence
@@ -92,3 +93,59 @@ class PrecompiledInsert:
             instance.pk = pk
             instance._state.adding = False
             instance._state.db = alias
+
+
+class PrecompiledSelect:
+    """`SELECT <columns> FROM <table> WHERE <field> = … AND …` for one model: the rows as
+    tuples of the columns' values, each converted as the ORM converts it."""
+
+    def __init__(self, model: type[Model], *, columns: Sequence[str], where: Sequence[str]):
+        self.model = model
+        self._columns = [model._meta.get_field(name) for name in columns]
+        self._where = [model._meta.get_field(name) for name in where]
+        self._prepared: dict[str, tuple[str, list[list]]] = {}  # per alias: SQL, converters
+
+    def _prepare(self, alias: str) -> tuple[str, list[list]]:
+        prepared = self._prepared.get(alias)
+        if prepared is None:
+            connection = connections[alias]
+            quote = connection.ops.quote_name
+            table = self.model._meta.db_table
+            columns = ", ".join(quote(field.column) for field in self._columns)
+            conditions = " AND ".join(f"{quote(field.column)} = %s" for field in self._where)
+            converters = []
+            for field in self._columns:
+                column = field.get_col(table)
+                converters.append(
+                    [
+                        *connection.ops.get_db_converters(column),
+                        *field.get_db_converters(connection),
+                    ]
+                )
+            sql = f"SELECT {columns} FROM {quote(table)} WHERE {conditions}"
+            prepared = self._prepared[alias] = (sql, converters)
+        return prepared
+
+    def __call__(self, where: Sequence[Any]) -> list[tuple]:
+        alias = router.db_for_read(self.model)
+        connection = connections[alias]
+        sql, converters = self._prepare(alias)
+        params = [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(self._where, where, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not any(converters):
+            return [tuple(row) for row in rows]
+        columns = [field.get_col(self.model._meta.db_table) for field in self._columns]
+        converted = []
+        for row in rows:
+            values = []
+            for value, column, column_converters in zip(row, columns, converters, strict=True):
+                for convert in column_converters:
+                    value = convert(value, column, connection)
+                values.append(value)
+            converted.append(tuple(values))
+        return converted

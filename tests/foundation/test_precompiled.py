@@ -1,6 +1,7 @@
-"""The precompiled statements of the chat path store exactly what the ORM would: every column
-of a row inserted both ways is the same (defaults, auto timestamps, JSON, UUIDs, NULLs), and
-an UPDATE matches, converts and counts rows as `QuerySet.update` does."""
+"""The precompiled statements of the chat path store and read exactly what the ORM would: every
+column of a row inserted both ways is the same (defaults, auto timestamps, JSON, UUIDs, NULLs),
+an UPDATE matches, converts and counts rows as `QuerySet.update` does, and a SELECT converts
+what it reads as `values_list` does."""
 
 import uuid
 
@@ -8,7 +9,7 @@ import pytest
 from django.forms.models import model_to_dict
 
 from chat.models import Conversation, Message
-from config.precompiled import PrecompiledInsert, PrecompiledUpdate
+from config.precompiled import PrecompiledInsert, PrecompiledSelect, PrecompiledUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +71,18 @@ def test_an_update_matches_converts_and_counts_like_the_orm(user):
     assert finish(["error", [], 3], where=[reply.pk, "streaming"]) == 0
     reply.refresh_from_db()
     assert reply.status == "complete"
+
+
+def test_a_select_reads_what_values_list_reads(user):
+    conversation = Conversation.objects.create(owner=user)
+    reply = Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.ASSISTANT,
+        run_id=uuid.uuid4(),
+        tool_calls=[{"call_id": "c1", "output": None}],
+    )
+    columns = ["run_id", "created_at", "tool_calls", "input_tokens", "status"]
+    read = PrecompiledSelect(Message, columns=columns, where=["conversation", "role"])
+    expected = list(Message.objects.filter(pk=reply.pk).values_list(*columns))
+    assert read([conversation.pk, "assistant"]) == expected
+    assert read([conversation.pk, "user"]) == []
