@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from config.changes import changed
-from todos.changes import new_change_id, task_snapshot
+from todos.changes import REMINDERS_KEY, new_change_id, reminders_snapshot, task_snapshot
 from todos.models import Task, TaskChange, TaskList
 from todos.reminders import reschedule_after_move
 from todos.selectors import TaskNotFound, TaskNumberNotFound
@@ -144,6 +144,8 @@ def tasks_bulk_change(
             return BulkChange(tasks=tasks, change_id=None)
         before = {task.pk: task_snapshot(task) for task in tasks if task.pk in changing_pks}
         if action == "delete":
+            for task in tasks:  # their reminders go with them; an undo brings them back
+                before[task.pk][REMINDERS_KEY] = reminders_snapshot(task)
             Task.objects.filter(pk__in=pks).delete()
             after = dict.fromkeys(pks)
         else:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from config.changes import changed
 from todos.lists import inbox_for
-from todos.models import Task, TaskChange, TaskList
+from todos.models import Reminder, Task, TaskChange, TaskList
 from todos.reminders import reschedule_after_move
 from todos.services import next_task_number, task_update
 
@@ -64,6 +64,32 @@ def task_snapshot(task: Task) -> dict[str, Any]:
     return snapshot
 
 
+# A delete records the task's reminders under this key of `before` (they go with the task),
+# and its undo brings them back as they were.
+REMINDERS_KEY = "reminders"
+REMINDER_FIELDS = ("remind_at", "minutes_before", "sent_at", "late", "delivered")
+
+
+def reminders_snapshot(task: Task) -> list[dict[str, Any]]:
+    """The task's reminders as JSON values (uses a prefetch of `reminders` when there is one)."""
+    return [
+        {
+            name: value.isoformat() if isinstance(value, datetime) else value
+            for name in REMINDER_FIELDS
+            for value in [getattr(reminder, name)]
+        }
+        for reminder in task.reminders.all()
+    ]
+
+
+def _restore_reminders(task: Task, saved: list[dict[str, Any]]) -> None:
+    fields = {name: Reminder._meta.get_field(name) for name in REMINDER_FIELDS}
+    for reminder in saved:
+        values = {name: fields[name].to_python(reminder.get(name)) for name in REMINDER_FIELDS}
+        # One by one: each save wakes this worker's reminder scheduler (reminders.scheduler).
+        Reminder.objects.create(task=task, owner_id=task.owner_id, **values)
+
+
 def _apply_snapshot(task: Task, snapshot: dict[str, Any]) -> list[str]:
     """Set the task's fields from `snapshot`; the names of the fields it set."""
     names = []
@@ -77,10 +103,12 @@ def _apply_snapshot(task: Task, snapshot: dict[str, Any]) -> list[str]:
 class RecordedChange:
     """The change being made inside `recorded_change`; a block that creates a task sets `task`."""
 
-    def __init__(self, task: Task | None) -> None:
+    def __init__(self, task: Task | None, kind: str) -> None:
         self.task = task
         self.task_id = task.pk if task is not None else None
         self.before = task_snapshot(task) if task is not None else None
+        if task is not None and kind == TaskChange.Kind.DELETE:
+            self.before[REMINDERS_KEY] = reminders_snapshot(task)
 
 
 @contextmanager
@@ -90,7 +118,7 @@ def recorded_change(
     """Record what the block does to `task` (or to the task it creates) in one transaction
     with it; a block that raises records nothing."""
     with transaction.atomic():
-        change = RecordedChange(task)
+        change = RecordedChange(task, kind)
         yield change
         if change.task is None:
             raise ValueError("recorded_change: the block set no task")
@@ -164,6 +192,8 @@ def _restored(changes: list[TaskChange], owner_id: int) -> list[Task]:
                 change.before["created_at"]
             )
     Task.objects.bulk_update(tasks, ["created_at"])
+    for task, change in zip(tasks, changes, strict=True):
+        _restore_reminders(task, change.before.get(REMINDERS_KEY, []))
     return tasks
 
 

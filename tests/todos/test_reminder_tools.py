@@ -8,8 +8,11 @@ import pytest
 
 from accounts.models import Preferences
 from tests.todos.test_tools import invoke
-from todos.changes import last_change_undo
+from todos.bulk import tasks_bulk_change
+from todos.changes import change_group_undo, last_change_undo
 from todos.models import Reminder, Task
+from todos.reminders import reminder_add
+from todos.services import task_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,3 +78,46 @@ def test_undoing_the_add_takes_its_reminders_along(user):
     invoke(user, "add_task", title="call mom", remind_at="2040-01-02T17:00")
     last_change_undo(user=user)
     assert not Reminder.objects.exists()
+
+
+def test_undoing_a_delete_brings_the_reminders_back_as_they_were(user):
+    """Deleting a task deletes its reminders with it: the delete records them, and its undo
+    restores them, a sent one still sent (never delivered twice), a pending one still due."""
+    task = task_create(
+        owner=user, title="call mom", due_date="2040-01-02", due_time="17:00", time_zone="UTC"
+    )
+    reminder_add(task=task, minutes_before=30, time_zone="UTC")
+    sent_at = datetime(2040, 1, 1, 9, tzinfo=UTC)
+    Reminder.objects.create(
+        task=task, owner=user, remind_at=sent_at, sent_at=sent_at, delivered=["page"]
+    )
+    assert invoke(user, "delete_task", number=task.number)["ok"]
+    assert not Reminder.objects.exists()
+
+    last_change_undo(user=user)
+    restored = Task.objects.get()
+    assert restored.pk == task.pk
+    assert list(
+        restored.reminders.order_by("remind_at").values_list(
+            "remind_at", "minutes_before", "sent_at", "delivered"
+        )
+    ) == [
+        (sent_at, None, sent_at, ["page"]),
+        (datetime(2040, 1, 2, 16, 30, tzinfo=UTC), 30, None, []),
+    ]
+
+
+def test_undoing_a_bulk_delete_brings_each_tasks_reminders_back(user):
+    for title in ("a", "b"):
+        task = task_create(owner=user, title=title)
+        reminder_add(task=task, remind_at=datetime(2040, 1, 2, 17, tzinfo=UTC))
+    numbers = list(Task.objects.values_list("number", flat=True))
+    change = tasks_bulk_change(owner=user, action="delete", numbers=numbers)
+    assert not Reminder.objects.exists()
+
+    change_group_undo(owner=user, change_id=change.change_id, user=user)
+    by_title = dict(Task.objects.values_list("title", "reminders__remind_at"))
+    assert by_title == {
+        "a": datetime(2040, 1, 2, 17, tzinfo=UTC),
+        "b": datetime(2040, 1, 2, 17, tzinfo=UTC),
+    }
