@@ -4,25 +4,61 @@ Bearer JWT first; otherwise the Django session, which then also needs a valid CS
 (as DRF's SessionAuthentication does). The result is a user or an `AuthFailure` to return.
 """
 
+import threading
 from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import Token
 
 from accounts.permissions import is_path_user
 from accounts.tokens import token_user
+
+# Access tokens whose signature and claims were verified, by their exact bytes: a client sends
+# the same token with every request for its whole lifetime, and verifying it (PyJWT's decode:
+# base64, HMAC, JSON, claims) cost more than the database read of its user (docs/PERFORMANCE.md).
+# What can change about a token is checked again at every use: its expiry here, its user and
+# credential generation (revocation) by `token_user`, which always reads the database.
+VERIFIED_TOKENS_MAX = 4096
+_verified: dict[bytes, Token] = {}
+_verified_lock = threading.Lock()
+
+
+@receiver(setting_changed)
+def _forget_verified_tokens(*, setting: str, **kwargs) -> None:
+    if setting in ("SECRET_KEY", "SIMPLE_JWT"):  # the signing key or the token rules changed
+        with _verified_lock:
+            _verified.clear()
 
 
 class AccountJWTAuthentication(JWTAuthentication):
     """simplejwt's Bearer authentication; the user is the one `token_user` accepts (current
     credential generation, well-formed claims, an active user that still exists)."""
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        token = _verified.get(raw_token)
+        if token is not None:
+            try:
+                token.check_exp()
+                return token
+            except TokenError:
+                pass  # expired since: verified again below, which says so as it always did
+        token = super().get_validated_token(raw_token)
+        with _verified_lock:
+            if len(_verified) >= VERIFIED_TOKENS_MAX:
+                del _verified[next(iter(_verified))]  # the oldest
+            _verified[raw_token] = token
+        return token
 
     def get_user(self, validated_token) -> AbstractBaseUser:
         return token_user(validated_token)

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from accounts.models import Preferences
+from config.precompiled import PrecompiledSelect
 from config.timezones import UnknownTimeZone, checked_zone_name
 
 # The longest a default reminder can come before the due time: a week.
@@ -36,10 +37,14 @@ def preferences_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
     return {name: getattr(preferences, name) for name in PREFERENCE_FIELDS}
 
 
+# Every chat turn without a client zone reads it: written once per database.
+_TIME_ZONE_OF = PrecompiledSelect(Preferences, columns=["time_zone"], where=["user"])
+
+
 def stored_time_zone(user_id: int) -> str:
     """The IANA zone stored on the account, "" when unknown."""
-    zones = Preferences.objects.filter(user_id=user_id).values_list("time_zone", flat=True)
-    return zones.first() or ""
+    rows = _TIME_ZONE_OF([user_id])
+    return (rows[0][0] if rows else "") or ""
 
 
 def user_time_zone(user_id: int, override: str = "") -> str:

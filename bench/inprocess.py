@@ -14,11 +14,12 @@ counts are exact: tests/bench/test_hot_path_budget.py holds them to budgets.
 
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -55,6 +56,7 @@ class CallCount:
     total: int = 0
     parts: collections.Counter = field(default_factory=collections.Counter)
     functions: collections.Counter = field(default_factory=collections.Counter)
+    database: "CallCount | None" = None  # the same, on the database threads (see below)
 
     def __call__(self, frame, event: str, arg: Any) -> None:
         if event == "call":
@@ -166,17 +168,41 @@ async def post_stream(
     return stream
 
 
+@contextlib.contextmanager
+def counting_database_calls(counter: CallCount) -> Iterator[None]:
+    """Count, into `counter`, the calls of every database-thread job (config/db_threads.py)
+    while active: one turn's jobs run one at a time, so one counter serves every thread."""
+    from config import db_threads
+
+    call_then_check = db_threads._call_then_check
+
+    def counted(func, *args, **kwargs):
+        sys.setprofile(counter)
+        try:
+            return call_then_check(func, *args, **kwargs)
+        finally:
+            sys.setprofile(None)
+
+    db_threads._call_then_check = counted
+    try:
+        yield
+    finally:
+        db_threads._call_then_check = call_then_check
+
+
 async def count_turn_calls(app: Callable, user_id: int, token: str, tokens: int) -> CallCount:
     """The calls of one streamed `benchmark <tokens>` turn under `WritePacing` (installed by
-    the caller), from the request to its last byte."""
+    the caller), from the request to its last byte: on the event loop, and (`database`) on
+    the database threads."""
     from chat.llm.offline import model as offline_model
 
     pacing = offline_model.asyncio
-    counter = CallCount()
+    counter = CallCount(database=CallCount())
     sys.setprofile(counter)
     try:
-        async with asyncio.timeout(120):  # a stream that stopped writing fails loudly
-            stream = await post_stream(app, user_id, token, f"benchmark {tokens}", pacing.wrote)
+        with counting_database_calls(counter.database):
+            async with asyncio.timeout(120):  # a stream that stopped writing fails loudly
+                stream = await post_stream(app, user_id, token, f"benchmark {tokens}", pacing.wrote)
     finally:
         sys.setprofile(None)
     texts = sum(1 for event in stream.events if event["type"] == "text")
@@ -200,6 +226,7 @@ async def turn_call_figures(app: Callable, user_id: int, token: str) -> dict:
     growth = large.functions.copy()
     growth.subtract(small.functions)
     return {
+        "database_calls_per_turn": small.database.total,
         "calls_per_turn_fixed": round(small.total - 10 * per_event),
         "calls_per_text_event": round(per_event, 1),
         "calls_per_text_event_by_part": parts,

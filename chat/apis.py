@@ -107,6 +107,8 @@ class MessageOutputSerializer(serializers.Serializer):
     @extend_schema_field(ToolCallOutputSerializer(many=True))
     def get_tool_calls(self, message: Message) -> list:
         calls = shown_tool_calls(message.tool_calls)
+        if not calls:
+            return []  # most messages: no serializer built for nothing
         return ToolCallOutputSerializer(calls, many=True, context=self.context).data
 
 

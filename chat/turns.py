@@ -20,9 +20,31 @@ from chat.history import history_input_items
 from chat.models import Conversation, Message
 from chat.usage import usage_add
 from config.changes import changed
+from config.precompiled import PrecompiledInsert, PrecompiledUpdate
 from config.text import looks_empty, storable, without_direction_controls
 
 TITLE_WORDS_LENGTH = 60
+# The writes every turn makes, written once per database (config/precompiled.py).
+_INSERT_CONVERSATION = PrecompiledInsert(Conversation)
+_INSERT_MESSAGES = PrecompiledInsert(Message)
+_TOUCH_OWN_CONVERSATION = PrecompiledUpdate(
+    Conversation, columns=["updated_at"], where=["id", "owner"]
+)
+_TOUCH_CONVERSATION = PrecompiledUpdate(Conversation, columns=["updated_at"], where=["id"])
+_FINISH_REPLY = PrecompiledUpdate(
+    Message,
+    columns=[
+        "status",
+        "content",
+        "tool_calls",
+        "input_tokens",
+        "output_tokens",
+        "time_to_first_token_ms",
+        "duration_ms",
+        "error_code",
+    ],
+    where=["id", "status"],
+)
 # The error code of a run whose final save was given up (chat.runs.saving).
 SAVE_FAILED = "save_failed"
 
@@ -139,7 +161,15 @@ def active_run(*, conversation_id: int) -> RunInProgress | None:
 
 
 def _recent_messages(conversation_id: int, limit: int) -> list[Message]:
-    recent = Message.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-id")
+    """The conversation's last `limit` messages, oldest first, with only the fields the model's
+    input is made of (chat.history): every turn reads up to CHAT_HISTORY_MAX_MESSAGES of them,
+    and building a model instance per row was most of that read's cost. Rows with the
+    messages' attributes of those names (what chat.history reads)."""
+    recent = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .order_by("-created_at", "-id")
+        .values_list("conversation_id", "role", "content", "status", "tool_calls", named=True)
+    )
     return list(reversed(recent[:limit]))
 
 
@@ -187,40 +217,38 @@ def turn_start(
         if client_message_id is not None:
             _reject_duplicate(user, client_message_id)
         if conversation_id is None:
-            conversation = Conversation.objects.create(owner=user, title=title_from_message(text))
+            conversation = Conversation(owner=user, title=title_from_message(text))
+            _INSERT_CONVERSATION(conversation)
+            # Stored without a post_save: say so (published after the commit).
+            changed.send(Conversation, kind="created", user_id=user.pk, subject=conversation)
             history: list[Message] = []
             conversation_id = conversation.pk
         else:
             # Moved to the top of the list first: the update locks the row, so a concurrent
             # delete either finishes first (404 here) or waits for us, and a conversation
             # that is missing or not the user's is found out without a read of its own.
-            touched = Conversation.objects.filter(pk=conversation_id, owner=user).update(
-                updated_at=timezone.now()
-            )
+            touched = _TOUCH_OWN_CONVERSATION([timezone.now()], where=[conversation_id, user.pk])
             if not touched:
                 raise ConversationNotFound(conversation_id)
             if (in_progress := _settle_streaming_replies(conversation_id)) is not None:
                 raise in_progress
             history = _recent_messages(conversation_id, history_limit)
         run_id = run_id or uuid.uuid4()
-        user_message, assistant_message = Message.objects.bulk_create(
-            [
-                Message(
-                    conversation_id=conversation_id,
-                    role=Message.Role.USER,
-                    content=text,
-                    client_message_id=client_message_id,
-                ),
-                Message(
-                    conversation_id=conversation_id,
-                    role=Message.Role.ASSISTANT,
-                    status=Message.Status.STREAMING,
-                    run_id=run_id,
-                    model_name=model_name,
-                ),
-            ]
+        user_message = Message(
+            conversation_id=conversation_id,
+            role=Message.Role.USER,
+            content=text,
+            client_message_id=client_message_id,
         )
-        # bulk_create sends no post_save: say what was stored (published after the commit).
+        assistant_message = Message(
+            conversation_id=conversation_id,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.STREAMING,
+            run_id=run_id,
+            model_name=model_name,
+        )
+        _INSERT_MESSAGES(user_message, assistant_message)
+        # Stored without a post_save: say what was stored (published after the commit).
         changed.send(Message, kind="user_message_stored", user_id=user.pk, subject=user_message)
         _announce_run(
             "run_started", user_id=user.pk, reply=assistant_message, status=assistant_message.status
@@ -261,17 +289,18 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
     """Store the reply as it ended and move the conversation to the top of the list."""
     with transaction.atomic():
         # Only a reply still `streaming` is written: the first outcome saved is the one kept.
-        saved = Message.objects.filter(
-            pk=turn.assistant_message_id, status=Message.Status.STREAMING
-        ).update(
-            status=outcome.status,
-            content=storable(outcome.content),
-            tool_calls=storable(outcome.tool_calls),
-            input_tokens=outcome.input_tokens,
-            output_tokens=outcome.output_tokens,
-            time_to_first_token_ms=outcome.time_to_first_token_ms,
-            duration_ms=outcome.duration_ms,
-            error_code=outcome.error_code,
+        saved = _FINISH_REPLY(
+            [
+                outcome.status,
+                storable(outcome.content),
+                storable(outcome.tool_calls),
+                outcome.input_tokens,
+                outcome.output_tokens,
+                outcome.time_to_first_token_ms,
+                outcome.duration_ms,
+                outcome.error_code,
+            ],
+            where=[turn.assistant_message_id, Message.Status.STREAMING],
         )
         if saved and _counts_usage(turn, outcome):
             usage_add(
@@ -279,7 +308,7 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
                 input_tokens=outcome.input_tokens or 0,
                 output_tokens=outcome.output_tokens or 0,
             )
-        Conversation.objects.filter(pk=turn.conversation_id).update(updated_at=timezone.now())
+        _TOUCH_CONVERSATION([timezone.now()], where=[turn.conversation_id])
         if saved:
             reply = Message(
                 pk=turn.assistant_message_id,

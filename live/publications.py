@@ -5,6 +5,7 @@ user message stored in bulk, a run starting or ending, credentials ending) is an
 its service with `config.changes.changed`.
 """
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,6 +20,21 @@ from todos.models import Reminder, Task, TaskList
 from todos.reminders import format_utc
 
 _datetime = serializers.DateTimeField()
+
+
+@cache
+def _describer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    """One instance of an output serializer, its fields built once, to describe any number of
+    instances with (`to_representation` keeps no state): a serializer made per instance
+    deep-copies every declared field first, most of the cost of describing a chat message at
+    each turn's commit (docs/PERFORMANCE.md)."""
+    serializer = serializer_class()
+    serializer.fields  # noqa: B018 (built here, once, rather than by two threads at once)
+    return serializer
+
+
+def _task_fields(task: Task) -> dict[str, Any]:
+    return _describer(TaskOutputSerializer).to_representation(task)
 
 
 def conversation_fields(conversation: Conversation) -> dict[str, Any]:
@@ -46,7 +62,7 @@ def list_fields(task_list: TaskList) -> dict[str, Any]:
 def _bulk_fields(bulk: dict[str, Any]) -> dict[str, Any]:
     """`bulk`: `task_ids` and `change`, the columns the service set on all of them (model
     values), shown as the tasks API shows those fields."""
-    fields = TaskOutputSerializer().fields
+    fields = _describer(TaskOutputSerializer).fields
     change = {}
     for name, value in bulk["change"].items():
         if isinstance(value, TaskList):
@@ -59,7 +75,7 @@ def _bulk_fields(bulk: dict[str, Any]) -> dict[str, Any]:
 def _message_created(message: Message) -> dict[str, Any]:
     return {
         "conversation_id": message.conversation_id,
-        "message": MessageOutputSerializer(message).data,
+        "message": _describer(MessageOutputSerializer).to_representation(message),
     }
 
 
@@ -97,7 +113,7 @@ def _signed_out_audience(ending: dict[str, Any]) -> Audience:
 
 
 def register_all() -> None:
-    register_model(Task, name="task", describe=lambda task: TaskOutputSerializer(task).data)
+    register_model(Task, name="task", describe=_task_fields)
     register(Task, "bulk", Publication(LiveEventType.TASKS_BULK, _bulk_fields))
     register_model(TaskList, name="list", describe=list_fields)
     register_model(Conversation, name="conversation", describe=conversation_fields)

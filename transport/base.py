@@ -25,6 +25,14 @@ class Streams(ABC):
         """Append `entries` in order, in one round trip, and keep the stream `ttl_s` from now.
         One flag per entry: False where its position was taken (not after the last)."""
 
+    async def append_many(
+        self, appends: Sequence[tuple[str, Sequence[Entry]]], *, ttl_s: float
+    ) -> list[list[bool]]:
+        """`append` to several streams (each key once) at once, in one round trip where the
+        backend can; one list of flags per stream. Raises StreamsUnavailable for the whole
+        call: which entries were stored is then unknown (`last` tells)."""
+        return [await self.append(key, entries, ttl_s=ttl_s) for key, entries in appends]
+
     @abstractmethod
     async def read(self, key: str, *, after: int, count: int = 1000) -> list[Entry]:
         """Up to `count` entries with a position > `after` (nothing for an unknown key)."""

@@ -9,8 +9,8 @@ import { h, icon } from "./ui.js";
 
 const BEFORE = [
   [0, "At the due time"],
-  [10, "10 minutes before"],
-  [30, "30 minutes before"],
+  [10, "10 min before"],
+  [30, "30 min before"],
   [60, "1 hour before"],
   [1440, "1 day before"],
 ];
@@ -76,11 +76,12 @@ export function reminderPanel(task, { state, onAdd, onRemove, onDraft, onClose }
   const relative = task.due_time
     ? h(
         "div",
-        { class: "reminders__quick", role: "group", "aria-label": "Remind me" },
+        { class: "reminders__quick", role: "group", "aria-labelledby": `${panelId(task)}-quick` },
+        h("span", { class: "reminders__heading", id: `${panelId(task)}-quick`, text: "Remind me" }),
         BEFORE.map(([minutes, text]) =>
           h("button", {
             type: "button",
-            class: "btn btn--ghost btn--small",
+            class: "btn btn--small reminders__chip",
             text,
             dataset: { role: `reminder-before-${minutes}` },
             onClick: () => onAdd({ minutes_before: minutes }),
@@ -91,7 +92,7 @@ export function reminderPanel(task, { state, onAdd, onRemove, onDraft, onClose }
   const moment = h("input", {
     type: "datetime-local",
     value: state.draft,
-    "aria-label": `Remind me about “${task.title}” at`,
+    "aria-label": `Remind me about “${task.title}” at a moment`,
     dataset: { role: "reminder-moment" },
     onInput: (event) => onDraft(event.target.value),
   });
@@ -130,7 +131,7 @@ export function reminderPanel(task, { state, onAdd, onRemove, onDraft, onClose }
     h(
       "div",
       { class: "reminders__moment" },
-      h("label", { class: "reminders__label" }, h("span", { text: "At" }), moment),
+      h("label", { class: "reminders__label" }, h("span", { text: "At a moment" }), moment),
       h("button", {
         type: "button",
         class: "btn btn--small",

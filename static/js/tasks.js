@@ -441,15 +441,6 @@ export class TaskPanel {
                 }),
               ],
         }),
-        this.reminders.openId === task.id && !task.completed
-          ? reminderPanel(task, {
-              state: this.reminders,
-              onAdd: (body) => this.addReminder(task, body),
-              onRemove: (remindAt) => this.removeReminder(task, remindAt),
-              onDraft: (value) => (this.reminders.draft = value),
-              onClose: () => this.toggleReminders(task),
-            })
-          : null,
       ),
       h(
         "button",
@@ -475,6 +466,16 @@ export class TaskPanel {
         },
         icon("trash"),
       ),
+      // Under the row, as wide as it (not only its text's column).
+      this.reminders.openId === task.id && !task.completed
+        ? reminderPanel(task, {
+            state: this.reminders,
+            onAdd: (body) => this.addReminder(task, body),
+            onRemove: (remindAt) => this.removeReminder(task, remindAt),
+            onDraft: (value) => (this.reminders.draft = value),
+            onClose: () => this.toggleReminders(task),
+          })
+        : null,
     );
   }
 
@@ -560,8 +561,8 @@ export class TaskPanel {
       const added = (task.reminders || []).find((iso) => !before.has(iso));
       announce(added ? `You'll be reminded ${instantLabel(added)}.` : "That reminder was set already.");
     } catch (error) {
-      if (error.needsSignIn) this.showError("", error);
       this.reminders.error = `Couldn't add the reminder: ${refusal(error, ["remind_at", "minutes_before"])}`;
+      if (error.needsSignIn) this.showError(this.reminders.error, error); // with a way to sign in
     }
     this.render();
   }
@@ -572,8 +573,8 @@ export class TaskPanel {
       this.reminders.error = "";
       announce(`Removed the reminder at ${instantLabel(remindAt)}.`);
     } catch (error) {
-      if (error.needsSignIn) this.showError("", error);
       this.reminders.error = `Couldn't remove the reminder: ${refusal(error, ["remind_at"])}`;
+      if (error.needsSignIn) this.showError(this.reminders.error, error); // with a way to sign in
     }
     this.render();
     // The removed reminder's button is gone: the panel's moment field keeps the focus near.

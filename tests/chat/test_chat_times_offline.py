@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.timezones import local_today
-from tests.conftest import bearer
+from tests.chat.test_chat_due_dates import chat
 from todos.models import Task
 from todos.services import task_create
 
@@ -22,19 +22,36 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ZONES = ["Europe/Berlin", "America/New_York"]
 
 
-def chat(client, user, message: str, **extra) -> dict:
-    response = client.post(
-        f"/api/{user.id}/chat",
-        {"message": message, **extra},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=bearer(user),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
 def utc_moment(day, at: time, zone: str) -> datetime:
     return datetime.combine(day, at, ZoneInfo(zone)).astimezone(UTC)
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_remind_me_to_call_mom_tomorrow_at_5pm(client, user, zone, settings):
+    settings.TIME_ZONE = "UTC"
+    body = chat(client, user, "remind me to call mom tomorrow at 5pm", timezone=zone)
+    tomorrow = local_today(zone) + timedelta(days=1)
+    task = Task.objects.get(owner=user)
+    assert (task.title, task.due_date, task.due_time) == ("call mom", tomorrow, time(17))
+    assert [r.remind_at for r in task.reminders.all()] == [utc_moment(tomorrow, time(17), zone)]
+    assert body["response"].endswith("I'll remind you tomorrow at 5:00 PM.")
+    # "30 minutes before", on the task just talked about, in the same conversation.
+    body = chat(
+        client,
+        user,
+        "remind me 30 minutes before",
+        timezone=zone,
+        conversation_id=body["conversation_id"],
+    )
+    moments = sorted(r.remind_at for r in task.reminders.all())
+    assert moments == [
+        utc_moment(tomorrow, time(16, 30), zone),
+        utc_moment(tomorrow, time(17), zone),
+    ]
+    assert body["response"] == (
+        'I\'ll remind you tomorrow at 4:30 PM, 30 minutes before "call mom" '
+        f"(task #{task.number}) is due."
+    )
 
 
 @pytest.mark.parametrize("zone", ZONES)
@@ -50,6 +67,18 @@ def test_repeats_are_stored_as_rrules_and_stopped(client, user, zone, settings):
         monday,
     )
     assert "every Monday" in body["response"]
+    # Done: the same task moves on to the next Monday; undo brings the date back.
+    body = chat(client, user, "complete water the plants", timezone=zone)
+    task.refresh_from_db()
+    assert (task.completed, task.due_date) == (False, monday + timedelta(days=7))
+    later = monday + timedelta(days=7)
+    assert body["response"] == (
+        f'Nice work! \u2713 "water the plants" (task #{task.number}) is next due '
+        f"{later:%A}, {later:%b} {later.day}."
+    )
+    chat(client, user, "undo that", timezone=zone)
+    task.refresh_from_db()
+    assert (task.completed, task.due_date) == (False, monday)
     chat(client, user, "pay rent on the 1st of every month", timezone=zone)
     rent = Task.objects.get(owner=user, title="pay rent")
     first = today.replace(day=1) + timedelta(days=32)

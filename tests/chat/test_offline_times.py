@@ -157,3 +157,21 @@ def test_the_clock_comes_from_the_zone_the_instructions_name():
     unknown = "Today is Friday, 2026-12-04 in the user's time zone (Mars/Olympus)."
     assert clock_from_instructions(unknown, FRIDAY) is None
     assert clock_from_instructions(None, FRIDAY) is None
+
+
+@pytest.mark.parametrize(
+    "message, list_name, title, due_date, due_time",
+    [
+        ("add milk to groceries tomorrow", "groceries", "milk", "2026-12-05", None),
+        ("add milk to my groceries list tomorrow", "groceries", "milk", "2026-12-05", None),
+        ("add call mom to family at 5pm", "family", "call mom", "2026-12-04", "17:00"),
+        ("add standup to work every weekday at 9am", "work", "standup", "2026-12-04", "09:00"),
+        # No list before the when: "to" starts the task ("remind me to ...").
+        ("remind me to call mom at 5pm", None, "call mom", "2026-12-04", "17:00"),
+    ],
+)
+def test_a_when_after_a_list_is_the_tasks(message, list_name, title, due_date, due_time):
+    intent = parse_intent(message, FRIDAY)
+    (added,) = intent.tasks
+    assert intent.list_name == list_name
+    assert (added.title, added.due_date, added.due_time) == (title, due_date, due_time)

@@ -41,6 +41,45 @@ def test_append_read_last_and_a_taken_position(backend):
     asyncio.run(scenario())
 
 
+def test_appends_to_many_streams_at_once(backend):
+    """One call (one round trip on Redis) for several streams: each entry's flag where its
+    stream's list says, a taken position refused without failing the rest, every stream
+    kept for the TTL."""
+
+    async def scenario():
+        first, second, third = _key(), _key(), _key()
+        await backend.append(second, [Entry(0, b"taken")], ttl_s=60)
+        written = await backend.append_many(
+            [
+                (first, [Entry(0, b"a0"), Entry(1, b"a1")]),
+                (second, [Entry(0, b"b0"), Entry(1, b"b1")]),
+                (third, []),
+            ],
+            ttl_s=60,
+        )
+        assert written == [[True, True], [False, True], []]
+        assert [entry.data for entry in await backend.read(first, after=-1)] == [b"a0", b"a1"]
+        assert [entry.data for entry in await backend.read(second, after=-1)] == [
+            b"taken",
+            b"b1",
+        ]
+        assert await backend.append_many([], ttl_s=60) == []
+
+    asyncio.run(scenario())
+
+
+def test_redis_appends_keep_every_stream_for_the_ttl(settings, redis_url):
+    settings.REDIS_URL = redis_url
+    keys = [_key(), _key()]
+
+    async def scenario():
+        await streams().append_many([(key, [Entry(0, b"x")]) for key in keys], ttl_s=60)
+
+    asyncio.run(scenario())
+    ttls = [redis.Redis.from_url(redis_url).pttl(key) for key in keys]
+    assert all(50_000 < ttl <= 60_000 for ttl in ttls), ttls
+
+
 def test_subscribers_get_every_entry_once_in_order(backend):
     async def scenario():
         keys = [_key() for _ in range(5)]

@@ -78,7 +78,7 @@ def _with_add_details(intent: Intent, text: str, today: date, clock: time | None
             return None
         return schedule.with_schedule(intent, text, today, clock, remind)
 
-    extras = lists.split_add_extras(text)
+    extras = _add_extras(text, today)
     listed = added(extras.text)
     unlisted = added(extras.unlisted_text) or schedule.with_schedule(
         intent, text, today, clock, remind
@@ -93,4 +93,25 @@ def _with_add_details(intent: Intent, text: str, today: date, clock: time | None
         list_name=extras.list_name,
         list_said=extras.list_said,
         tasks_without_list=unlisted.tasks,
+    )
+
+
+def _add_extras(text: str, today: date) -> lists.AddExtras:
+    """An add's priority and list (`lists.split_add_extras`), the list's name without the when
+    that ends the message: "add milk to groceries tomorrow" is "milk" tomorrow in groceries."""
+    extras = lists.split_add_extras(text)
+    if extras.list_name is None:
+        return extras
+    rest, when = schedule.split_when(extras.unlisted_text, today)
+    if not when.said() or not extras.unlisted_text.startswith(rest):
+        return extras
+    peeled = lists.split_add_extras(rest)
+    if peeled.list_name is None or not parse_add(peeled.text):  # "remind me to call mom at 5pm"
+        return extras
+    said = extras.unlisted_text[len(rest) :]
+    return replace(
+        peeled,
+        text=peeled.text + said,
+        unlisted_text=extras.unlisted_text,
+        priority=extras.priority,
     )

@@ -8,10 +8,12 @@ Keys, under CHAT_RUN_REDIS_PREFIX + run id:
 - `…:cancel`  set by a cancel request, beside a pub/sub message on the `cancel` channel;
 - `…:ending`  claimed (SET NX) by the one worker that ends the run after its lease lapsed.
 
-The hot path never waits on Redis: `publish` queues the event, and one writer per run sends
-everything queued in a single pipeline, so a burst of tokens costs one round trip and only one
-is ever in flight per run. Written events then go to the local log, from which this worker's
-listeners are served (no Redis reads for them).
+The hot path never waits on Redis: `publish` queues the event, and the worker's one writer
+(per event loop) sends what every run queued since its last write in one round trip
+(`append_many`: one script call), with one write in flight at a time, so each run's events
+reach Redis in order. Written events then go to the local log, from which this worker's
+listeners are served (no Redis reads for them). A run whose write failed (Redis away) writes
+on its own until Redis is back, then rejoins.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ logger = logging.getLogger("chat.runs")
 
 OUTAGE_MAX_S = 120.0  # after that, a run's events are only this worker's
 WRITE_RETRY_S = 0.5
+# The most events in one write: Redis runs the script alone, so a huge backlog goes in parts.
+MAX_WRITE_EVENTS = 2000
 
 
 def _entry(event: RunEvent) -> Entry:
@@ -54,12 +58,64 @@ def _entry(event: RunEvent) -> Entry:
     return Entry(event.seq, event.to_json().encode(errors="replace"))
 
 
-@dataclass
+@dataclass(eq=False)
 class _Outbox:
-    """Events of one run waiting to be written, and the task writing them."""
+    """A run's events not yet in Redis."""
 
+    run: LocalRun
+    key: str  # the run's events stream
     pending: list[RunEvent] = field(default_factory=list)
-    writer: asyncio.Task | None = None
+    # In the writer's queue or in its write in flight: events published meanwhile wait.
+    queued: bool = False
+    recovery: asyncio.Task | None = None  # writing on its own after a failed write
+
+
+class _EventWriter:
+    """The event loop's one writer of run events (see the module's docstring)."""
+
+    def __init__(self, broker: RedisRunBroker) -> None:
+        self._broker = broker
+        self._queue: list[_Outbox] = []
+        self._wake: asyncio.Future[None] | None = None
+        loop = asyncio.get_running_loop()
+        self.write_ended: asyncio.Future[None] = loop.create_future()  # the next write's end
+        self.task = loop.create_task(self._run())
+
+    def add(self, outbox: _Outbox) -> None:
+        outbox.queued = True
+        self._queue.append(outbox)
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    def _take(self) -> list[tuple[_Outbox, list[RunEvent]]]:
+        """The queued runs' events, oldest first, up to MAX_WRITE_EVENTS (at least one run)."""
+        batch, count = [], 0
+        for outbox in self._queue:
+            if count >= MAX_WRITE_EVENTS:
+                break
+            events, outbox.pending = outbox.pending, []
+            batch.append((outbox, events))
+            count += len(events)
+        del self._queue[: len(batch)]
+        return batch
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._queue:
+                self._wake = loop.create_future()
+                await self._wake
+                self._wake = None
+            batch = self._take()
+            try:
+                await self._broker._write(batch)
+            finally:
+                ended, self.write_ended = self.write_ended, loop.create_future()
+                ended.set_result(None)
+                for outbox, _ in batch:
+                    outbox.queued = False
+                    if outbox.pending and outbox.recovery is None:
+                        self.add(outbox)
 
 
 @dataclass
@@ -67,6 +123,7 @@ class _LoopState:
     """Background tasks belong to one event loop."""
 
     maintenance: asyncio.Task | None = None
+    writer: _EventWriter | None = None
 
 
 class RedisRunBroker(RunBroker):
@@ -135,51 +192,84 @@ class RedisRunBroker(RunBroker):
             pipe.pexpire(info_key, self._keep_alive_ms())
             await pipe.execute()
 
+    def _writer(self) -> _EventWriter:
+        state = self._state()
+        if state.writer is None or state.writer.task.done():
+            state.writer = _EventWriter(self)
+        return state.writer
+
+    def _outbox(self, run: LocalRun) -> _Outbox:
+        outbox = self._outboxes.get(run.info.run_id)
+        if outbox is None:
+            outbox = _Outbox(run, self.key(run.info.run_id, "events"))
+            self._outboxes[run.info.run_id] = outbox
+        return outbox
+
     def publish(self, run: LocalRun, event: RunEvent) -> None:
         # Local listeners get an event once Redis has it, never before: whatever a client has
         # seen, a listener on another worker can resume after (one round trip later, <1 ms).
         run.last_published = event
-        outbox = self._outboxes.setdefault(run.info.run_id, _Outbox())
+        outbox = self._outbox(run)
         outbox.pending.append(event)
-        if outbox.writer is None:
-            outbox.writer = asyncio.create_task(self._write(run, outbox))
+        if not outbox.queued and outbox.recovery is None:
+            self._writer().add(outbox)
 
-    async def _write(self, run: LocalRun, outbox: _Outbox) -> None:
-        """Write what is pending, one pipeline at a time. While Redis is away this worker's
-        listeners get the events at once (the run's log keeps them), and the writer tries
-        again every WRITE_RETRY_S (for up to OUTAGE_MAX_S); back, it first writes, in order,
-        whatever Redis lacks (all of it, if Redis restarted empty), so a resume on another
-        worker still sees the whole run."""
-        events_key = self.key(run.info.run_id, "events")
-        failing_since: float | None = None
+    async def _write(self, batch: list[tuple[_Outbox, list[RunEvent]]]) -> None:
+        """One write of the writer: every run's events in one round trip. If it fails, this
+        worker's listeners get the events at once (each run's log keeps them) and each run
+        writes on its own until Redis is back (`_recover`)."""
         try:
-            while outbox.pending or failing_since is not None:
+            written = await self.streams.append_many(
+                [(outbox.key, [_entry(event) for event in events]) for outbox, events in batch],
+                ttl_s=self._keep_alive_ms() / 1000,
+            )
+        except Exception as exc:
+            logger.warning("writing the events of %d runs to Redis failed: %r", len(batch), exc)
+            for outbox, events in batch:
+                for event in events:
+                    outbox.run.log.append(event)
+                outbox.recovery = asyncio.create_task(self._recover(outbox))
+            return
+        for (outbox, events), accepted in zip(batch, written, strict=True):
+            for event, ok in zip(events, accepted, strict=True):
+                # A refused entry: the run was declared dead meanwhile, and its seq taken.
+                if ok:
+                    outbox.run.log.append(event)
+
+    async def _recover(self, outbox: _Outbox) -> None:
+        """A run whose write failed: every WRITE_RETRY_S (for up to OUTAGE_MAX_S) it tries
+        again, first writing, in order, whatever Redis lacks (all of it, if Redis restarted
+        empty), so a resume on another worker still sees the whole run; then its events go
+        through the shared writer again."""
+        run = outbox.run
+        failing_since = self.now()
+        try:
+            while True:
+                await asyncio.sleep(WRITE_RETRY_S)
                 batch, outbox.pending = outbox.pending, []
                 try:
-                    missing = [] if failing_since is None else await self._missing(run)
+                    missing = await self._missing(run)
                     accepted = await self.streams.append(
-                        events_key,
+                        outbox.key,
                         [_entry(event) for event in missing + batch],
                         ttl_s=self._keep_alive_ms() / 1000,
                     )
                 except Exception as exc:
                     for event in batch:
                         run.log.append(event)
-                    failing_since = failing_since or self.now()
                     if self.now() - failing_since > OUTAGE_MAX_S:
                         logger.error("run %s: Redis away too long; events lost", run.info.run_id)
-                        failing_since = None
-                        continue
+                        return
                     logger.warning("run %s: writing to Redis failed: %r", run.info.run_id, exc)
-                    await asyncio.sleep(WRITE_RETRY_S)
                     continue
-                failing_since = None
                 for event, ok in zip(batch, accepted[len(missing) :], strict=True):
-                    # A refused entry: the run was declared dead meanwhile, and its seq taken.
                     if ok:
                         run.log.append(event)
+                return
         finally:
-            outbox.writer = None
+            outbox.recovery = None
+            if outbox.pending and not outbox.queued:
+                self._writer().add(outbox)
 
     async def _missing(self, run: LocalRun) -> list[RunEvent]:
         """After an outage: the run registered again, and the events Redis does not have."""
@@ -188,9 +278,13 @@ class RedisRunBroker(RunBroker):
         return run.log.after(last.position if last else -1)
 
     async def _flush(self, run_id: str) -> None:
+        """Until every event the run published is written (or given up)."""
         outbox = self._outboxes.get(run_id)
-        while outbox is not None and outbox.writer is not None:
-            await asyncio.shield(outbox.writer)
+        while outbox is not None and (outbox.queued or outbox.recovery is not None):
+            if outbox.recovery is not None:
+                await asyncio.shield(outbox.recovery)
+            else:
+                await asyncio.shield(self._writer().write_ended)
 
     async def run_ended(self, run: LocalRun) -> None:
         run_id = run.info.run_id
