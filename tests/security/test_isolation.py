@@ -32,6 +32,7 @@ VERBS = ["get", "head", "options", "post", "put", "patch", "delete"]
 BODIES = {
     "tasks/": {"title": "intruder"},
     "tasks/<task>/": {"title": "intruder", "completed": True},
+    "tasks/<task>/reminders/": {"remind_at": "2099-01-01T09:00:00Z"},
     "tasks/bulk/": {"ids": ["<task>"], "action": "delete"},
     "tasks/changes/<change>/undo": {},
     "lists/": {"name": "intruder"},
