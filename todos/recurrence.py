@@ -152,9 +152,21 @@ def clean_recurrence(value: object) -> str:
         raise _invalid(f"COUNT can be at most {RECURRENCE_COUNT_MAX}.")
     if int(parts.get("COUNT", 1)) < 1 or int(parts.get("INTERVAL", 1)) < 1:
         raise _invalid("COUNT and INTERVAL must be at least 1.")
-    if parsed.replace(dtstart=CYCLE_START, count=None, until=None).after(CYCLE_START, True) is None:
+    if not _ever_happens(parsed, parts):
         raise _invalid(f'"{shown}" never happens (no date matches it).')
     return rule
+
+
+def _ever_happens(parsed: rrule.rrule, parts: dict[str, str]) -> bool:
+    """Whether the rule matches any day in a whole 400-year cycle. A rule stepping by days or
+    hours, without positions (BYSETPOS, 1MO), matches the same days as a yearly one with its
+    parts: that is checked instead, year by year rather than hour by hour (0.5 s → 1 ms)."""
+    positional = "BYSETPOS" in parts or any(
+        len(day) > 2 for day in parts.get("BYDAY", "").split(",")
+    )
+    coarse = {} if positional else {"freq": rrule.YEARLY, "interval": 1}
+    probe = parsed.replace(dtstart=CYCLE_START, count=None, until=None, **coarse)
+    return probe.after(CYCLE_START, inc=True) is not None
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,14 @@ def test_a_repeat_without_a_date_starts_on_its_first_day():
         ("FREQ=HOURLY;INTERVAL=2", "FREQ=HOURLY;INTERVAL=2"),
         ("FREQ=MONTHLY;BYMONTHDAY=-1;WKST=SU", "FREQ=MONTHLY;BYMONTHDAY=-1;WKST=SU"),
         ("FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"),
+        # Rare but real days (checked year by year over a 400-year cycle).
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29"),
+        ("FREQ=HOURLY;BYDAY=FR;BYMONTHDAY=13", "FREQ=HOURLY;BYDAY=FR;BYMONTHDAY=13"),
+        (
+            "FREQ=DAILY;BYDAY=MO;BYMONTH=2;BYMONTHDAY=29",
+            "FREQ=DAILY;BYDAY=MO;BYMONTH=2;BYMONTHDAY=29",
+        ),
+        ("FREQ=WEEKLY;BYWEEKNO=53;BYDAY=TH", "FREQ=WEEKLY;BYWEEKNO=53;BYDAY=TH"),
         (f"FREQ=DAILY;COUNT={RECURRENCE_COUNT_MAX}", f"FREQ=DAILY;COUNT={RECURRENCE_COUNT_MAX}"),
     ],
 )
@@ -255,6 +263,8 @@ def test_valid_rules_are_stored_normalised(given, stored):
         ("DTSTART:20260101T000000\nRRULE:FREQ=DAILY", "without spaces"),
         ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "never happens"),
         ("FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31", "never happens"),
+        ("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30", "never happens"),
+        ("FREQ=MONTHLY;BYSETPOS=5;BYDAY=MO;BYMONTH=2;BYMONTHDAY=1,2", "never happens"),
         ("FREQ=DAILY;" + "BYMONTHDAY=1;" * 60, "characters"),
         (7, "RRULE string"),
         (None, "RRULE string"),
