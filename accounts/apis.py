@@ -2,6 +2,7 @@
 delete the account. Tokens and logout are in accounts/token_apis.py; password reset and
 address verification in accounts/recovery_apis.py."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -20,6 +21,13 @@ from rest_framework.views import APIView
 from accounts.addresses import EMAIL_MAX_LENGTH, email_verified
 from accounts.export import account_export, export_filename
 from accounts.mail import site_url
+from accounts.preferences import (
+    DEFAULT_REMINDER_MAX_MINUTES,
+    UNCHANGED,
+    clean_time_zone,
+    preferences_for,
+    preferences_update,
+)
 from accounts.services import (
     password_confirm,
     user_delete,
@@ -36,8 +44,21 @@ from config.ratelimit import (
     RegisterRateThrottle,
     auth_attempt_retry_after,
 )
+from config.timezones import MAX_ZONE_NAME_LENGTH
+from todos.apis import StrictBooleanField
 
 TAGS = ["auth"]
+TIME_ZONE_HELP = (
+    'Your IANA time zone, e.g. "Europe/Paris"; "" until known (the page sets it from the '
+    'browser at sign-in). Due times, repeats, reminders and "today" are in it unless a '
+    "request sends X-Timezone (or a chat `timezone`); without either, the server's TIME_ZONE."
+)
+DEFAULT_REMINDER_HELP = (
+    "The reminder a task gets when it is given a due time: null none, 0 at the due time, N "
+    f"minutes before it (at most {DEFAULT_REMINDER_MAX_MINUTES})."
+)
+REMIND_IN_PAGE_HELP = "Reminders appear in your open Taskstream pages (the live `reminder` event)."
+REMIND_BY_EMAIL_HELP = "Reminders are mailed to your address, once it is verified."
 
 
 def _change_schema(*, request, done: str, summary: str, description: str):
@@ -65,9 +86,27 @@ class UserOutputSerializer(serializers.Serializer):
         "unverified until then). Only a verified address gets password reset links."
     )
 
+    time_zone = serializers.SerializerMethodField(help_text=TIME_ZONE_HELP)
+    default_reminder_minutes = serializers.SerializerMethodField(help_text=DEFAULT_REMINDER_HELP)
+    remind_in_page = serializers.SerializerMethodField(help_text=REMIND_IN_PAGE_HELP)
+    remind_by_email = serializers.SerializerMethodField(help_text=REMIND_BY_EMAIL_HELP)
+
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_email_verified(self, user) -> bool:
         return email_verified(user)
+
+    def get_time_zone(self, user) -> str:
+        return preferences_for(user).time_zone
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_default_reminder_minutes(self, user) -> int | None:
+        return preferences_for(user).default_reminder_minutes
+
+    def get_remind_in_page(self, user) -> bool:
+        return preferences_for(user).remind_in_page
+
+    def get_remind_by_email(self, user) -> bool:
+        return preferences_for(user).remind_by_email
 
 
 def email_field(**options) -> serializers.EmailField:
@@ -110,35 +149,89 @@ class MeApi(APIView):
     class DeleteInputSerializer(serializers.Serializer):
         password = serializers.CharField(write_only=True, trim_whitespace=False)
 
-    @extend_schema_serializer(component_name="EmailChange")
-    class EmailChangeInputSerializer(serializers.Serializer):
-        email = email_field(help_text='The new address; "" removes it.')
-        password = serializers.CharField(
-            write_only=True, trim_whitespace=False, help_text="Your current password."
+    @extend_schema_serializer(component_name="MeUpdate")
+    class UpdateInputSerializer(serializers.Serializer):
+        email = email_field(
+            required=False, help_text='A new address ("" removes it); needs `password`.'
         )
+        password = serializers.CharField(
+            write_only=True,
+            trim_whitespace=False,
+            required=False,
+            help_text="Your current password: needed to change `email`, and only then.",
+        )
+        time_zone = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=MAX_ZONE_NAME_LENGTH,
+            help_text=TIME_ZONE_HELP,
+        )
+        default_reminder_minutes = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=0,
+            max_value=DEFAULT_REMINDER_MAX_MINUTES,
+            help_text=DEFAULT_REMINDER_HELP,
+        )
+        remind_in_page = StrictBooleanField(required=False, help_text=REMIND_IN_PAGE_HELP)
+        remind_by_email = StrictBooleanField(required=False, help_text=REMIND_BY_EMAIL_HELP)
+
+        def validate_time_zone(self, name: str) -> str:
+            # Checked here, before an address change in the same request is made.
+            try:
+                return clean_time_zone(name)
+            except DjangoValidationError as unknown:
+                raise serializers.ValidationError(unknown.message_dict["time_zone"]) from None
+
+        def validate(self, data: dict) -> dict:
+            if not data:
+                raise serializers.ValidationError(
+                    "Give the email address (with your password) or a preference to change."
+                )
+            if "email" in data and "password" not in data:
+                raise serializers.ValidationError(
+                    {"password": ["Your current password is needed to change the address."]}
+                )
+            return data
 
     @extend_schema(responses={200: UserOutputSerializer, **error_responses(401)}, tags=TAGS)
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)
 
     @extend_schema(
-        request=EmailChangeInputSerializer,
+        request=UpdateInputSerializer,
         responses={200: UserOutputSerializer, **error_responses(400, 401, 403, 429)},
         tags=TAGS,
-        summary="Change my email address",
-        description="Needs the current `password` (400 on `password` if wrong; an attempt "
-        "against AUTH_RATE_LIMIT). Addresses are unique regardless of case (400 on `email`). A "
-        "changed address is unverified and is mailed a verification link; the previous address "
-        "is mailed a notice of the change.",
+        summary="Change my email address, time zone or reminder preferences",
+        description="Any of the fields. `email` needs the current `password` (400 on "
+        "`password` if wrong; an attempt against AUTH_RATE_LIMIT); addresses are unique "
+        "regardless of case (400 on `email`); a changed address is unverified and is mailed a "
+        "verification link, the previous address a notice of the change. `time_zone`: an IANA "
+        'name or "" (an unknown one → 400 on `time_zone`); `default_reminder_minutes`, '
+        "`remind_in_page`, `remind_by_email`: the reminder preferences.",
     )
     def patch(self, request: Request) -> Response:
-        if (retry_after := auth_attempt_retry_after(request)) is not None:
-            raise RateLimited(retry_after)
-        serializer = self.EmailChangeInputSerializer(data=request.data)
+        serializer = self.UpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user_email_change(
-            user=request.user, **serializer.validated_data, site_url=site_url(request)
-        )
+        fields = serializer.validated_data
+        if "email" in fields:
+            if (retry_after := auth_attempt_retry_after(request)) is not None:
+                raise RateLimited(retry_after)
+            user_email_change(
+                user=request.user,
+                email=fields.pop("email"),
+                password=fields.pop("password"),
+                site_url=site_url(request),
+            )
+        fields.pop("password", None)
+        if fields:
+            preferences_update(
+                user=request.user,
+                time_zone=fields.get("time_zone", UNCHANGED),
+                default_reminder_minutes=fields.get("default_reminder_minutes", UNCHANGED),
+                remind_in_page=fields.get("remind_in_page"),
+                remind_by_email=fields.get("remind_by_email"),
+            )
         return Response(UserOutputSerializer(request.user).data)
 
     @_change_schema(

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from accounts.addresses import email_verified
+from accounts.preferences import preferences_as_dict
 from chat.export import conversation_as_owner_sees_it, conversations_for_export, json_document
 from chat.models import Conversation
 from todos.apis import TaskOutputSerializer
@@ -33,6 +34,7 @@ def profile_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
         "last_login": user.last_login,
         "is_active": user.is_active,
         "is_staff": user.is_staff,
+        "preferences": preferences_as_dict(user),
     }
 
 

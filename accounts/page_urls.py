@@ -8,6 +8,7 @@ from accounts.pages import (
     account_email,
     account_email_resend,
     account_password,
+    account_preferences,
     account_sign_out_everywhere,
     signup,
 )
@@ -31,6 +32,7 @@ urlpatterns = [
     path("account/email/", account_email, name="account-email"),
     path("account/email/resend/", account_email_resend, name="account-email-resend"),
     path("account/password/", account_password, name="account-password"),
+    path("account/preferences/", account_preferences, name="account-preferences"),
     path(
         "account/sign-out-everywhere/",
         account_sign_out_everywhere,

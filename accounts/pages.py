@@ -1,8 +1,12 @@
 """Sign-in, sign-up, sign-out and Account pages (forgotten passwords and address
 verification: accounts/recovery_pages.py). Sign in and sign out are Django's own views
 (the sign-in one counted against AUTH_RATE_LIMIT, the sign-out one asking first on a GET).
-Every change goes through accounts.services, as the API's do; every password check counts
+Every change goes through accounts.services (the time zone and reminder settings through
+accounts.preferences), as the API's do; every password check counts
 against AUTH_RATE_LIMIT, as the API's do."""
+
+from functools import cache
+from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -18,6 +22,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.addresses import EMAIL_MAX_LENGTH, email_verification_resend, email_verified
 from accounts.mail import site_url
+from accounts.preferences import (
+    preferences_as_dict,
+    preferences_update,
+    time_zone_set_if_unknown,
+)
 from accounts.services import (
     password_confirm,
     user_delete,
@@ -87,6 +96,11 @@ def refused_form(form: forms.Form, retry_after: int) -> forms.Form:
     return form
 
 
+def browser_time_zone(request: HttpRequest) -> str:
+    """The zone the sign-in and sign-up forms' script reported ("" without one)."""
+    return request.POST.get("time_zone", "")
+
+
 def retry_later(response: HttpResponse, retry_after: int) -> HttpResponse:
     response.status_code = TOO_MANY_REQUESTS
     response["Retry-After"] = str(retry_after)
@@ -94,9 +108,15 @@ def retry_later(response: HttpResponse, retry_after: int) -> HttpResponse:
 
 
 class SignInPage(LoginView):
-    """Django's sign-in page; each POST is an attempt against AUTH_RATE_LIMIT."""
+    """Django's sign-in page; each POST is an attempt against AUTH_RATE_LIMIT. The browser's
+    zone it sends becomes the account's when the account has none."""
 
     redirect_authenticated_user = True
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        time_zone_set_if_unknown(user=form.get_user(), time_zone=browser_time_zone(self.request))
+        return response
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         retry_after = auth_attempt_retry_after(request)
@@ -133,6 +153,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc, {"password": "password1"})
         else:
             login(request, user)
+            time_zone_set_if_unknown(user=user, time_zone=browser_time_zone(request))
             return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "registration/signup.html", {"form": form})
 
@@ -150,7 +171,8 @@ class SignOutView(LogoutView):
         return response
 
 
-# --- The Account page: email address, password, sign out everywhere, my data, delete -----------
+# --- The Account page: email address, password, time and reminders, sign out everywhere, my
+# data, delete ---------------------------------------------------------------------------------
 
 
 class EmailChangeForm(forms.Form):
@@ -166,6 +188,60 @@ class PasswordChangeForm(NewPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["password1"].label = "New password"
         self.fields["password2"].label = "Confirm new password"
+
+
+REMINDER_CHOICES = [
+    ("", "No reminder"),
+    ("0", "At the due time"),
+    ("5", "5 minutes before"),
+    ("10", "10 minutes before"),
+    ("15", "15 minutes before"),
+    ("30", "30 minutes before"),
+    ("60", "1 hour before"),
+    ("120", "2 hours before"),
+    ("1440", "1 day before"),
+]
+
+
+@cache
+def zone_choices() -> list[tuple[str, str]]:
+    return [("", "Not set"), *((zone, zone) for zone in sorted(available_timezones()))]
+
+
+class PreferencesForm(forms.Form):
+    """The time zone, the default reminder and the reminder channels (accounts.preferences)."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Due times, repeats and reminders are in this zone. Not set: the zone of the "
+        "browser you sign in with.",
+    )
+    default_reminder_minutes = forms.TypedChoiceField(
+        label="Default reminder",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="The reminder a task gets when you give it a due time.",
+    )
+    remind_in_page = forms.BooleanField(
+        label="In the page: a notification in your open Taskstream pages", required=False
+    )
+    remind_by_email = forms.BooleanField(label="By email, to your verified address", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = zone_choices()
+        choices = list(REMINDER_CHOICES)
+        stored = self.initial.get("default_reminder_minutes")
+        if stored is not None and str(stored) not in dict(choices):  # set through the API
+            choices.append((str(stored), f"{stored} minutes before"))
+        self.fields["default_reminder_minutes"].choices = choices
+
+    @classmethod
+    def for_user(cls, user, data=None) -> "PreferencesForm":
+        initial = preferences_as_dict(user)
+        return cls(data, initial=initial, prefix="preferences")
 
 
 class AccountDeleteForm(forms.Form):
@@ -201,6 +277,7 @@ def _account_page(request: HttpRequest, **forms_and_status) -> HttpResponse:
         "email_form": EmailChangeForm(initial={"email": request.user.email}, prefix="email"),
         "email_verified": email_verified(request.user),
         "password_form": PasswordChangeForm(),
+        "preferences_form": PreferencesForm.for_user(request.user),
         "delete_form": AccountDeleteForm(),
         **forms_and_status,
     }
@@ -286,6 +363,18 @@ def account_password(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your password is changed. Other devices are signed out.")
             return redirect("account")
     return _account_page(request, password_form=form, status=400)
+
+
+@login_required
+@require_POST
+def account_preferences(request: HttpRequest) -> HttpResponse:
+    """Store the time zone, the default reminder and the channels (`preferences_update`)."""
+    form = PreferencesForm.for_user(request.user, request.POST)
+    if form.is_valid():
+        preferences_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your time zone and reminder settings are saved.")
+        return redirect("account")
+    return _account_page(request, preferences_form=form, status=400)
 
 
 @login_required

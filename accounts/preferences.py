@@ -6,6 +6,8 @@ sent one, else the one stored here, else the `TIME_ZONE` setting. A user without
 Preferences row has the defaults; the first change creates the row.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -17,14 +19,22 @@ from config.timezones import UnknownTimeZone, checked_zone_name
 # The longest a default reminder can come before the due time: a week.
 DEFAULT_REMINDER_MAX_MINUTES = 7 * 24 * 60
 UNCHANGED = object()
+# What a user sets (the API's and the Account page's fields, the export's keys).
+PREFERENCE_FIELDS = ("time_zone", "default_reminder_minutes", "remind_in_page", "remind_by_email")
 
 
 def preferences_for(user: AbstractBaseUser) -> Preferences:
-    """The user's preferences: their row, or the defaults (unsaved) when they have none."""
+    """The user's preferences: their row, or the defaults (unsaved) when they have none. One
+    read per user instance: Django keeps the row (or its absence) on `user`."""
     try:
-        return Preferences.objects.get(user=user)
+        return user.preferences
     except Preferences.DoesNotExist:
         return Preferences(user=user)
+
+
+def preferences_as_dict(user: AbstractBaseUser) -> dict[str, Any]:
+    preferences = preferences_for(user)
+    return {name: getattr(preferences, name) for name in PREFERENCE_FIELDS}
 
 
 # Every chat turn without a client zone reads it: written once per database.
@@ -84,11 +94,13 @@ def preferences_update(
         preferences.time_zone = clean_time_zone(time_zone)
     if default_reminder_minutes is not UNCHANGED:
         preferences.default_reminder_minutes = clean_default_reminder(default_reminder_minutes)
-    if remind_in_page is not None:
-        preferences.remind_in_page = bool(remind_in_page)
-    if remind_by_email is not None:
-        preferences.remind_by_email = bool(remind_by_email)
+    for name, value in (("remind_in_page", remind_in_page), ("remind_by_email", remind_by_email)):
+        if value is not None and not isinstance(value, bool):
+            raise ValidationError({name: ["true or false."]})
+        if value is not None:
+            setattr(preferences, name, value)
     preferences.save()
+    user.preferences = preferences  # what the user's next read sees
     return preferences
 
 

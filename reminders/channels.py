@@ -17,9 +17,10 @@ from django.utils import formats
 from accounts.addresses import email_verified
 from accounts.mail import send_reminder
 from accounts.models import Preferences
+from accounts.preferences import user_time_zone
+from config.timezones import time_zone
 from live.publisher import publish_now
 from todos.models import Reminder
-from todos.reminders import owner_zone
 
 
 class DeliveryFailed(Exception):
@@ -57,7 +58,7 @@ class PageChannel(Channel):
 
 
 def _when(moment: datetime, reminder: Reminder) -> str:
-    local = moment.astimezone(owner_zone(reminder.owner))
+    local = moment.astimezone(time_zone(user_time_zone(reminder.owner_id)))
     return f"{formats.date_format(local, 'D j M')}, {formats.time_format(local, 'g:i A')}"
 
 

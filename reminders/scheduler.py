@@ -1,6 +1,6 @@
 """The reminder scheduler: passes of reminders.delivery on a thread of its own, every
 REMINDER_POLL_S, or sooner when the next reminder is due sooner, or at once while a pass found
-a full batch.
+a full batch; a reminder saved in this process wakes it to recompute that (after commit).
 
 Every uvicorn worker runs one (`start_scheduler` at ASGI lifespan startup, ops.asgi, with
 REMINDERS_ENABLED); `manage.py run_reminders` runs one in the foreground instead. Its own
@@ -14,7 +14,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from reminders.delivery import BATCH, deliver_due
@@ -44,6 +44,7 @@ def next_wait_s() -> float:
 class Scheduler:
     def __init__(self) -> None:
         self.stopping = threading.Event()
+        self.wakeup = threading.Event()  # a reminder was added: look again now
         self.thread: threading.Thread | None = None
 
     def _pass(self) -> float:
@@ -63,7 +64,11 @@ class Scheduler:
         """Pass after pass until `stop()` (the command runs this in its main thread)."""
         logger.info("reminder scheduler started (every %g s)", settings.REMINDER_POLL_S)
         wait_s = 0.0
-        while not self.stopping.wait(wait_s):
+        while not self.stopping.is_set():
+            self.wakeup.wait(wait_s)
+            self.wakeup.clear()
+            if self.stopping.is_set():
+                break
             wait_s = self._pass()
 
     def start(self) -> None:
@@ -72,6 +77,7 @@ class Scheduler:
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         self.stopping.set()
+        self.wakeup.set()
         if self.thread is not None:
             self.thread.join(timeout_s)
 
@@ -84,6 +90,21 @@ def start_scheduler() -> None:
     if settings.REMINDERS_ENABLED and "worker" not in _scheduler:
         _scheduler["worker"] = scheduler = Scheduler()
         scheduler.start()
+
+
+def wake_scheduler() -> None:
+    """A reminder was added or moved here (after its commit): this process's scheduler
+    recomputes its wait, so a reminder due before its next poll is not late by up to
+    REMINDER_POLL_S. Schedulers in other processes find it at their next poll."""
+    scheduler = _scheduler.get("worker")
+    if scheduler is not None:
+        scheduler.wakeup.set()
+
+
+def reminder_saved(sender, instance: Reminder, **kwargs) -> None:
+    """post_save of a Reminder: wake this process's scheduler once the change commits."""
+    if _scheduler:
+        transaction.on_commit(wake_scheduler)
 
 
 def stop_scheduler() -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from config.changes import changed
 from todos.changes import new_change_id, task_snapshot
 from todos.models import Task, TaskChange, TaskList
+from todos.reminders import reschedule_after_move
 from todos.selectors import TaskNotFound, TaskNumberNotFound
 from todos.services import clean_due_date, clean_priority, task_complete
 
@@ -104,6 +105,13 @@ def _complete_repeating(tasks: list[Task], changing_pks: list[int], time_zone: s
     return {task.pk for task in repeating}
 
 
+def _reminders_follow(pks: list[int], time_zone: str) -> None:
+    """Dates set or cleared: the relative reminders of those tasks follow (todos.reminders)."""
+    following = Task.objects.filter(pk__in=pks, reminders__minutes_before__isnull=False)
+    for task in following.distinct():
+        reschedule_after_move(task, time_zone=time_zone)
+
+
 def tasks_bulk_change(
     *,
     owner: AbstractBaseUser,
@@ -151,6 +159,8 @@ def tasks_bulk_change(
                 # An UPDATE sends no model signal: one event for all of them (deletes send theirs).
                 bulk = {"task_ids": updating, "change": update}
                 changed.send(Task, kind="bulk", user_id=owner.pk, subject=bulk)
+                if {"due_date", "due_time"} & set(update):
+                    _reminders_follow(updating, time_zone)
             now_by_pk = Task.objects.prefetch_related("reminders").in_bulk(pks)
             tasks = [now_by_pk[pk] for pk in pks]
             after = {task.pk: task_snapshot(task) for task in tasks if task.pk in before}

@@ -20,6 +20,7 @@ from django.utils import timezone
 from config.changes import changed
 from todos.lists import inbox_for
 from todos.models import Task, TaskChange, TaskList
+from todos.reminders import reschedule_after_move
 from todos.services import next_task_number, task_update
 
 NOT_SNAPSHOTTED = frozenset({"id", "owner", "updated_at"})
@@ -187,14 +188,19 @@ def changes_undo(*, changes: list[TaskChange], user: AbstractBaseUser) -> list[T
     deleted = [c for c in changes if c.before is not None and c.task_id not in current]
     restored = dict(zip([c.task_id for c in deleted], _restored(deleted, owner_id), strict=True))
     now = timezone.now()
-    updated, fields = [], {"updated_at"}
+    updated, fields, moved = [], {"updated_at"}, []
     for change in changes:
         if change.before is not None and change.task_id in current:
             task = current[change.task_id]
+            due = (task.due_date, task.due_time)
             fields.update(_apply_snapshot(task, change.before))
             task.updated_at = now
             updated.append(task)
+            if (task.due_date, task.due_time) != due:
+                moved.append(task)
     Task.objects.bulk_update(updated, sorted(fields))
+    for task in moved:  # e.g. a repeating task's completion taken back: reminders follow
+        reschedule_after_move(task)
     # The answer and the events show each task's reminders: one query for all of them.
     prefetch_related_objects([*updated, *restored.values()], "reminders")
     # bulk_create and bulk_update send no model signals (the deletes above send theirs).

@@ -27,8 +27,8 @@ TOO_FREQUENT = ("MINUTELY", "SECONDLY")
 # check that a rule ever occurs scans only those, from a year that starts a cycle.
 CYCLE_START = datetime(9600, 1, 1)
 COUNT = re.compile(r"(?<![A-Z])COUNT=\d+")
-UNTIL = re.compile(r"\d{8}(T\d{6}Z?)?", re.ASCII)
-
+# The rules whose periods have one length, so a start can move on by whole periods.
+STEPS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
 WEEKDAYS = {
     "MO": "Monday",
     "TU": "Tuesday",
@@ -59,6 +59,28 @@ ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -
 # The parts recurrence_text says in words; a rule with others is said approximately.
 SAID_PARTS = frozenset({"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYHOUR",
                         "BYMINUTE", "COUNT", "UNTIL", "WKST"})  # fmt: skip
+# RFC 5545's parts and the form of their values (dateutil alone would take Unicode digits,
+# its own BYEASTER, and ordinals it then fails on while iterating).
+WEEKDAY = f"({'|'.join(WEEKDAYS)})"
+NUMBER = r"[+-]?\d{1,3}"
+PART_FORMS = {
+    "FREQ": re.compile(r"(YEARLY|MONTHLY|WEEKLY|DAILY|HOURLY|MINUTELY|SECONDLY)"),
+    "UNTIL": re.compile(r"\d{8}(T\d{6}Z?)?", re.ASCII),
+    "COUNT": re.compile(r"\d{1,6}", re.ASCII),
+    "INTERVAL": re.compile(r"\d{1,6}", re.ASCII),
+    "WKST": re.compile(WEEKDAY),
+    "BYDAY": re.compile(rf"([+-]?\d{{1,2}})?{WEEKDAY}(,([+-]?\d{{1,2}})?{WEEKDAY})*", re.ASCII),
+    **{
+        name: re.compile(rf"{NUMBER}(,{NUMBER})*", re.ASCII)
+        for name in ("BYSECOND", "BYMINUTE", "BYHOUR", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO",
+                     "BYMONTH", "BYSETPOS")
+    },
+}  # fmt: skip
+# The range of each numbered part; the SIGNED ones count from the end too (-1: the last).
+PART_RANGES = {"BYSECOND": (0, 60), "BYMINUTE": (0, 59), "BYHOUR": (0, 23), "BYMONTH": (1, 12),
+               "BYMONTHDAY": (1, 31), "BYYEARDAY": (1, 366), "BYWEEKNO": (1, 53),
+               "BYSETPOS": (1, 366)}  # fmt: skip
+SIGNED = frozenset({"BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS"})
 
 
 def _invalid(message: str) -> ValidationError:
@@ -68,6 +90,28 @@ def _invalid(message: str) -> ValidationError:
 def rule_parts(rule: str) -> dict[str, str]:
     """A normalised rule's parts: {"FREQ": "WEEKLY", "BYDAY": "MO"}."""
     return dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+
+
+def _check_parts(rule: str, parts: dict[str, str]) -> None:
+    """Each part is RFC 5545's, once, with a value of its form and range."""
+    names = [part.split("=", 1)[0] for part in rule.split(";")]
+    if len(names) != len(set(names)) or len(names) != len(parts):
+        raise _invalid(f"Give each part of the RRULE once, as NAME=VALUE: e.g. {EXAMPLE}.")
+    for name, value in parts.items():
+        form = PART_FORMS.get(name)
+        if form is None:
+            raise _invalid(f'"{name[:20]}" is not a part of an RRULE: e.g. {EXAMPLE}.')
+        if not form.fullmatch(value):
+            raise _invalid(f"{name}={value[:20]} is not valid: e.g. {EXAMPLE}.")
+        if name in PART_RANGES:
+            low, high = PART_RANGES[name]
+            numbers = [int(number) for number in value.split(",")]
+            if not all(low <= (abs(n) if name in SIGNED else n) <= high for n in numbers):
+                counted_back = f" (or {-low} to {-high} from the end)" if name in SIGNED else ""
+                raise _invalid(f"{name} is {low} to {high}{counted_back}.")
+    ordinals = [int(day[:-2]) for day in parts.get("BYDAY", "").split(",") if len(day) > 2]
+    if not all(1 <= abs(ordinal) <= 53 for ordinal in ordinals):
+        raise _invalid("A BYDAY position is 1 to 53 (or -1 to -53), e.g. 1MO, -1FR.")
 
 
 def _parsed(rule: str, start: datetime) -> rrule.rrule:
@@ -91,12 +135,13 @@ def clean_recurrence(value: object) -> str:
         raise _invalid(f"Give one RRULE without spaces or line breaks, e.g. {EXAMPLE}.")
     shown = value.strip()[:60]
     parts = rule_parts(rule)
+    if "FREQ" not in parts:
+        raise _invalid(f'"{shown}" has no FREQ: e.g. {EXAMPLE}.')
+    _check_parts(rule, parts)
     if "COUNT" in parts and "UNTIL" in parts:
         raise _invalid("Give COUNT or UNTIL, not both.")
     try:
         parsed = _parsed(rule, datetime(2000, 1, 1))
-    except TypeError:  # dateutil's way of saying FREQ is missing
-        raise _invalid(f'"{shown}" has no FREQ: e.g. {EXAMPLE}.') from None
     except ValueError as error:
         raise _invalid(f'"{shown}" is not a valid RRULE ({error}): e.g. {EXAMPLE}.') from None
     if parts.get("FREQ") in TOO_FREQUENT:
@@ -107,8 +152,6 @@ def clean_recurrence(value: object) -> str:
         raise _invalid(f"COUNT can be at most {RECURRENCE_COUNT_MAX}.")
     if int(parts.get("COUNT", 1)) < 1 or int(parts.get("INTERVAL", 1)) < 1:
         raise _invalid("COUNT and INTERVAL must be at least 1.")
-    if "UNTIL" in parts and not UNTIL.fullmatch(parts["UNTIL"]):
-        raise _invalid("Give UNTIL as YYYYMMDD or YYYYMMDDTHHMMSSZ.")
     if parsed.replace(dtstart=CYCLE_START, count=None, until=None).after(CYCLE_START, True) is None:
         raise _invalid(f'"{shown}" never happens (no date matches it).')
     return rule
@@ -129,27 +172,52 @@ def next_occurrence(
 ) -> Occurrence | None:
     """The occurrence after the task's current one that is not already past at `now` (the
     owner's wall-clock time, naive); None when the rule has no more (COUNT used up, UNTIL
-    passed).
+    passed, or none can follow this start).
 
     A task without a time moves to a later day (never earlier than today); one with a time to
     a later moment after `now`. Occurrences skipped because they are past count towards COUNT.
     """
+    if due_time is None and due_date == date.max:
+        return None
     start = datetime.combine(due_date, due_time or time.min)
     parts = rule_parts(rule)
-    endless = _parsed(rule, start).replace(count=None)
     if due_time is None:
         threshold = datetime.combine(max(due_date + timedelta(days=1), now.date()), time.min)
     else:
         threshold = max(start, now) + timedelta(microseconds=1)
     if "COUNT" not in parts:
-        found = endless.after(threshold, inc=True)
+        found = _after(rule, _in_phase_before(start, threshold, parts), threshold)
         return None if found is None else _occurrence(found, due_time, rule)
     left = int(parts["COUNT"]) - 1  # the current date was one of them
+    try:
+        endless = _parsed(rule, start).replace(count=None)
+    except ValueError:  # nothing can follow this start (the rule's hours never line up)
+        return None
     for moment in endless.xafter(start, count=left, inc=False):
         left -= 1
         if moment >= threshold:
             return _occurrence(moment, due_time, COUNT.sub(f"COUNT={left + 1}", rule))
     return None
+
+
+def _in_phase_before(start: datetime, threshold: datetime, parts: dict[str, str]) -> datetime:
+    """A start whole periods (INTERVAL times a day, an hour or a week) later than `start`, so the
+    same occurrences follow it, but at most one period before `threshold`: an hourly task
+    overdue for years does not walk through every hour since (monthly and yearly rules step
+    fast enough, and their periods vary in length)."""
+    step = STEPS.get(parts["FREQ"])
+    if step is None or threshold <= start:
+        return start
+    period = step * int(parts.get("INTERVAL", 1))
+    return start + period * max((threshold - start) // period - 1, 0)
+
+
+def _after(rule: str, start: datetime, threshold: datetime) -> datetime | None:
+    """The rule's first occurrence from `start` at or after `threshold`."""
+    try:
+        return _parsed(rule, start).after(threshold, inc=True)
+    except ValueError:  # nothing can follow this start (the rule's hours never line up)
+        return None
 
 
 def _occurrence(moment: datetime, due_time: time | None, rule: str) -> Occurrence:
@@ -163,7 +231,7 @@ def _occurrence(moment: datetime, due_time: time | None, rule: str) -> Occurrenc
 def first_occurrence(rule: str, *, on_or_after: date) -> date | None:
     """The first day the rule falls on from `on_or_after` (a repeat given without a date)."""
     start = datetime.combine(on_or_after, time.min)
-    found = _parsed(rule, start).after(start, inc=True)
+    found = _after(rule, start, start)
     return None if found is None else found.date()
 
 

@@ -1,6 +1,7 @@
 """A task's reminders: `POST/DELETE /api/<user_id>/tasks/<id>/reminders/`. The rules are
 todos.reminders'; each answers the task as the tasks API shows it (with its `reminders`)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -88,9 +89,10 @@ class TaskRemindersApi(APIView):
         parameters=[
             OpenApiParameter(
                 "remind_at",
-                str,
+                OpenApiTypes.DATETIME,
                 description=f"{REMIND_AT_HELP} (in the query or the body). Absent: every "
                 "reminder of the task.",
+                examples=[OpenApiExample("one of them", value="2030-12-07T16:00:00Z")],
             )
         ],
         request=RemoveSerializer,

@@ -8,18 +8,20 @@ one at the exact due moment counts as relative too (0 minutes before). Every wri
 task, so its `task.updated` live event carries the new `reminders` list.
 """
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+import re
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Preferences
-from config.timezones import UnknownTimeZone, time_zone
+from accounts.preferences import user_time_zone
+from config.timezones import local_moment
+from config.timezones import time_zone as zone_named
 from todos.models import Reminder, Task
 
+LOCAL_MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{2})", re.ASCII)
 REMINDERS_PER_TASK_MAX = 20
 MINUTES_BEFORE_MAX = 4 * 7 * 24 * 60  # four weeks
 REMINDER_IN_PAST = "That moment has passed: a reminder must be in the future."
@@ -27,21 +29,12 @@ NEEDS_OFFSET = "Give the moment with its offset, e.g. 2026-12-07T17:00:00+01:00 
 NEEDS_DUE_TIME = "The task has no due time to count back from: give it a due time first."
 
 
-def owner_zone(owner: AbstractBaseUser) -> ZoneInfo:
-    """The zone the owner's due times are in: their stored zone, else TIME_ZONE."""
-    name = Preferences.objects.filter(user=owner).values_list("time_zone", flat=True).first()
-    try:
-        return time_zone(name)
-    except UnknownTimeZone:  # a zone the tz database dropped since it was stored
-        return time_zone(None)
-
-
-def due_moment(task: Task, zone: ZoneInfo | None = None) -> datetime | None:
-    """The task's due date and time as a UTC instant; None without a due time."""
+def due_moment(task: Task, time_zone: str = "") -> datetime | None:
+    """The task's due date and time as a UTC moment, in the zone that applies (`time_zone`, a
+    zone the client sent, else the owner's); None without a due time."""
     if task.due_date is None or task.due_time is None:
         return None
-    local = datetime.combine(task.due_date, task.due_time, tzinfo=zone or owner_zone(task.owner))
-    return local.astimezone(UTC)
+    return local_moment(task.due_date, task.due_time, user_time_zone(task.owner_id, time_zone))
 
 
 def reminder_times(task: Task) -> list[datetime]:
@@ -82,6 +75,7 @@ def reminder_add(
     task: Task,
     remind_at: datetime | None = None,
     minutes_before: int | None = None,
+    time_zone: str = "",
 ) -> Reminder:
     """A reminder at `remind_at` (an aware datetime) or `minutes_before` the task's due time,
     in the future; the existing one if the task already has a reminder at that moment.
@@ -91,7 +85,7 @@ def reminder_add(
     if (remind_at is None) == (minutes_before is None):
         raise ValidationError({"remind_at": ["Give remind_at or minutes_before, not both."]})
     now = timezone.now()
-    due = due_moment(task)
+    due = due_moment(task, time_zone)
     if minutes_before is not None:
         minutes_before = _clean_minutes_before(minutes_before)
         if due is None:
@@ -132,7 +126,7 @@ def reminder_remove(*, task: Task, remind_at: datetime | None = None) -> int:
     return removed
 
 
-def add_default_reminder(*, task: Task) -> Reminder | None:
+def add_default_reminder(*, task: Task, time_zone: str = "") -> Reminder | None:
     """The owner's default reminder (Preferences.default_reminder_minutes before the due time)
     for a task that just got a due time and has no reminder; None when there is no default,
     the moment has passed or the task has reminders. Call it from the service that gave the
@@ -142,7 +136,7 @@ def add_default_reminder(*, task: Task) -> Reminder | None:
         .values_list("default_reminder_minutes", flat=True)
         .first()
     )
-    due = due_moment(task)
+    due = due_moment(task, time_zone)
     if minutes is None or due is None or task.reminders.exists():
         return None
     remind_at = due - timedelta(minutes=minutes)
@@ -153,14 +147,16 @@ def add_default_reminder(*, task: Task) -> Reminder | None:
     )
 
 
-def reschedule_after_move(task: Task) -> int:
-    """The task's due date or time changed (an edit, or a recurring task moving to its next
-    occurrence): its relative reminders (`minutes_before`) follow the new due moment. Those
-    whose new moment is ahead are pending again, sent ones included (they remind of the new
-    occurrence); without a due time any more, the pending relative ones are removed. Absolute
-    reminders stay where they are. Call it in the transaction of the change; how many moved."""
+def reschedule_after_move(task: Task, *, time_zone: str = "") -> int:
+    """The task's due date or time changed (an edit, a repeating task moving to its next
+    occurrence, an undo): its relative reminders (`minutes_before`) follow the new due moment.
+    One whose new moment is ahead is pending again, a sent one included (it reminds of the new
+    occurrence); one whose new moment has passed counts as sent without being delivered (no
+    reminder of a moment already gone). Without a due time any more, the pending relative ones
+    are removed. Reminders at a fixed moment stay. Call it in the transaction of the change;
+    how many changed."""
     relative = task.reminders.exclude(minutes_before=None)
-    due = due_moment(task)
+    due = due_moment(task, time_zone)
     if due is None:
         removed, _ = relative.filter(sent_at=None).delete()
         return removed
@@ -168,13 +164,15 @@ def reschedule_after_move(task: Task) -> int:
     moved = []
     for reminder in relative:
         remind_at = due - timedelta(minutes=reminder.minutes_before)
-        if remind_at == reminder.remind_at or (reminder.sent_at and remind_at <= now):
+        if remind_at == reminder.remind_at:
             continue
         reminder.remind_at = remind_at
         if remind_at > now:
             reminder.sent_at, reminder.late, reminder.attempts = None, False, 0
             reminder.next_attempt_at = reminder.claimed_until = None
-            reminder.delivered = []
+            reminder.claimed_by, reminder.delivered = "", []
+        elif reminder.sent_at is None:
+            reminder.sent_at = now
         moved.append(reminder)
     Reminder.objects.bulk_update(
         moved,
@@ -185,7 +183,49 @@ def reschedule_after_move(task: Task) -> int:
             "attempts",
             "next_attempt_at",
             "claimed_until",
+            "claimed_by",
             "delivered",
         ],
     )
     return len(moved)
+
+
+def _local_moment_arg(raw: object, owner_id: int, time_zone: str) -> datetime:
+    """The tools' `remind_at`: "YYYY-MM-DDTHH:MM" on the user's wall clock → a UTC moment."""
+    match = LOCAL_MOMENT.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    try:
+        day, at = date.fromisoformat(match[1]), time(int(match[2]), int(match[3]))
+    except (TypeError, ValueError):  # no match, or e.g. 2026-02-30 or 25:00
+        raise ValidationError(
+            {"remind_at": [f'"{str(raw)[:40]}" is not a moment: give it as YYYY-MM-DDTHH:MM.']}
+        ) from None
+    return local_moment(day, at, user_time_zone(owner_id, time_zone))
+
+
+def reminders_from_tool(
+    *,
+    task: Task,
+    remind_at: str | None,
+    remind_before_minutes: int | None,
+    time_zone: str = "",
+) -> None:
+    """The agent's `remind_at` (local "YYYY-MM-DDTHH:MM") and `remind_before_minutes` (before
+    the due time): a reminder for each one given. Errors name the tool's argument."""
+    if remind_at is not None:
+        moment = _local_moment_arg(remind_at, task.owner_id, time_zone)
+        reminder_add(task=task, remind_at=moment, time_zone=time_zone)
+    if remind_before_minutes is not None:
+        try:
+            reminder_add(task=task, minutes_before=remind_before_minutes, time_zone=time_zone)
+        except ValidationError as error:
+            messages = error.message_dict.get("minutes_before", error.messages)
+            raise ValidationError({"remind_before_minutes": messages}) from None
+
+
+def local_reminder_times(task: Task, time_zone: str = "") -> list[str]:
+    """The task's reminders as the user reads them: "YYYY-MM-DD HH:MM" on their wall clock."""
+    moments = reminder_times(task)
+    if not moments:
+        return []
+    zone = zone_named(user_time_zone(task.owner_id, time_zone))
+    return [moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") for moment in moments]

@@ -23,6 +23,7 @@ from todos.models import (
     TaskList,
 )
 from todos.recurrence import clean_recurrence, first_occurrence, next_occurrence
+from todos.reminders import add_default_reminder, reschedule_after_move
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::00)?", re.ASCII)
@@ -119,8 +120,11 @@ def task_create(
     due_time: object = None,
     recurrence: object = "",
     time_zone: str = "",
+    default_reminder: bool = True,
 ) -> Task:
-    """A new task with the owner's next number, in `task_list` (else the Inbox).
+    """A new task with the owner's next number, in `task_list` (else the Inbox). With a due
+    time it gets the owner's default reminder, unless `default_reminder` is off (the caller
+    adds the reminders asked for).
 
     `due_time` needs a `due_date`; a `recurrence` (an RRULE) without one starts on its
     first day from the owner's today (in `time_zone`, a zone the client sent, else theirs).
@@ -142,7 +146,10 @@ def task_create(
             task_list = inbox_for(owner=owner)
         _check_list_owner(task_list, owner.pk)
         number = next_task_number(owner=owner)
-        return Task.objects.create(owner=owner, number=number, list=task_list, **fields)
+        task = Task.objects.create(owner=owner, number=number, list=task_list, **fields)
+        if task.due_time is not None and default_reminder:
+            add_default_reminder(task=task, time_zone=time_zone)
+        return task
 
 
 def task_update(
@@ -171,6 +178,7 @@ def task_update(
     Only the changed columns are written, so an edit from the task panel and one from the
     assistant at the same moment never silently revert each other.
     """
+    had_time = task.due_time is not None
     changed = ["updated_at"]
     if title is not None:
         task.title = clean_title(title)
@@ -202,8 +210,19 @@ def task_update(
         task.completed = completed
         task.completed_at = timezone.now() if completed else None
         changed += ["completed", "completed_at"]
-    task.save(update_fields=sorted({*changed, *moved}))
+    with transaction.atomic():
+        task.save(update_fields=sorted({*changed, *moved}))
+        if {"due_date", "due_time"} & {*changed, *moved}:
+            _reminders_follow(task, had_time=had_time, time_zone=time_zone)
     return task
+
+
+def _reminders_follow(task: Task, *, had_time: bool, time_zone: str) -> None:
+    """The task's due moment changed: its relative reminders move with it, and a task that
+    just got a time gets the owner's default reminder."""
+    reschedule_after_move(task, time_zone=time_zone)
+    if not had_time and task.due_time is not None:
+        add_default_reminder(task=task, time_zone=time_zone)
 
 
 def _schedule(task: Task, due_time: object, clear_due_time: bool, rule: object) -> list[str]:

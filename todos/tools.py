@@ -27,6 +27,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.preferences import user_time_zone
 from config.db_threads import run_db
 from config.timezones import local_today
 from todos import changes, lists, selectors, services
@@ -34,6 +35,7 @@ from todos.bulk import tasks_bulk_change
 from todos.changes import recorded_change
 from todos.models import PRIORITY_NONE, Task, TaskChange, TaskList
 from todos.recurrence import recurrence_text
+from todos.reminders import local_reminder_times, reminders_from_tool
 
 LIST_TASKS_MAX = 50
 
@@ -71,8 +73,9 @@ class TaskToolContext:
 SERVER_ARGUMENTS = frozenset({"call_id", "today", "time_zone"})
 
 
-def task_payload(task: Task) -> dict[str, Any]:
-    """A task as the model sees it: by its number (#3), never by its database id."""
+def task_payload(task: Task, time_zone: str = "") -> dict[str, Any]:
+    """A task as the model sees it: by its number (#3), never by its database id; its
+    reminders on the user's wall clock (`time_zone`, the zone the client sent, else theirs)."""
     return {
         "number": task.number,
         "title": task.title,
@@ -81,6 +84,7 @@ def task_payload(task: Task) -> dict[str, Any]:
         "due_date": task.due_date.isoformat() if task.due_date else None,
         "due_time": task.due_time.strftime("%H:%M") if task.due_time else None,
         "recurrence_text": recurrence_text(task.recurrence),
+        "reminders": local_reminder_times(task, time_zone),
         "priority": task.priority,
         "list": task.list.name,
     }
@@ -197,6 +201,8 @@ def add_task(
     priority: int | None = None,
     due_time: str | None = None,
     recurrence: str | None = None,
+    remind_at: str | None = None,
+    remind_before_minutes: int | None = None,
     *,
     call_id: str,
     time_zone: str,
@@ -214,8 +220,14 @@ def add_task(
             needs due_date.
         recurrence: Optional repeat as an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO (see your
             instructions), or null. Without due_date it starts on its first day from today.
+        remind_at: Optional moment to remind the user, as YYYY-MM-DDTHH:MM on their local
+            clock (in the future), or null. "Remind me to X at 5pm" is due_date + due_time
+            17:00 with remind_at at that same moment.
+        remind_before_minutes: Optional reminder this many minutes before the due time
+            (needs due_time; 0: at it), or null. Without either, the user's default applies.
     """
     task_list = _named_list(user, list)
+    asked = remind_at is not None or remind_before_minutes is not None
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.ADD) as change:
         change.task = services.task_create(
             owner=user,
@@ -227,8 +239,15 @@ def add_task(
             due_time=due_time,
             recurrence=recurrence or "",
             time_zone=time_zone,
+            default_reminder=not asked,
         )
-    return _ok("added", task=task_payload(change.task))
+        reminders_from_tool(
+            task=change.task,
+            remind_at=remind_at,
+            remind_before_minutes=remind_before_minutes,
+            time_zone=time_zone,
+        )
+    return _ok("added", task=task_payload(change.task, time_zone))
 
 
 def list_tasks(
@@ -240,6 +259,7 @@ def list_tasks(
     search: str | None = None,
     *,
     today: date,
+    time_zone: str,
 ) -> str:
     """List the user's tasks with their numbers, lists, priorities and due dates (at most 50;
     "more" says how many are not shown). Use it before guessing a task number.
@@ -263,7 +283,9 @@ def list_tasks(
         priority=None if priority is None else services.clean_priority(priority),
         search=search or "",
     ).select_related("list")
-    tasks = [task_payload(task) for task in found[:LIST_TASKS_MAX]]
+    zone = user_time_zone(user.pk, time_zone)  # once, not per task
+    shown_tasks = found[:LIST_TASKS_MAX].prefetch_related("reminders")
+    tasks = [task_payload(task, zone) for task in shown_tasks]
     more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
     filters = {"list": task_list and task_list.name, "priority": priority, "search": search or None}
     shown = {name: value for name, value in filters.items() if value is not None}
@@ -280,7 +302,8 @@ def complete_task(user: AbstractBaseUser, number: int, *, call_id: str, time_zon
     task = selectors.task_by_number(owner=user, number=number)
     with recorded_change(owner=user, call_id=call_id, kind=TaskChange.Kind.COMPLETE, task=task):
         services.task_complete(task=task, time_zone=time_zone)
-    return _ok("completed", task=task_payload(task), moved_to_next=services.task_moved_on(task))
+    moved_on = services.task_moved_on(task)
+    return _ok("completed", task=task_payload(task, time_zone), moved_to_next=moved_on)
 
 
 def delete_task(user: AbstractBaseUser, number: int, *, call_id: str) -> str:
@@ -307,12 +330,14 @@ def update_task(
     priority: int | None = None,
     due_time: str | None = None,
     recurrence: str | None = None,
+    remind_at: str | None = None,
+    remind_before_minutes: int | None = None,
     *,
     call_id: str,
     time_zone: str,
 ) -> str:
-    """Rename a task, change its description, due date, time, repeat, list or priority;
-    leave a field null to keep it.
+    """Rename a task, change its description, due date, time, repeat, list or priority, or
+    add a reminder; leave a field null to keep it.
 
     Args:
         number: The task's number (#3 is 3), as shown by list_tasks.
@@ -326,6 +351,10 @@ def update_task(
             null to keep it.
         recurrence: The new repeat as an RRULE (e.g. FREQ=MONTHLY;BYMONTHDAY=1), "" to stop
             it repeating, or null to keep it.
+        remind_at: Add a reminder at this moment, YYYY-MM-DDTHH:MM on the user's local clock
+            (in the future), or null.
+        remind_before_minutes: Add a reminder this many minutes before the due time (the task
+            needs a due time; 0: at it), or null.
     """
     task = selectors.task_by_number(owner=user, number=number)
     task_list = _named_list(user, list)
@@ -343,7 +372,13 @@ def update_task(
             recurrence=recurrence,
             time_zone=time_zone,
         )
-    return _ok("updated", task=task_payload(task))
+        reminders_from_tool(
+            task=task,
+            remind_at=remind_at,
+            remind_before_minutes=remind_before_minutes,
+            time_zone=time_zone,
+        )
+    return _ok("updated", task=task_payload(task, time_zone))
 
 
 def bulk_update_tasks(
@@ -379,7 +414,8 @@ def bulk_update_tasks(
         change_id=call_id,
         time_zone=time_zone,
     )
-    tasks = [task_payload(task) for task in result.tasks]
+    zone = user_time_zone(user.pk, time_zone)  # once, not per task
+    tasks = [task_payload(task, zone) for task in result.tasks]
     return _ok(
         "bulk_updated", bulk_action=action, tasks=tasks, changed=result.change_id is not None
     )

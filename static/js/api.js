@@ -138,6 +138,15 @@ export class Api {
   updateTask(id, changes) {
     return json(`${this.base}/tasks/${id}/`, { method: "PATCH", body: changes });
   }
+  /** `body`: {minutes_before} or {remind_at} (ISO 8601 with Z); answers the task. */
+  addReminder(id, body) {
+    return json(`${this.base}/tasks/${id}/reminders/`, { method: "POST", body });
+  }
+  /** Remove the reminder at `remindAt` (ISO 8601), or every reminder; answers the task. */
+  removeReminder(id, remindAt = null) {
+    const query = remindAt ? `?${new URLSearchParams({ remind_at: remindAt })}` : "";
+    return json(`${this.base}/tasks/${id}/reminders/${query}`, { method: "DELETE" });
+  }
   /** `keepalive` lets the request finish after the page is gone. */
   deleteTask(id, { keepalive = false } = {}) {
     return json(`${this.base}/tasks/${id}/`, { method: "DELETE", keepalive });

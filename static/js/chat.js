@@ -8,15 +8,18 @@
 //   markdown.js      escape-first Markdown for replies (no HTML from anyone ever runs)
 //   transcript.js    user messages, assistant replies (streaming or stored), tool chips
 //   conversations.js the sidebar list: open, rename, delete
-//   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo
+//   tasks.js         the task panel: lists (task-lists.js), search, select + bulk changes with Undo,
+//                    dates, times and repeats (due-control.js, repeats.js), reminders (reminders.js)
 //   undo.js          the Undo control on the chips of task-changing tool calls
 //   live.js          the user's live stream: changes made in other tabs and clients
+//   notifications.js reminders falling due (the live `reminder` event): in the page and the system's
 //   ui.js            DOM helpers, announcements, the confirm dialog
 
 import { Api, ApiError } from "./api.js";
 import { Composer } from "./composer.js";
 import { ConversationList, displayTitle, titleFromMessage } from "./conversations.js";
 import { LiveUpdates } from "./live.js";
+import { ReminderNotices } from "./notifications.js";
 import { Run } from "./run.js";
 import { TranscriptScroll } from "./scroll.js";
 import { TaskPanel } from "./tasks.js";
@@ -153,6 +156,12 @@ class ChatPage {
       onCount: (count) => {
         this.tasksCount.textContent = String(count);
         this.tasksCount.hidden = count === 0;
+      },
+    });
+    this.notices = new ReminderNotices({
+      onComplete: async (taskId) => {
+        await this.api.updateTask(taskId, { completed: true });
+        this.tasks.scheduleRefresh();
       },
     });
     this.undo = new ToolCallUndo({ api: this.api, onUndone: () => this.tasks.scheduleRefresh() });
@@ -490,6 +499,10 @@ class ChatPage {
         this.tasks.refresh();
         this.sidebar.refresh();
         if (this.conversationId && !this.turnOnScreen()) this.open(this.conversationId, { history: "none" });
+        break;
+      case "reminder":
+        this.notices.show(event.reminder);
+        this.tasks.scheduleRefresh(); // its bell: one reminder fewer to come
         break;
       case "account.signed_out":
         this.showNotice(...sessionEnded());

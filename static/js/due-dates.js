@@ -1,8 +1,7 @@
 // Due dates on the page: the user's time zone and local date, compact labels ("today", "Fri",
-// "Dec 5"), and the small date control on each task (the API orders the tasks by date).
-// Dates are calendar days ("YYYY-MM-DD"); they never pass through a Date at midnight UTC.
-
-import { h, icon } from "./ui.js";
+// "Dec 5", "Mon 9:00 AM ↻"); the control that edits them is due-control.js.
+// Dates are calendar days ("YYYY-MM-DD") and times wall-clock "HH:MM" in the user's zone: they
+// never pass through a Date in the browser's zone (only reminders, which are instants, do).
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -51,118 +50,57 @@ export function dueLongLabel(iso) {
   return formatDay(iso, { weekday: "long", month: "long", day: "numeric", year: "numeric" });
 }
 
+/** A wall-clock "HH:MM" (or "HH:MM:SS") in the reader's locale: "9:00 AM", "09:00". */
+export function timeLabel(hhmm) {
+  const [hours, minutes] = hhmm.split(":").map(Number);
+  return new Intl.DateTimeFormat(undefined, { timeZone: "UTC", hour: "numeric", minute: "2-digit" }).format(
+    Date.UTC(2000, 0, 1, hours, minutes),
+  );
+}
+
+/** A task's due moment as the row shows it: "Mon 9:00 AM", "today", "" without a date. */
+export function dueWhenLabel(task, today = todayIso()) {
+  if (!task.due_date) return "";
+  const day = dueLabel(task.due_date, today);
+  return task.due_time ? `${day} ${timeLabel(task.due_time)}` : day;
+}
+
+/** The same for screen readers and tooltips: "Monday, December 7, 2026 at 9:00 AM". */
+export function dueWhenLongLabel(task) {
+  if (!task.due_date) return "";
+  const day = dueLongLabel(task.due_date);
+  return task.due_time ? `${day} at ${timeLabel(task.due_time)}` : day;
+}
+
 export function isOverdue(task, today = todayIso()) {
   return Boolean(task.due_date) && !task.completed && task.due_date < today;
 }
 
+const DUE_FILTER_WORDS = {
+  today: "due today",
+  tomorrow: "due tomorrow",
+  overdue: "overdue",
+  week: "due this week",
+  next_week: "due next week",
+  none: "with no date",
+};
+
 /**
- * What a tool chip adds when the tool set or cleared a date: " · due Fri"; a call that only
- * moved a task's date reads "Moved dentist to Fri" (and one that only removed it, "Cleared the
- * date of dentist").
+ * What a tool chip adds when the tool set or cleared a date: " · due Fri", " · due Mon 9:00 AM
+ * ↻" with a time and a repeat; a call that only moved a task's date reads "Moved dentist to
+ * Fri" (and one that only removed it, "Cleared the date of dentist").
  */
 export function toolDueNote(name, args = {}, output = null) {
   if (output && output.ok === false) return "";
   if (name === "list_tasks") {
     const filter = output?.due || args?.due;
-    return filter ? ` ${{ today: "due today", overdue: "overdue", week: "due this week", none: "with no date" }[filter] || ""}` : "";
+    return filter ? ` ${DUE_FILTER_WORDS[filter] || ""}` : "";
   }
   const dateOnly = name === "update_task" && args?.title == null && args?.description == null;
   if (args?.clear_due_date) return dateOnly ? "" : " · no due date"; // "Cleared the date of …"
   const due = args?.due_date && (output?.task?.due_date ?? args.due_date);
   if (!due) return "";
-  return dateOnly ? ` to ${dueLabel(due)}` : ` · due ${dueLabel(due)}`;
-}
-
-/**
- * The date control of one task: a compact badge that opens a date input, and a button that
- * removes the date. `onChange("YYYY-MM-DD" | null)` saves it.
- */
-export function dueControl(task, onChange) {
-  const today = todayIso();
-  const overdue = isOverdue(task, today);
-  // The badge's name starts with exactly what it shows ("yesterday · overdue"), then the details.
-  const shown = task.due_date ? `${dueLabel(task.due_date, today)}${overdue ? " · overdue" : ""}` : "";
-  const input = h("input", {
-    type: "date",
-    class: "task-due__input",
-    value: task.due_date || "",
-    "aria-label": `Due date of “${task.title}”`,
-    dataset: { role: "due" }, // the badge, the input and the clear button share a role, so
-    // the panel's re-render puts focus back on the badge
-    hidden: true,
-  });
-  const badge = h(
-    "button",
-    {
-      type: "button",
-      class: `task-due__badge${task.due_date ? "" : " is-empty"}`,
-      title: task.due_date ? `Due ${dueLongLabel(task.due_date)}: change` : "Set a due date",
-      "aria-label": task.due_date
-        ? `${shown}: due ${dueLongLabel(task.due_date)}, change the date of “${task.title}”`
-        : `Set a due date for “${task.title}”`,
-      dataset: { role: "due" },
-      onClick: () => {
-        badge.hidden = true;
-        input.hidden = false;
-        input.focus(); // type the date, or open the field's own calendar
-      },
-    },
-    icon("calendar"),
-    // One run of text, so what it shows reads as one phrase: "yesterday · overdue".
-    task.due_date
-      ? h(
-          "span",
-          { class: "task-due__text" },
-          dueLabel(task.due_date, today),
-          overdue ? [" ", h("span", { class: "task-due__overdue", text: "· overdue" })] : null,
-        )
-      : null,
-  );
-  // Typing a date fires "change" at every complete value (year 0002, 0020, 0202, 2026):
-  // save once the field is left, on Enter, or after a pause (a pick from the calendar).
-  let timer = 0;
-  const commit = () => {
-    clearTimeout(timer);
-    if (input.hidden) return; // hiding the field blurs it: commit once
-    input.hidden = true;
-    badge.hidden = false;
-    if (input.value !== (task.due_date || "")) onChange(input.value || null);
-  };
-  input.addEventListener("change", () => {
-    clearTimeout(timer);
-    timer = setTimeout(commit, 1200);
-  });
-  input.addEventListener("blur", commit);
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      commit();
-    } else if (event.key === "Escape") {
-      event.preventDefault();
-      input.value = task.due_date || "";
-      commit();
-      badge.focus();
-    }
-  });
-  const clear = task.due_date
-    ? h(
-        "button",
-        {
-          type: "button",
-          class: "task-due__clear",
-          "aria-label": `Remove the due date of “${task.title}”`,
-          title: "Remove the due date",
-          dataset: { role: "due" },
-          onClick: () => onChange(null),
-        },
-        icon("close"),
-      )
-    : null;
-  return h(
-    "span",
-    { class: `task-due${overdue ? " is-overdue" : ""}` },
-    badge,
-    input,
-    clear,
-  );
+  const time = output?.task?.due_time ?? args.due_time;
+  const when = `${dueLabel(due)}${time ? ` ${timeLabel(time)}` : ""}${args.recurrence ? " ↻" : ""}`;
+  return dateOnly ? ` to ${when}` : ` · due ${when}`;
 }

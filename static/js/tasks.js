@@ -4,9 +4,13 @@
 // never the database id) exactly as the assistant names it, and its priority (P1-P3).
 // A list switcher (task-lists.js) and a search box narrow what is shown; "Select" picks
 // several tasks for one change (tasks/bulk/) with one Undo (tasks/changes/<id>/undo).
+// Each task's date, time and repeat (due-control.js) and its reminders (reminders.js).
 
-import { dueControl, dueLabel } from "./due-dates.js";
+import { dueControl, refusal } from "./due-control.js";
+import { dueWhenLabel } from "./due-dates.js";
 import { CharacterLimit } from "./limits.js";
+import { askForSystemNotifications, instantLabel } from "./notifications.js";
+import { bellButton, defaultMoment, reminderPanel } from "./reminders.js";
 import { ListSwitcher } from "./task-lists.js";
 import { showToast } from "./toast.js";
 import { announce, coalesced, confirmDialog, h, icon, sessionEnded } from "./ui.js";
@@ -92,7 +96,8 @@ export class TaskPanel {
     this.loaded = false;
     this.flashIds = new Set();
     this.deleting = new Map(); // task id → its pending delete, until Undo's time is up
-    this.editingId = null;
+    this.holds = new Set(); // edits in progress (a rename, a date): the list is redrawn after
+    this.reminders = { openId: null, draft: "", error: "" }; // the open bell's panel
     this.pendingList = document.getElementById("pending-tasks");
     this.completedList = document.getElementById("completed-tasks");
     this.pendingEmpty = document.getElementById("pending-empty");
@@ -101,6 +106,7 @@ export class TaskPanel {
     this.completedSection = document.getElementById("completed-section");
     this.scrollArea = this.completedSection.parentElement;
     this.error = document.getElementById("tasks-error");
+    this.errorFromLoading = false; // what the error shown is about: see showError
     this.addForm = document.getElementById("task-add");
     this.addInput = document.getElementById("task-add-input");
     this.titleMax = Number(this.addInput.dataset.maxLength);
@@ -211,10 +217,10 @@ export class TaskPanel {
     return this.loadAll().then(
       () => {
         this.loaded = true;
-        this.showError("");
+        if (this.errorFromLoading) this.showError("");
         this.render();
       },
-      (error) => this.showError(`Couldn't load your tasks: ${error.message}`, error),
+      (error) => this.showError(`Couldn't load your tasks: ${error.message}`, error, { loading: true }),
     );
   }
 
@@ -226,26 +232,40 @@ export class TaskPanel {
       await section.loadMore();
       this.render();
     } catch (error) {
-      this.showError(`Couldn't load more tasks: ${error.message}`, error);
+      this.showError(`Couldn't load more tasks: ${error.message}`, error, { loading: true });
     } finally {
       section.loadingMore = false;
       section.moreButton.disabled = false;
     }
   }
 
-  /** `error` (optional) is what failed: a lost session says so, with a way to sign in. */
-  showError(message, error = null) {
+  /** `error` (optional) is what failed: a lost session says so, with a way to sign in.
+   * `loading`: the message is about loading the tasks. A reload that works clears only such a
+   * message: a refused action's (a list name already used) stays until the person acts again,
+   * however a refresh that a live event started interleaves with it. */
+  showError(message, error = null, { loading = false } = {}) {
     if (error?.needsSignIn) this.error.replaceChildren(...sessionEnded());
     else this.error.textContent = message;
     this.error.hidden = !message;
+    this.errorFromLoading = Boolean(message) && loading;
   }
 
   visible(section) {
     return section.tasks.filter((task) => !this.deleting.has(task.id));
   }
 
+  /** An edit in progress holds the list as it is; its end redraws it. */
+  hold(edit) {
+    this.holds.add(edit);
+  }
+
+  release(edit) {
+    this.holds.delete(edit);
+    this.render();
+  }
+
   render() {
-    if (this.editingId !== null) return; // mid-rename: the rename's end redraws
+    if (this.holds.size) return;
     const focused = document.activeElement;
     const focusKey =
       focused && this.scrollArea.contains(focused) && focused.closest(".task")
@@ -407,7 +427,20 @@ export class TaskPanel {
           h("span", { class: "task__title", text: task.title }),
           task.description ? h("span", { class: "task__description", dir: "auto", text: task.description }) : null,
         ),
-        dueControl(task, (dueDate) => this.setDueDate(task, dueDate)),
+        dueControl(task, {
+          onSave: (changes) => this.saveDue(task, changes),
+          onClear: () => this.clearDue(task),
+          onEditing: (open) => (open ? this.hold(`due-${task.id}`) : this.release(`due-${task.id}`)),
+          // Reminders are for what is still to do.
+          trailing: task.completed
+            ? []
+            : [
+                bellButton(task, {
+                  expanded: this.reminders.openId === task.id,
+                  onToggle: () => this.toggleReminders(task),
+                }),
+              ],
+        }),
       ),
       h(
         "button",
@@ -433,6 +466,16 @@ export class TaskPanel {
         },
         icon("trash"),
       ),
+      // Under the row, as wide as it (not only its text's column).
+      this.reminders.openId === task.id && !task.completed
+        ? reminderPanel(task, {
+            state: this.reminders,
+            onAdd: (body) => this.addReminder(task, body),
+            onRemove: (remindAt) => this.removeReminder(task, remindAt),
+            onDraft: (value) => (this.reminders.draft = value),
+            onClose: () => this.toggleReminders(task),
+          })
+        : null,
     );
   }
 
@@ -462,20 +505,81 @@ export class TaskPanel {
     this.render();
   }
 
-  async setDueDate(task, dueDate) {
-    const before = task.due_date;
-    task.due_date = dueDate; // optimistic: the task moves to its place at once
+  /** Save {due_date, due_time, recurrence} (those that changed): null, or the refusal, which
+   * the date editor shows itself (it stays open). */
+  async saveDue(task, changes) {
+    try {
+      Object.assign(task, await this.api.updateTask(task.id, changes));
+    } catch (error) {
+      if (error.status === 400) return error;
+      this.showError(`Couldn't change the date of “${task.title}”: ${error.message}`, error);
+      return null;
+    }
+    const repeat = task.recurrence ? `, ${task.recurrence_text || "repeating"}` : "";
+    announce(task.due_date ? `“${task.title}” is due ${dueWhenLabel(task)}${repeat}.` : `Removed the due date of “${task.title}”.`);
+    this.showError("");
+    this.scheduleRefresh(); // the API's order: by due date
+    return null;
+  }
+
+  /** The ✕ beside the date: no date, so no time and no repeat either. */
+  async clearDue(task) {
+    const before = { due_date: task.due_date, due_time: task.due_time, recurrence: task.recurrence };
+    const changes = { due_date: null };
+    if (task.due_time) changes.due_time = null;
+    if (task.recurrence) changes.recurrence = "";
+    Object.assign(task, { due_date: null, due_time: null, recurrence: "" }); // optimistic
     this.render();
     try {
-      Object.assign(task, await this.api.updateTask(task.id, { due_date: dueDate }));
-      announce(dueDate ? `“${task.title}” is due ${dueLabel(dueDate)}.` : `Removed the due date of “${task.title}”.`);
+      Object.assign(task, await this.api.updateTask(task.id, changes));
+      announce(`Removed the due date of “${task.title}”.`);
       this.showError("");
-      this.scheduleRefresh(); // the API's order: by due date
+      this.scheduleRefresh(); // the API's order: undated tasks last
     } catch (error) {
-      task.due_date = before;
-      this.showError(`Couldn't change the date of “${task.title}”: ${error.message}`, error);
+      Object.assign(task, before);
+      this.showError(`Couldn't remove the date of “${task.title}”: ${error.message}`, error);
     }
     this.render();
+  }
+
+  /** Open or close the bell's panel of `task` (one at a time). */
+  toggleReminders(task) {
+    const opening = this.reminders.openId !== task.id;
+    this.reminders = { openId: opening ? task.id : null, draft: opening ? defaultMoment(task) : "", error: "" };
+    this.render();
+    const role = opening ? "reminder-moment" : "reminders";
+    const row = document.querySelector(`.task[data-id="${task.id}"]`);
+    row?.querySelector(opening && task.due_time ? "[data-role^=reminder-before]" : `[data-role=${role}]`)?.focus();
+  }
+
+  async addReminder(task, body) {
+    askForSystemNotifications(); // this click is the gesture a browser asks permission on
+    const before = new Set(task.reminders || []);
+    try {
+      Object.assign(task, await this.api.addReminder(task.id, body));
+      this.reminders.error = "";
+      const added = (task.reminders || []).find((iso) => !before.has(iso));
+      announce(added ? `You'll be reminded ${instantLabel(added)}.` : "That reminder was set already.");
+    } catch (error) {
+      this.reminders.error = `Couldn't add the reminder: ${refusal(error, ["remind_at", "minutes_before"])}`;
+      if (error.needsSignIn) this.showError(this.reminders.error, error); // with a way to sign in
+    }
+    this.render();
+  }
+
+  async removeReminder(task, remindAt) {
+    try {
+      Object.assign(task, await this.api.removeReminder(task.id, remindAt));
+      this.reminders.error = "";
+      announce(`Removed the reminder at ${instantLabel(remindAt)}.`);
+    } catch (error) {
+      this.reminders.error = `Couldn't remove the reminder: ${refusal(error, ["remind_at"])}`;
+      if (error.needsSignIn) this.showError(this.reminders.error, error); // with a way to sign in
+    }
+    this.render();
+    // The removed reminder's button is gone: the panel's moment field keeps the focus near.
+    const row = document.querySelector(`.task[data-id="${task.id}"]`);
+    if (row && !row.contains(document.activeElement)) row.querySelector("[data-role=reminder-moment]")?.focus();
   }
 
   /** Inline rename: Enter (or leaving the box) saves, Escape cancels. */
@@ -497,7 +601,6 @@ export class TaskPanel {
       const title = input.value.trim();
       if (save && limit.over) return; // the counter says why; the box stays open
       finished = true;
-      this.editingId = null;
       if (save && title && title !== task.title) {
         try {
           Object.assign(task, await this.api.updateTask(task.id, { title }));
@@ -508,7 +611,7 @@ export class TaskPanel {
           this.showError(`Couldn't rename “${task.title}”: ${error.message}`, error);
         }
       }
-      this.render();
+      this.release("rename");
       document.querySelector(`.task[data-id="${task.id}"] [data-role="rename"]`)?.focus();
     };
     input.addEventListener("keydown", (event) => {
@@ -521,7 +624,7 @@ export class TaskPanel {
       }
     });
     input.addEventListener("blur", () => finish(true));
-    this.editingId = task.id;
+    this.hold("rename");
     row.classList.add("is-editing");
     row.replaceChildren(h("div", { class: "task__edit" }, input, count));
     input.focus();

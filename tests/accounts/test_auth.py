@@ -27,6 +27,10 @@ def test_token_obtain_and_refresh(anon_api, user):
         "username": "alice",
         "email": "",
         "email_verified": False,
+        "time_zone": "",
+        "default_reminder_minutes": None,
+        "remind_in_page": True,
+        "remind_by_email": True,
     }
 
 

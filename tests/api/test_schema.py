@@ -151,11 +151,22 @@ def test_the_email_address_and_password_reset_are_documented(schema):
     assert user["email_verified"]["type"] == "boolean" and "email" in user
     email = components["RegisterRequest"]["properties"]["email"]["oneOf"]  # an address or ""
     assert {"type": "string", "format": "email", "default": "", "maxLength": 254} in email
-    # drf-spectacular names every PATCH body "Patched…"; the description says both are needed.
-    assert set(components["PatchedEmailChangeRequest"]["properties"]) == {"email", "password"}
+    # drf-spectacular names every PATCH body "Patched…"; the description says an address
+    # change needs the password.
+    assert set(components["PatchedMeUpdateRequest"]["properties"]) == {
+        "email",
+        "password",
+        "time_zone",
+        "default_reminder_minutes",
+        "remind_in_page",
+        "remind_by_email",
+    }
     assert (
-        "Needs the current `password`" in schema["paths"]["/api/auth/me/"]["patch"]["description"]
+        "`email` needs the current `password`"
+        in schema["paths"]["/api/auth/me/"]["patch"]["description"]
     )
+    assert user["default_reminder_minutes"]["nullable"] is True
+    assert {"time_zone", "remind_in_page", "remind_by_email"} <= set(user)
     reset = schema["paths"]["/api/auth/password/reset/"]["post"]
     assert {"202", "400", "429"} <= set(reset["responses"])
     assert "same body" in reset["description"]

@@ -37,16 +37,26 @@ def account(live_server_url) -> dict:
         tokens = client.post("/api/auth/token/", json=credentials)
         assert tokens.status_code == 200, tokens.text
         user_id = registered.json()["id"]
-        task_ids = []
-        for title in ("Buy milk", "Call mum", "Water plants"):
-            created = client.post(
-                f"/api/{user_id}/tasks/",
-                json={"title": title},
-                headers={"Authorization": f"Bearer {tokens.json()['access']}"},
-            )
-            assert created.status_code == 201, created.text
-            task_ids.append(created.json()["id"])
-    return {"id": user_id, "access": tokens.json()["access"], "task_ids": task_ids}
+        headers = {"Authorization": f"Bearer {tokens.json()['access']}"}
+
+        def tasks(*titles: str) -> list[int]:
+            ids = []
+            for title in titles:
+                created = client.post(
+                    f"/api/{user_id}/tasks/", json={"title": title}, headers=headers
+                )
+                assert created.status_code == 201, created.text
+                ids.append(created.json()["id"])
+            return ids
+
+        task_ids = tasks("Buy milk", "Call mum", "Water plants")
+        reminder_task_ids = tasks("Renew passport", "Book dentist", "Pay rent")
+    return {
+        "id": user_id,
+        "access": tokens.json()["access"],
+        "task_ids": task_ids,
+        "reminder_task_ids": reminder_task_ids,
+    }
 
 
 @pytest.fixture
@@ -92,6 +102,18 @@ def test_schemathesis_finds_no_server_errors_or_schema_mismatches(
 
 [dictionaries.task_ids]
 values = {json.dumps(account["task_ids"])}
+
+# A task's reminders are fuzzed on tasks of their own: the fuzzing of DELETE .../tasks/{{task_id}}/
+# may delete every task of task_ids before their turn (then none of their calls reaches 2xx).
+[[operations]]
+include-path-regex = "/reminders/$"
+
+[operations.parameters]
+"path.user_id" = {account["id"]}
+"path.task_id" = {{ dictionary = "reminder_task_ids", probability = 0.8 }}
+
+[dictionaries.reminder_task_ids]
+values = {json.dumps(account["reminder_task_ids"])}
 
 [dictionaries.conversation_ids]
 values = {json.dumps(conversation_ids)}

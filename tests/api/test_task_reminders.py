@@ -143,3 +143,65 @@ def test_the_default_reminder_and_moving_with_the_due_time(user, make_task):
     task.due_time = None
     reschedule_after_move(task)
     assert list(Reminder.objects.filter(task=task)) == [absolute]
+
+
+def weekly_task(api, user, **fields):
+    day = date.today() + timedelta(days=2)
+    body = {"title": "Standup", "due_date": day.isoformat(), "due_time": "09:00", **fields}
+    response = api.post(f"/api/{user.id}/tasks/", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json(), day
+
+
+def at_local(day: date, hour: int, minute: int = 0, zone: str = "UTC") -> str:
+    return iso(datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone)))
+
+
+def test_a_task_given_a_time_gets_the_default_reminder(api, user):
+    Preferences.objects.create(user=user, time_zone="Europe/Berlin", default_reminder_minutes=10)
+    task, day = weekly_task(api, user)
+    assert task["reminders"] == [at_local(day, 8, 50, "Europe/Berlin")]
+    # A task without a time gets none; giving it one later does.
+    body = {"title": "Dentist", "due_date": str(day)}
+    response = api.post(f"/api/{user.id}/tasks/", body, format="json")
+    other = response.json()
+    assert other["reminders"] == []
+    url = f"/api/{user.id}/tasks/{other['id']}/"
+    response = api.patch(url, {"due_time": "15:00"}, format="json")
+    assert response.json()["reminders"] == [at_local(day, 14, 50, "Europe/Berlin")]
+    # Moving the time moves it.
+    response = api.patch(url, {"due_time": "16:30"}, format="json")
+    assert response.json()["reminders"] == [at_local(day, 16, 20, "Europe/Berlin")]
+
+
+def test_a_repeating_tasks_reminder_moves_with_it_and_back_on_undo(api, user):
+    task, day = weekly_task(api, user, recurrence="FREQ=WEEKLY")
+    url = reminders_url(user, type("T", (), {"id": task["id"]}))
+    api.post(url, {"minutes_before": 30}, format="json")
+    fixed = in_days(1)
+    api.post(url, {"remind_at": iso(fixed)}, format="json")
+    response = api.post(
+        f"/api/{user.id}/tasks/bulk/", {"ids": [task["id"]], "action": "complete"}, format="json"
+    )
+    moved = response.json()["tasks"][0]
+    assert moved["due_date"] == str(day + timedelta(days=7)) and not moved["completed"]
+    assert moved["reminders"] == [iso(fixed), at_local(day + timedelta(days=7), 8, 30)]
+    change_id = response.json()["change_id"]
+    response = api.post(f"/api/{user.id}/tasks/changes/{change_id}/undo")
+    assert response.json()["tasks"][0]["reminders"] == [iso(fixed), at_local(day, 8, 30)]
+    relative = Reminder.objects.get(task_id=task["id"], minutes_before=30)
+    assert relative.sent_at is None
+
+
+def test_bulk_dates_move_relative_reminders_and_past_ones_are_spent(api, user):
+    task, day = weekly_task(api, user)
+    url = reminders_url(user, type("T", (), {"id": task["id"]}))
+    api.post(url, {"minutes_before": 60}, format="json")
+    later = day + timedelta(days=3)
+    body = {"ids": [task["id"]], "action": "set_due_date", "value": str(later)}
+    response = api.post(f"/api/{user.id}/tasks/bulk/", body, format="json")
+    assert response.json()["tasks"][0]["reminders"] == [at_local(later, 8)]
+    # Moved to yesterday: its moment has gone, it will not be delivered.
+    body["value"] = str(date.today() - timedelta(days=1))
+    api.post(f"/api/{user.id}/tasks/bulk/", body, format="json")
+    assert Reminder.objects.get(task_id=task["id"]).sent_at is not None

@@ -46,8 +46,12 @@ def browser():
 
 
 @pytest.fixture
-def make_page(browser):
-    """New pages (each its own cookie jar); uncaught JavaScript errors fail the test."""
+def make_page(browser, live_server_url):
+    """New pages (each its own cookie jar); uncaught JavaScript errors fail the test.
+
+    The pages close before the test's server stops, whatever order a test names the two
+    fixtures in: a page's live stream never ends by itself, and a server stopping with one
+    open waits for it (10 s, then gives up, leaving its thread behind)."""
     contexts, errors = [], []
 
     def make(**options):

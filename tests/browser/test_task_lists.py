@@ -1,6 +1,8 @@
 """The task panel's lists, search and changes to many tasks: switching lists, searching as
 you type, a bulk action and its one Undo, "Clear completed", at desktop and phone width."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -87,6 +89,36 @@ def test_make_rename_and_delete_a_list_by_keyboard(ui, shopping):
     switcher.select_option(label="Inbox (2)")
     expect(page.get_by_role("button", name="Rename list")).to_be_hidden()
     expect(page.get_by_role("button", name="Delete list")).to_be_hidden()
+
+
+TASK_PAGES = re.compile(r"/api/\d+/tasks/\?")
+
+
+def test_a_refused_rename_stays_said_when_a_refresh_lands_after_it(ui, shopping):
+    """A change made elsewhere reaches the page on its live stream and reloads the panel; that
+    reload may be answered after a refused rename, and its success leaves the refusal shown
+    (it once wiped it: the page then said nothing at all)."""
+    list_create(owner=shopping, name="Work")
+    ui.sign_in(shopping.username)
+    page = ui.page
+    switcher = page.get_by_role("combobox", name="List", exact=True)
+    switcher.select_option(label="Groceries (2)")
+    expect(ui.pending_tasks).to_have_text(["eggs", "milk"])
+
+    def held_until_released(route) -> None:  # the panel's reload answers when the test says
+        page.wait_for_function("() => window.releaseReloads === true", polling=50)
+        route.continue_()
+
+    page.route(TASK_PAGES, held_until_released)
+    with page.expect_request(TASK_PAGES):
+        task_create(owner=shopping, title="flour", task_list=TaskList.objects.get(name="Groceries"))
+    page.get_by_role("button", name="Rename list").click()
+    page.get_by_role("textbox", name="New name for “Groceries”").fill("WORK")
+    page.keyboard.press("Enter")
+    expect(page.locator("#tasks-error")).to_contain_text("already have a list")
+    page.evaluate("window.releaseReloads = true")
+    expect(ui.task_row("flour")).to_be_visible()  # the reload has landed
+    expect(page.locator("#tasks-error")).to_contain_text("already have a list")
 
 
 def test_search_filters_as_you_type_through_the_api(ui, shopping):

@@ -3,17 +3,14 @@ as the agent's instructions carry it, at a fixed today and in two time zones who
 not UTC's at that instant."""
 
 import asyncio
-import json
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
-from openai.types.responses import ResponseFunctionToolCall
 
-from chat.llm.agent import today_line
 from chat.llm.offline.dates import resolve_date, split_due, today_from_instructions
 from chat.llm.offline.model import OfflineModel
 from chat.llm.offline.parsing import parse_intent
+from tests.chat.offline_zones import calls_with, instructions_at, local_date
 from tests.chat.test_offline_model import (
     assistant,
     listed,
@@ -24,12 +21,7 @@ from tests.chat.test_offline_model import (
     user,
 )
 
-
-# (zone, the instant) -> the user's local today. At both instants UTC's date is another day.
-def _local(zone: str, instant: str) -> date:
-    return datetime.fromisoformat(instant).astimezone(ZoneInfo(zone)).date()
-
-
+# (zone, the instant): at the last two, UTC's date is another day than the user's.
 SCENARIOS = {
     # A fixed Friday, where the zone is UTC.
     "fixed-friday": ("UTC", "2026-12-04T12:00:00+00:00"),
@@ -41,27 +33,20 @@ SCENARIOS = {
 
 
 def test_the_scenarios_local_dates_differ_from_utcs():
-    assert _local(*SCENARIOS["fixed-friday"]) == date(2026, 12, 4)
-    assert _local(*SCENARIOS["kiritimati"]) == date(2026, 12, 5)
+    assert local_date(*SCENARIOS["fixed-friday"]) == date(2026, 12, 4)
+    assert local_date(*SCENARIOS["kiritimati"]) == date(2026, 12, 5)
     assert datetime.fromisoformat(SCENARIOS["kiritimati"][1]).date() == date(2026, 12, 4)
-    assert _local(*SCENARIOS["los-angeles"]) == date(2026, 12, 4)
+    assert local_date(*SCENARIOS["los-angeles"]) == date(2026, 12, 4)
     assert datetime.fromisoformat(SCENARIOS["los-angeles"][1]).date() == date(2026, 12, 5)
 
 
 def instructions_for(scenario: str) -> str:
-    zone, instant = SCENARIOS[scenario]
-    return f"You are Taskstream.\n{today_line(_local(zone, instant), zone)}"
+    return instructions_at(*SCENARIOS[scenario])
 
 
 def model_calls(scenario: str, items: list[dict]) -> list[tuple[str, dict]]:
     """What the offline model calls next, given the instructions of `scenario`."""
-    arguments = model_args(items) | {"system_instructions": instructions_for(scenario)}
-    response = asyncio.run(OfflineModel().get_response(**arguments))
-    return [
-        (item.name, json.loads(item.arguments))
-        for item in response.output
-        if isinstance(item, ResponseFunctionToolCall)
-    ]
+    return calls_with(instructions_for(scenario), items)
 
 
 # --- Adding with a date ---------------------------------------------------------------------
@@ -220,8 +205,21 @@ def test_a_task_with_date_in_its_title_is_deleted_not_undated():
     [
         ("what's due today?", "today"),
         ("what is due today", "today"),
+        ("what's due tomorrow?", "tomorrow"),
+        ("anything due tomorrow", "tomorrow"),
         ("what's due this week?", "week"),
         ("anything due this week", "week"),
+        # The next calendar week, Monday to Sunday: not "this week" (issue 31).
+        ("what's due next week?", "next_week"),
+        ("what is due next week", "next_week"),
+        ("show tasks due next week", "next_week"),
+        # A day asked about, "due" unsaid.
+        ("what do I have tomorrow?", "tomorrow"),
+        ("what's on tomorrow?", "tomorrow"),
+        ("show me tomorrow's tasks", "tomorrow"),
+        ("tasks for today", "today"),
+        ("anything for next week?", "next_week"),
+        ("what's left this week?", "week"),
         ("what's overdue?", "overdue"),
         ("show overdue tasks", "overdue"),
         ("which tasks have no due date?", "none"),
@@ -240,6 +238,14 @@ def test_questions_about_due_dates_list_with_the_due_filter(message, due, scenar
         ("today", [RENT], "You have 1 task due today:\n- #4 pay rent (due Fri, Dec 4)"),
         ("overdue", [], "Nothing is overdue: you're on track!"),
         ("week", [], "Nothing is due this week."),
+        ("tomorrow", [], "Nothing is due tomorrow."),
+        ("next_week", [], "Nothing is due next week."),
+        ("next_week", [RENT], "You have 1 task due next week:\n- #4 pay rent (due Fri, Dec 4)"),
+        (
+            "tomorrow",
+            [RENT | {"due_time": "17:00", "recurrence_text": "every month"}],
+            "You have 1 task due tomorrow:\n- #4 pay rent (due Fri, Dec 4, 5:00 PM, every month)",
+        ),
         (
             "overdue",
             [RENT, task(5, "call mom") | {"due_date": "2026-12-01"}],
@@ -279,7 +285,7 @@ def test_replies_name_the_date():
 
 def test_today_comes_from_the_instructions_line_the_agent_writes():
     for scenario, (zone, instant) in SCENARIOS.items():
-        assert today_from_instructions(instructions_for(scenario)) == _local(zone, instant)
+        assert today_from_instructions(instructions_for(scenario)) == local_date(zone, instant)
     assert today_from_instructions(None) == datetime.now(UTC).date()
     assert today_from_instructions("Today is Friday, 2026-02-30 in the user's time zone.") == (
         datetime.now(UTC).date()

@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from chat.llm.offline.dates import _parsed_date
 from chat.llm.offline.parsing import _parse_intent, parse_intent
 from chat.llm.offline.planning import plan_next_step
 
@@ -64,6 +65,17 @@ RUNS = [
     "\u00a0",
     "\u2014",
     ":",
+    # Times, repeats, reminders (issue 31).
+    "every ",
+    "at 5pm ",
+    "5:30 ",
+    "on the ",
+    "1st ",
+    "monday ",
+    "tomorrow, ",
+    "30 minutes ",
+    "before ",
+    "repeating ",
 ]
 STARTS = [
     "",
@@ -84,6 +96,10 @@ STARTS = [
     "todo: ",
     'add "',
     "update task 1 description to ",
+    "stop repeating ",
+    "remind me 30 minutes before ",
+    "move it to ",
+    "what's due ",
 ]
 ENDS = ["", "x", " x", " done", " please", " is done", " to x", " off my list", "!", '"']
 
@@ -105,6 +121,7 @@ def cpu_seconds_to_plan(items: list[dict[str, Any]]) -> float:
     try:
         for _ in range(REPEATS):
             _parse_intent.cache_clear()  # parse_intent caches by (message, today)
+            _parsed_date.cache_clear()  # and dateparser's reading of a date phrase
             started = time.thread_time()
             plan_next_step(items, ALL_TOOLS)
             times.append(time.thread_time() - started)

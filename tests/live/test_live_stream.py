@@ -119,7 +119,11 @@ def test_users_never_see_each_other(live_server_url, user, other_user, auth):
         task_create(owner=other_user, title="theirs")
         _sentinel(user)
         assert [e["task"]["title"] for e in _until_sentinel(mine)] == []
-        assert theirs.wait_for(2) and [e["task"]["title"] for e in theirs.events] == ["theirs"]
+        # Their own last change, committed after mine: had mine reached their stream, it
+        # would stand before this one.
+        task_create(owner=other_user, title="theirs, last")
+        assert theirs.wait_until(lambda lst: len(lst.events) >= 2), theirs.types
+        assert [e["task"]["title"] for e in theirs.events] == ["theirs", "theirs, last"]
     with LiveListener(live_server_url, other_user.pk, auth) as not_mine:
         pass
     assert not_mine.status == 403 and not_mine.body["code"] == "permission_denied"

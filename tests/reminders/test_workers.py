@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from django.utils import timezone
@@ -122,6 +123,9 @@ def test_300_reminders_due_within_a_minute_on_two_workers_each_arrive_once(
     # How the two workers' schedulers shared the work (pytest -rA shows it).
     shares = [re.findall(r"delivered (\d+) reminder", worker.output()) for worker in workers]
     print("reminders delivered per worker:", [sum(map(int, share)) for share in shares])
+    sent = Reminder.objects.values_list("remind_at", "sent_at")
+    lateness = sorted((sent_at - remind_at).total_seconds() for remind_at, sent_at in sent)
+    print(f"after its moment: median {lateness[150]:.2f} s, max {lateness[-1]:.2f} s")
 
 
 def test_a_worker_killed_holding_claimed_reminders_leaves_them_to_be_sent_once(
@@ -192,3 +196,21 @@ def test_run_reminders_delivers_in_the_foreground_and_stops_on_sigterm(
     ]
     assert len(mailed_ids(tmp_path / "mail")) == 1
     assert "reminder scheduler stopped" in (tmp_path / "command.log").read_text()
+
+
+def test_a_reminder_added_on_a_worker_wakes_its_scheduler(uvicorn_workers, owner, scheduler_env):
+    """With a poll interval of ten minutes, only the wake-up after the commit can deliver a
+    reminder added for two seconds later within the deadline."""
+    [worker] = uvicorn_workers(1, env=scheduler_env | {"REMINDER_POLL_S": "600"})
+    [task] = bulk_tasks(owner, ["call mom"])
+    moment = (timezone.now() + timedelta(seconds=2)).replace(microsecond=0)
+    response = httpx.post(
+        f"{worker.url}/api/{owner.pk}/tasks/{task.pk}/reminders/",
+        json={"remind_at": moment.isoformat()},
+        headers={"Authorization": bearer(owner)},
+    )
+    assert response.status_code == 201, response.text
+    wait_until(all_sent(1), timeout=PROCESS_DEADLINE_S)
+    sent = Reminder.objects.get()
+    print(f"delivered {(sent.sent_at - sent.remind_at).total_seconds():.2f} s after its moment")
+    assert [event["id"] for event in logged_reminder_events(scheduler_env, owner.pk)] == [sent.pk]

@@ -23,9 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CANCEL_BOUND_S = 15.0
 
 
-@pytest.fixture
-def workers(redis_url):
-    pair = start_workers(
+def _pair(redis_url: str):
+    return start_workers(
         2,
         REDIS_URL=redis_url,
         CHAT_RUN_REDIS_PREFIX=f"taskstream-test:{uuid.uuid4().hex}:",
@@ -33,6 +32,22 @@ def workers(redis_url):
         OFFLINE_MODEL_FIRST_TOKEN_MS="0",
         OFFLINE_MODEL_TOKEN_MS="25",
     )
+
+
+@pytest.fixture(scope="module")
+def workers(django_db_setup, redis_url):
+    """Shared by the module's tests that leave both workers running and no run going (starting
+    a pair costs seconds, tens of them on a loaded machine)."""
+    pair = _pair(redis_url)
+    yield pair
+    for worker in pair:
+        worker.close()
+
+
+@pytest.fixture
+def workers_to_kill(redis_url):
+    """A pair of the test's own: the test kills worker a."""
+    pair = _pair(redis_url)
     yield pair
     for worker in pair:
         worker.close()
@@ -98,8 +113,8 @@ def test_cancel_on_b_stops_the_run_on_a(workers, user, auth, record_property):
     assert LONG_REPLY.startswith(reply.content)
 
 
-def test_sigkill_of_a_mid_run_is_seen_from_b_as_interrupted(workers, user, auth):
-    a, b = workers
+def test_sigkill_of_a_mid_run_is_seen_from_b_as_interrupted(workers_to_kill, user, auth):
+    a, b = workers_to_kill
     frames = _start(a, user, auth, stop_after=3, message=LONG_MESSAGE)
     run_id, conversation_id = frames[0].event["run_id"], frames[0].event["conversation_id"]
     a.kill()
@@ -116,8 +131,8 @@ def test_sigkill_of_a_mid_run_is_seen_from_b_as_interrupted(workers, user, auth)
     assert again.status_code == 200, "the conversation accepts a new turn afterwards"
 
 
-def test_a_dead_run_does_not_block_the_next_turn(workers, user, auth):
-    a, b = workers
+def test_a_dead_run_does_not_block_the_next_turn(workers_to_kill, user, auth):
+    a, b = workers_to_kill
     frames = _start(a, user, auth, stop_after=2, message=LONG_MESSAGE)
     run_id, conversation_id = frames[0].event["run_id"], frames[0].event["conversation_id"]
     a.kill()
@@ -143,6 +158,13 @@ def test_a_second_run_is_refused_on_the_other_worker(workers, user, auth):
     )
     assert response.status_code == 409
     assert response.json()["run_id"] == frames[0].event["run_id"]
+    # The workers serve the next test: the run ends here.
+    run_id = frames[0].event["run_id"]
+    cancel = httpx.post(
+        f"{a.url}/api/{user.id}/chat/runs/{run_id}/cancel", headers=auth, timeout=DEADLINE_S
+    )
+    assert cancel.status_code == 202
+    assert settled_reply(run_id).status == "cancelled"
 
 
 def test_a_foreign_run_is_not_found_on_the_other_worker(workers, user, auth, other_user):

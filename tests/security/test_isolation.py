@@ -7,6 +7,7 @@ prompt-injected model, running as B, calls every task tool with A's ids.
 """
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from agents.testing import assistant_message, function_call
@@ -17,7 +18,8 @@ from chat.models import Conversation, Message
 from tests.conftest import bearer
 from todos.bulk import tasks_bulk_change
 from todos.lists import list_create
-from todos.models import Task, TaskChange, TaskList
+from todos.models import Reminder, Task, TaskChange, TaskList
+from todos.reminders import reminder_add
 
 # The chat views read on their own database threads, which see only committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,6 +34,7 @@ VERBS = ["get", "head", "options", "post", "put", "patch", "delete"]
 BODIES = {
     "tasks/": {"title": "intruder"},
     "tasks/<task>/": {"title": "intruder", "completed": True},
+    "tasks/<task>/reminders/": {"remind_at": "2099-01-01T09:00:00Z"},
     "tasks/bulk/": {"ids": ["<task>"], "action": "delete"},
     "tasks/changes/<change>/undo": {},
     "lists/": {"name": "intruder"},
@@ -103,6 +106,7 @@ def test_the_matrix_covers_every_route():
 def alice(make_user, make_task, make_conversation):
     user = make_user("alice")
     task = make_task(user, A_TITLE, description="alpha-private-details")
+    reminder_add(task=task, remind_at=datetime(2099, 1, 1, 8, tzinfo=UTC))
     task_list = list_create(owner=user, name=A_LIST)
     change = tasks_bulk_change(owner=user, action="move", value=task_list, ids=[task.id])
     conversation = make_conversation(
@@ -147,8 +151,9 @@ def _alice_state(alice) -> tuple:
     )
     lists = list(TaskList.objects.filter(owner=alice["user"]).values_list("name", "position"))
     undone = list(TaskChange.objects.filter(owner=alice["user"]).values_list("undone_at"))
+    reminders = list(Reminder.objects.filter(owner=alice["user"]).values_list("remind_at"))
     state = (task.title, task.description, task.completed, conversation.title, messages, tasks)
-    return (*state, lists, undone)
+    return (*state, lists, undone, reminders)
 
 
 def _call(client, verb: str, user_id: int, route: str, ids: dict):

@@ -4,7 +4,10 @@ the rules' bounds; their plain-English text; wall-clock times across daylight sa
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config.timezones import local_moment
 from todos.recurrence import (
@@ -150,6 +153,20 @@ def test_an_hourly_rule_on_a_task_without_a_time_moves_a_day():
     assert completions("FREQ=HOURLY", date(2026, 12, 7), now=TODAY, times=1) == [date(2026, 12, 8)]
 
 
+def test_the_edges_of_the_calendar_end_the_series_rather_than_fail():
+    assert next_occurrence(DAILY, due_date=date.max, due_time=None, now=TODAY) is None
+    assert next_occurrence(DAILY, due_date=date.max, due_time=time(8), now=TODAY) is None
+    # Due in year 1, hourly: the next hour after now (not 17 million hours walked).
+    moved = next_occurrence("FREQ=HOURLY", due_date=date.min, due_time=time(9), now=TODAY)
+    assert (moved.due_date, moved.due_time) == (date(2026, 12, 6), time(10, 0))
+
+
+def test_a_rule_whose_hours_never_line_up_with_the_task_has_no_next():
+    # Every 2 hours from 09:00 never lands on midnight: completing completes the task.
+    rule = clean_recurrence("FREQ=HOURLY;INTERVAL=2;BYHOUR=0")
+    assert next_occurrence(rule, due_date=date(2026, 12, 7), due_time=time(9), now=TODAY) is None
+
+
 def test_count_counts_down_and_ends_the_series():
     rule = "FREQ=DAILY;COUNT=3"  # the current date is the first of the three
     first = next_occurrence(rule, due_date=date(2026, 12, 7), due_time=None, now=TODAY)
@@ -195,6 +212,8 @@ def test_a_repeat_without_a_date_starts_on_its_first_day():
         ("", ""),
         ("   ", ""),
         ("FREQ=HOURLY;INTERVAL=2", "FREQ=HOURLY;INTERVAL=2"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1;WKST=SU", "FREQ=MONTHLY;BYMONTHDAY=-1;WKST=SU"),
+        ("FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"),
         (f"FREQ=DAILY;COUNT={RECURRENCE_COUNT_MAX}", f"FREQ=DAILY;COUNT={RECURRENCE_COUNT_MAX}"),
     ],
 )
@@ -215,9 +234,22 @@ def test_valid_rules_are_stored_normalised(given, stored):
         ("FREQ=DAILY;COUNT=3;UNTIL=20270101", "not both"),
         ("FREQ=DAILY;UNTIL=2027", "UNTIL"),
         ("BYDAY=MO", "FREQ"),
-        ("FREQ=FORTNIGHTLY", "not a valid RRULE"),
-        ("FREQ=WEEKLY;BYDAY=XX", "not a valid RRULE"),
-        ("FREQ=DAILY;COLOUR=RED", "not a valid RRULE"),
+        ("FREQ=FORTNIGHTLY", "not valid"),
+        ("FREQ=WEEKLY;BYDAY=XX", "not valid"),
+        ("FREQ=WEEKLY;BYDAY=MO,,TU", "not valid"),
+        ("FREQ=DAILY;COLOUR=RED", "not a part of an RRULE"),
+        ("FREQ=DAILY;BYEASTER=0", "not a part of an RRULE"),  # dateutil's, not RFC 5545's
+        ("FREQ=DAILY;TZID=UTC", "not a part of an RRULE"),
+        ("FREQ=DAILY;FREQ=WEEKLY", "once"),
+        ("FREQ=DAILY;;", "once"),
+        ("FREQ=DAILY;COUNT=+5", "not valid"),
+        ("FREQ=DAILY;INTERVAL=\u0663", "not valid"),  # an Arabic-Indic 3
+        ("FREQ=DAILY;INTERVAL=9999999", "not valid"),
+        ("FREQ=DAILY;BYMONTHDAY=0", "BYMONTHDAY is 1 to 31"),
+        ("FREQ=DAILY;BYHOUR=-1", "BYHOUR is 0 to 23"),
+        ("FREQ=YEARLY;BYWEEKNO=99", "BYWEEKNO"),
+        ("FREQ=MONTHLY;BYDAY=99MO", "BYDAY position"),
+        ("FREQ=DAILY;UNTIL=20270101T250000Z", "not a valid RRULE"),
         ("every monday", "without spaces"),
         ("FREQ=DAILY\nFREQ=WEEKLY", "without spaces"),
         ("DTSTART:20260101T000000\nRRULE:FREQ=DAILY", "without spaces"),
@@ -270,3 +302,55 @@ def test_invalid_rules_are_refused_naming_recurrence(rule, said):
 )
 def test_recurrence_text(rule, text):
     assert recurrence_text(clean_recurrence(rule)) == text
+
+
+# --- anything a client sends: a 400 or a rule that steps, never a crash ----------------------
+
+PART = st.sampled_from(
+    ["FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYHOUR",
+     "BYMINUTE", "BYSETPOS", "BYYEARDAY", "BYWEEKNO", "WKST", "BYEASTER", "X"]
+)  # fmt: skip
+VALUE = st.one_of(
+    st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "HOURLY", "MINUTELY", "MO", "-1FR",
+                     "5SU", "99MO", "20261231", "20261231T000000Z", "0", "-1", "31", "366"]),
+    st.integers(-1000, 100000).map(str),
+    st.text(max_size=6),
+)  # fmt: skip
+
+
+@given(st.lists(st.tuples(PART, VALUE), max_size=5), st.dates(), st.booleans())
+@settings(max_examples=300, derandomize=True)
+def test_any_rule_is_refused_or_steps(parts, due, timed):
+    rule = ";".join(f"{name}={value}" for name, value in [("FREQ", "DAILY"), *parts])
+    try:
+        cleaned = clean_recurrence(rule)
+    except ValidationError as refused:
+        assert list(refused.message_dict) == ["recurrence"]
+        return
+    recurrence_text(cleaned)
+    first_occurrence(cleaned, on_or_after=due)
+    next_occurrence(cleaned, due_date=due, due_time=time(8) if timed else None, now=TODAY)
+
+
+@given(
+    st.sampled_from(
+        ["FREQ=HOURLY;INTERVAL=5", "FREQ=HOURLY;BYHOUR=9,17", "FREQ=DAILY;INTERVAL=3",
+         "FREQ=DAILY;BYDAY=MO,TH", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU", "FREQ=WEEKLY;INTERVAL=3",
+         "FREQ=WEEKLY;INTERVAL=2;WKST=SU;BYDAY=MO,SU"]
+    ),
+    st.datetimes(min_value=datetime(2024, 12, 1), max_value=datetime(2026, 12, 31)),
+    st.booleans(),
+)  # fmt: skip
+@settings(max_examples=200, derandomize=True)
+def test_a_long_overdue_task_lands_where_walking_every_occurrence_would(rule, start, timed):
+    """The search starts whole periods later for an overdue task (a task due in year 1 that
+    repeats hourly would otherwise walk 17 million hours): the same occurrence either way."""
+    due_time = start.time().replace(second=0, microsecond=0) if timed else None
+    start = datetime.combine(start.date(), due_time or time.min)
+    moved = next_occurrence(rule, due_date=start.date(), due_time=due_time, now=TODAY)
+    if timed:
+        threshold = max(start, TODAY) + timedelta(microseconds=1)
+    else:
+        threshold = datetime.combine(max(start.date() + timedelta(days=1), TODAY.date()), time.min)
+    walked = rrulestr(rule, dtstart=start).after(threshold, inc=True)
+    assert (moved.due_date, moved.due_time) == (walked.date(), walked.time() if timed else None)

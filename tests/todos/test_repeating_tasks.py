@@ -7,15 +7,17 @@ the task steps exactly one occurrence on. Overdue completions are in tests/todos
 at fixed "today"s.
 """
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.preferences import preferences_update
 from config.timezones import local_moment, local_today
+from todos.bulk import tasks_bulk_change
 from todos.changes import change_group_undo, task_update_recorded
 from todos.models import Task, TaskChange
+from todos.reminders import reminder_add
 from todos.selectors import task_list
 from todos.services import task_complete, task_create, task_moved_on, task_update
 
@@ -204,3 +206,44 @@ def test_next_week_from_the_ends_of_a_week(user, today):
         task_create(owner=user, title=title, due_date=day)
     found = {task.title for task in task_list(owner=user, due="next_week", today=today)}
     assert found == {"next monday", "next sunday"}
+
+
+# --- reminders follow the due time --------------------------------------------------------
+
+
+def reminder_moments(task: Task) -> list:
+    return [reminder.remind_at for reminder in task.reminders.order_by("remind_at")]
+
+
+def test_a_task_given_a_time_gets_the_default_reminder(user):
+    preferences_update(user=user, time_zone="Europe/Berlin", default_reminder_minutes=30)
+    created = task_create(owner=user, title="a", due_date=MONDAY, due_time="09:00")
+    assert reminder_moments(created) == [local_moment(MONDAY, time(8, 30), "Europe/Berlin")]
+    later = task_create(owner=user, title="b", due_date=MONDAY)
+    assert reminder_moments(later) == []
+    task_update(task=later, due_time="10:00")
+    assert reminder_moments(later) == [local_moment(MONDAY, time(9, 30), "Europe/Berlin")]
+
+
+def test_a_relative_reminder_moves_with_the_repeating_task_and_back_on_undo(user):
+    preferences_update(user=user, time_zone="America/New_York")
+    task = task_create(
+        owner=user, title="standup", due_date=MONDAY, due_time="09:00", recurrence=EVERY_MONDAY
+    )
+    reminder_add(task=task, minutes_before=15)
+    first = local_moment(MONDAY, time(8, 45), "America/New_York")
+    assert reminder_moments(task) == [first]
+    task_update_recorded(task=task, completed=True)
+    assert reminder_moments(task) == [first + timedelta(weeks=1)]
+    change = TaskChange.objects.get(owner=user)
+    change_group_undo(owner=user, change_id=change.call_id, user=user)
+    assert reminder_moments(task) == [first]
+
+
+def test_relative_reminders_follow_a_bulk_date_change(user):
+    task = task_create(owner=user, title="t", due_date=MONDAY, due_time="09:00")
+    reminder_add(task=task, minutes_before=60)
+    tasks_bulk_change(owner=user, action="set_due_date", value="2040-01-05", ids=[task.pk])
+    assert reminder_moments(task) == [local_moment(date(2040, 1, 5), time(8, 0), "UTC")]
+    tasks_bulk_change(owner=user, action="clear_due_date", ids=[task.pk])
+    assert reminder_moments(task) == []

@@ -10,6 +10,8 @@ boundary that turns a plan into Responses events.
 | `intents.py` | what a message asks for (`Intent`) and what to do next (`NextStep`) |
 | `text.py` | normalizing a message (bounded, linear-time), stripping politeness, cleaning titles |
 | `talk.py`, `tasks.py`, `dates.py`, `lists.py` | one phrase family each: tables and parsers |
+| `times.py`, `repeats.py`, `reminders.py` | times of day, repeats (RRULEs), reminders: the same |
+| `schedule.py` | an add's date, time and repeat phrases taken off its title, resolved |
 | `parsing.py` | `parse_intent`: the families tried in order, cached |
 | `references.py` | what "it" means |
 | `replies.py` | what the model says about each tool result |

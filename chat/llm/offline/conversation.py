@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -34,6 +35,7 @@ class InputConversation:
     current: InputTurn
     earlier: list[InputTurn]
     results: list[ToolResult]
+    today: date | None = None  # the user's today, for replies that say "tomorrow at 5:00 PM"
 
 
 def as_dict(item: Any) -> dict[str, Any]:
@@ -115,11 +117,11 @@ def tool_results(items: Iterable[dict[str, Any]]) -> list[ToolResult]:
     return ordered
 
 
-def read_conversation(input: str | Sequence[Any]) -> InputConversation:
+def read_conversation(input: str | Sequence[Any], today: date | None = None) -> InputConversation:
     turns = split_turns(input)
     current = turns[-1]
     return InputConversation(
-        current=current, earlier=turns[:-1], results=tool_results(current.items)
+        current=current, earlier=turns[:-1], results=tool_results(current.items), today=today
     )
 
 

@@ -15,20 +15,26 @@ Families understood (`today` a Friday, 2026-12-04):
   "add renew passport by 2026-12-05", "add dentist on dec 5" -> add_task(due_date=...)
 * move: "move pay rent to monday" (12-07) -> update_task(due_date=...)
 * clear: "remove the date from pay rent" -> update_task(clear_due_date=true)
-* ask: "what's due today?", "what's due this week?", "what's overdue?", "what has no due
-  date?" -> list_tasks(due=today|week|overdue|none)
+* ask: "what's due today?", "what's due tomorrow?", "what's due this week?", "what's due
+  next week?" (Monday to Sunday of the next calendar week), "what's overdue?", "what has no
+  due date?" -> list_tasks(due=today|tomorrow|week|next_week|overdue|none)
+A date phrase that ends an add's title is taken off it with the time and repeat phrases
+(chat/llm/offline/schedule.py).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chat.llm.offline.intents import Intent
-from chat.llm.offline.tasks import parse_add, parse_ref
+from chat.llm.offline.tasks import parse_ref
+from chat.llm.offline.times import spoken_time, time_from_hhmm
 
 TODAY_LINE = re.compile(r"Today is [A-Za-z]+, (\d{4}-\d{2}-\d{2})", re.ASCII)
+ZONE_LINE = re.compile(r"Today is [^\n]* in the user's time zone \(([A-Za-z0-9_+\-/]{1,64})\)")
 # chat/llm/agent.py's locale_line: "... numeric dates are month/day ..." (else day/month).
 MONTH_FIRST_LINE = "numeric dates are month/day"
 # "12/20", "12/20/2026", "20.12.", "20.12.2026": slashes in the user's order, dots day first.
@@ -64,6 +70,17 @@ YEAR = re.compile(r"\d{4}", re.ASCII)
 COUNT = re.compile(r"\d{1,3}", re.ASCII)
 EDGE_PUNCTUATION = "?!.,;:\"'"
 SOON_WORDS = frozenset({"due", "soon", "coming", "up", "next", "my", "tasks", "is", "are"})
+QUESTION_STARTS = ASK_WORDS | {"tasks", "todos"}
+# "what do i have tomorrow?", "anything for next week?", "show me tomorrow's tasks": a day asked
+# about with only these words around it asks what is due then, "due" unsaid.
+DAY_QUESTION_WORDS = (
+    ASK_WORDS
+    | SOON_WORDS
+    | RELATIVE_DAYS
+    | {"do", "i", "we", "have", "got", "on", "for", "me", "the", "in", "this", "week", "todos"}
+    | {"there", "planned", "scheduled", "happening", "anything", "left", "remaining"}
+)
+POSSESSIVE_DAYS = frozenset({"today's", "tomorrow's", "tonight's"})
 
 
 # --- Today ----------------------------------------------------------------------------------
@@ -77,6 +94,18 @@ def today_from_instructions(instructions: str | None) -> date:
         except ValueError:
             pass
     return datetime.now(UTC).date()
+
+
+def clock_from_instructions(instructions: str | None, today: date) -> time | None:
+    """The user's wall-clock time (to the minute) in the zone the instructions name, while it
+    is still `today` there; else None (a run that started before midnight, an unknown zone)."""
+    if not instructions or not (match := ZONE_LINE.search(instructions)):
+        return None
+    try:
+        now = datetime.now(ZoneInfo(match[1]))
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    return time(now.hour, now.minute) if now.date() == today else None
 
 
 def month_first_from_instructions(instructions: str | None) -> bool:
@@ -155,6 +184,14 @@ def resolve_date(phrase: str, today: date) -> date | None:
             return date.fromisoformat(words[0])
         except ValueError:
             return None
+    return _parsed_date(" ".join(words), today)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_date(phrase: str, today: date) -> date | None:
+    """dateparser's reading of a normalized phrase; cached: a message of many tasks "due
+    friday" costs one parse, not one each (a parse is ~0.5 ms)."""
+    words = phrase.split()
     # dateparser's "future" skips today for a month and day too ("dec 5" on Dec 5 would be
     # next year): count those from yesterday, and relative words from today.
     base = today - timedelta(days=1) if any(word in MONTHS for word in words) else today
@@ -164,7 +201,7 @@ def resolve_date(phrase: str, today: date) -> date | None:
 
     try:
         parsed = dateparser.parse(
-            " ".join(words),
+            phrase,
             languages=["en"],
             settings={
                 "RELATIVE_BASE": datetime.combine(base, time(12)),
@@ -240,23 +277,36 @@ def parse_clear(text: str) -> str | None:
     return " ".join(words[index + 1 :]) or None
 
 
+def _asked_day(words: list[str], vocabulary: set[str]) -> str | None:
+    if vocabulary & {"today", "tonight"}:
+        return "today"
+    if vocabulary & {"tomorrow", "tmrw"}:
+        return "tomorrow"
+    if _says(words, "next", "week"):
+        return "next_week"
+    return "week" if "week" in vocabulary else None
+
+
 def parse_due_question(text: str) -> str | None:
     """The list_tasks `due` filter a question asks for: "what's due today?" -> "today"."""
     words = [_word(word) for word in text.split()]
-    if not words or words[0] not in ASK_WORDS:
+    words = [word.removesuffix("'s") if word in POSSESSIVE_DAYS else word for word in words]
+    if not words or words[0] not in QUESTION_STARTS:
         return None
     vocabulary = set(words)
     if "overdue" in vocabulary or "late" in vocabulary:
         return "overdue"
     if "undated" in vocabulary or ("no" in vocabulary and vocabulary & DATE_NOUNS):
         return "none"
-    if not vocabulary & {"due", "deadline", "deadlines"}:
-        return None
-    if vocabulary & {"today", "tonight"}:
-        return "today"
-    if "week" in vocabulary or vocabulary <= ASK_WORDS | SOON_WORDS:  # "what's due (soon)?"
-        return "week"
-    return None
+    day = _asked_day(words, vocabulary)
+    if vocabulary & {"due", "deadline", "deadlines"}:
+        return day or ("week" if vocabulary <= ASK_WORDS | SOON_WORDS else None)  # "due soon?"
+    return day if vocabulary <= DAY_QUESTION_WORDS else None
+
+
+def _says(words: list[str], *phrase: str) -> bool:
+    size = len(phrase)
+    return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))
 
 
 def parse_date_request(text: str, today: date) -> Intent | None:
@@ -268,25 +318,6 @@ def parse_date_request(text: str, today: date) -> Intent | None:
     if moved := parse_move(text, today):
         return Intent("update", ref=parse_ref(moved[0]), new_due_date=moved[1].isoformat())
     return None
-
-
-def with_due_date(intent: Intent, text: str, today: date) -> Intent:
-    """An add request's tasks, each due on the date phrase it ends with: "add pay rent due
-    friday and call mom tomorrow" -> pay rent on Friday, call mom tomorrow. A title the split
-    leaves whole ("add \"salt and pepper\" tomorrow") takes the date ending the message."""
-    tasks = []
-    for task in intent.tasks:
-        title, due = split_due(task.title, today)
-        tasks.append(replace(task, title=title, due_date=due.isoformat()) if due else task)
-    if any(task.due_date for task in tasks):
-        return replace(intent, tasks=tuple(tasks))
-    rest, due = split_due(text, today)
-    dated = parse_add(rest) if due else None
-    if due is None or dated is None or not dated.tasks:
-        return intent
-    return replace(
-        dated, tasks=tuple(replace(task, due_date=due.isoformat()) for task in dated.tasks)
-    )
 
 
 # --- Saying dates ---------------------------------------------------------------------------
@@ -302,7 +333,8 @@ def spoken_date(iso: str) -> str:
 
 
 def due_note(task: dict) -> str:
-    """ " (due Fri, Dec 4)" for a task line, or ""."""
+    """ " (due Fri, Dec 4)", " (due Fri, Dec 4, 5:00 PM, every Monday)" for a task line, or
+    ""."""
     iso = task.get("due_date")
     if not iso:
         return ""
@@ -310,13 +342,18 @@ def due_note(task: dict) -> str:
         day = date.fromisoformat(iso)
     except (TypeError, ValueError):
         return ""
-    return f" (due {day:%a}, {day:%b} {day.day})"
+    at = time_from_hhmm(task.get("due_time"))
+    clock = f", {spoken_time(at)}" if at is not None else ""
+    repeat = f", {task['recurrence_text']}" if task.get("recurrence_text") else ""
+    return f" (due {day:%a}, {day:%b} {day.day}{clock}{repeat})"
 
 
 DUE_EMPTY_TEXTS = {
     "today": "Nothing is due today.",
     "overdue": "Nothing is overdue: you're on track!",
+    "tomorrow": "Nothing is due tomorrow.",
     "week": "Nothing is due this week.",
+    "next_week": "Nothing is due next week.",
     "none": "Every task has a due date.",
 }
 
@@ -326,6 +363,8 @@ def due_listing_header(due: str, count: int) -> str:
     return {
         "today": f"You have {tasks} due today:",
         "overdue": f"{tasks} {'is' if count == 1 else 'are'} overdue:".capitalize(),
+        "tomorrow": f"You have {tasks} due tomorrow:",
         "week": f"You have {tasks} due this week:",
+        "next_week": f"You have {tasks} due next week:",
         "none": f"{tasks} without a due date:".capitalize(),
     }.get(due, f"You have {tasks}:")

@@ -54,6 +54,9 @@ class NewTask:
     title: str
     description: str = ""
     due_date: str | None = None  # ISO
+    due_time: str | None = None  # "HH:MM", the user's wall clock
+    recurrence: str | None = None  # an RRULE
+    remind: bool = False  # a reminder at the due time ("remind me to ... at 5pm")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ class Intent:
     due: str | None = None  # a list_tasks `due` filter
     new_due_date: str | None = None  # ISO
     clear_due_date: bool = False
+    new_due_time: str | None = None  # "HH:MM"
+    new_recurrence: str | None = None  # an RRULE; "" stops repeating
+    remind_before_minutes: int | None = None  # 0: at the due time
     # Lists, priorities, search (chat.llm.offline.lists): a list by name (where to add, what
     # to list, where to move); a priority (to add with, to list, to set); text to look for.
     list_name: str | None = None

@@ -34,7 +34,7 @@ from chat.llm.offline.dates import (
 )
 from chat.llm.offline.intents import Intent
 from chat.llm.offline.tasks import parse_ref
-from chat.llm.offline.text import FLAGS, clean_title, first_match
+from chat.llm.offline.text import FLAGS, MAX_REQUEST_CHARS, clean_title, first_match
 
 # --- Phrase tables ---------------------------------------------------------------------------
 
@@ -106,8 +106,6 @@ _ADD_LIST = re.compile(
     FLAGS,
 )
 _ADD_EXPLICIT_LIST = re.compile(r"\s+list$", FLAGS)
-# List requests are short: longer text is no list request, and never costs a slow pattern.
-MAX_REQUEST_CHARS = 200
 # An add's priority and list are at its end: only this much of it is searched.
 ADD_TAIL_CHARS = 100
 DATE_WORDS = frozenset({"today", "tonight", "tomorrow", "next", "this", "in"})

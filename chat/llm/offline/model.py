@@ -61,7 +61,11 @@ from openai.types.responses.response_usage import (
 
 from chat.llm.offline.benchmark import benchmark_step
 from chat.llm.offline.conversation import as_dict
-from chat.llm.offline.dates import month_first_from_instructions, today_from_instructions
+from chat.llm.offline.dates import (
+    clock_from_instructions,
+    month_first_from_instructions,
+    today_from_instructions,
+)
 from chat.llm.offline.intents import NextStep
 from chat.llm.offline.planning import plan_next_step
 
@@ -300,10 +304,14 @@ class OfflineModel(Model):
         input: str | list[TResponseInputItem],
         tools: list[Tool],
     ) -> tuple[list[TResponseOutputItem], Usage]:
-        # The user's today comes as a real model gets it: in the instructions.
+        # The user's today comes as a real model gets it: in the instructions (and their
+        # clock from the zone named there).
         today = today_from_instructions(system_instructions)
         month_first = month_first_from_instructions(system_instructions)
-        step = plan_next_step(input, _tool_names(tools), today=today, month_first=month_first)
+        clock = clock_from_instructions(system_instructions, today)
+        step = plan_next_step(
+            input, _tool_names(tools), today=today, month_first=month_first, clock=clock
+        )
         return _answer(step, input)
 
     async def _plan(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from chat.llm.offline.conversation import (
@@ -54,7 +54,7 @@ _ACTION_TOOLS = {"complete": COMPLETE_TASK, "delete": DELETE_TASK, "update": UPD
 
 def _plan_add(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     if added := results_for(convo.results, ADD_TASK):
-        return NextStep.reply(added_text(added))
+        return NextStep.reply(added_text(added, convo.today))
     if not intent.tasks:
         return NextStep.reply('What should I add? For example: "add buy milk".')
     if ADD_TASK not in tools:
@@ -79,6 +79,14 @@ def _add_arguments(task: NewTask, extra: dict[str, Any]) -> dict[str, Any]:
         arguments["description"] = task.description
     if task.due_date:
         arguments["due_date"] = task.due_date
+    if task.due_time:
+        arguments["due_time"] = task.due_time
+    if task.recurrence:
+        arguments["recurrence"] = task.recurrence
+    if task.remind and task.recurrence:
+        arguments["remind_before_minutes"] = 0  # moves with the task to each occurrence
+    elif task.remind:
+        arguments["remind_at"] = f"{task.due_date}T{task.due_time}"
     return {**arguments, **extra}
 
 
@@ -102,6 +110,12 @@ def _action_call(intent: Intent, task_id: int) -> ToolCall:
         }
         if intent.new_due_date:
             arguments["due_date"] = intent.new_due_date
+        if intent.new_due_time:
+            arguments["due_time"] = intent.new_due_time
+        if intent.new_recurrence is not None:
+            arguments["recurrence"] = intent.new_recurrence
+        if intent.remind_before_minutes is not None:
+            arguments["remind_before_minutes"] = intent.remind_before_minutes
         if intent.clear_due_date:
             arguments["clear_due_date"] = True
         if intent.list_name:
@@ -139,14 +153,15 @@ def _plan_action(intent: Intent, convo: InputConversation, tools: frozenset[str]
     """complete / delete / update: by id, by "it", or by title via list_tasks first."""
     tool = _ACTION_TOOLS[intent.kind]
     if done := results_for(convo.results, tool):
-        return NextStep.reply(summary_text(done))
+        return NextStep.reply(summary_text(done, convo.today))
     ref = intent.ref or TaskRef()
     if ref.bulk:
         return NextStep.reply(
             f"I can only {VERBS[intent.kind]} one task at a time. {which_task_text(intent.kind)}"
         )
     changes = (intent.new_title, intent.new_description, intent.new_due_date)
-    changes += (intent.list_name, intent.priority)
+    changes += (intent.list_name, intent.priority, intent.new_due_time, intent.new_recurrence)
+    changes += (intent.remind_before_minutes,)
     if intent.kind == "update" and set(changes) == {None} and not intent.clear_due_date:
         return NextStep.reply('What should I change? For example: "rename task 2 to buy oat milk".')
     if tool not in tools:
@@ -175,7 +190,7 @@ def _plan_undo(intent: Intent, convo: InputConversation, tools: frozenset[str]) 
 
 def _plan_talk(intent: Intent, convo: InputConversation, tools: frozenset[str]) -> NextStep:
     if finished := [result for result in convo.results if result.output is not None]:
-        return NextStep.reply(summary_text(finished))
+        return NextStep.reply(summary_text(finished, convo.today))
     texts = {"greet": GREETING_TEXT, "thanks": THANKS_TEXT, "ack": ACK_TEXT, "help": HELP_TEXT}
     return NextStep.reply(texts.get(intent.kind, UNKNOWN_TEXT))
 
@@ -223,14 +238,18 @@ def plan_next_step(
     tool_names: Iterable[str],
     today: date | None = None,
     month_first: bool = False,
+    clock: time | None = None,
 ) -> NextStep:
     """Decide the model's next output from the whole conversation and the offered tools;
-    `today` is the user's date (the agent's instructions carry it)."""
-    convo = read_conversation(input)
-    intent = _answer_to_which(parse_intent(convo.current.user_text, today, month_first), convo)
+    `today` is the user's date (the agent's instructions carry it), `clock` their wall-clock
+    time when known."""
+    convo = read_conversation(input, today)
+    message = convo.current.user_text
+    intent = _answer_to_which(parse_intent(message, today, month_first, clock), convo)
     tools = frozenset(tool_names)
     step = _PLANNERS.get(intent.kind, _plan_talk)(intent, convo, tools)
     if _repeats_a_call(step, convo.results):
         # Never loop: a call that already ran this turn means it is time to report.
-        return NextStep.reply(summary_text([r for r in convo.results if r.output is not None]))
+        finished = [result for result in convo.results if result.output is not None]
+        return NextStep.reply(summary_text(finished, convo.today))
     return step

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from chat.llm.offline.conversation import ToolResult
 from chat.llm.offline.dates import DUE_EMPTY_TEXTS, due_listing_header, due_note, spoken_date
 from chat.llm.offline.intents import IntentKind
+from chat.llm.offline.reminders import (
+    before_text,
+    due_moment,
+    remind_text,
+    reminder_moments,
+    spoken_moment,
+)
 from chat.llm.offline.text import FLAGS
+from chat.llm.offline.times import spoken_time, time_from_hhmm
 
 VERBS = {
     "add": "add",
@@ -38,7 +47,11 @@ def error_text(output: dict[str, Any]) -> str:
         return f"I couldn't find task {match[1]}."
     # The tool names the field ("title: Task titles can be up to 200 characters — …"); the
     # sentence after it already says which, in words.
-    message = re.sub(r"^(?:title|description):\s+(?=[A-Z])", "", message)
+    message = re.sub(
+        r"^(?:title|description|due_time|recurrence|remind_at|remind_before_minutes):\s+(?=[A-Z])",
+        "",
+        message,
+    )
     return f"Sorry, that didn't work: {message.rstrip('.')}."
 
 
@@ -48,7 +61,37 @@ def priority_mark(task: dict[str, Any]) -> str:
     return f" (P{priority})" if priority in (1, 2, 3) else ""
 
 
-def _updated_text(task: dict[str, Any], arguments: dict[str, Any]) -> str:
+def spoken_due(task: dict[str, Any]) -> str:
+    """ "Friday, Dec 11", or "Friday, Dec 11 at 5:00 PM" with a time of day."""
+    at = time_from_hhmm(task.get("due_time"))
+    clock = f" at {spoken_time(at)}" if at is not None else ""
+    return f"{spoken_date(task.get('due_date') or '')}{clock}"
+
+
+def _reminder_update_text(task: dict[str, Any], minutes: int, today: date | None) -> str:
+    moments = reminder_moments(task, {"remind_before_minutes": minutes})
+    due = due_moment(task)
+    when = [moment for moment in moments if due and moment == due - timedelta(minutes=minutes)]
+    at = f"{spoken_moment(when[0], today)}, " if when else ""
+    if minutes == 0:
+        return f"I'll remind you {at}when {describe(task)} is due."
+    return f"I'll remind you {at}{before_text(minutes)} {describe(task)} is due."
+
+
+def _repeat_update_text(task: dict[str, Any], recurrence: str) -> str:
+    if not recurrence:
+        stays = f"; it stays due {spoken_due(task)}" if task.get("due_date") else ""
+        return f"Stopped repeating {describe(task)}{stays}."
+    repeat = task.get("recurrence_text") or "on a schedule"
+    nxt = f", next due {spoken_due(task)}" if task.get("due_date") else ""
+    return f"{describe(task)} now repeats {repeat}{nxt}."
+
+
+def _updated_text(task: dict[str, Any], arguments: dict[str, Any], today: date | None) -> str:
+    if isinstance(arguments.get("remind_before_minutes"), int):
+        return _reminder_update_text(task, arguments["remind_before_minutes"], today)
+    if isinstance(arguments.get("recurrence"), str):
+        return _repeat_update_text(task, arguments["recurrence"])
     if arguments.get("priority") is not None:
         level = f"P{task.get('priority')}" if priority_mark(task) else "no priority"
         return f"Set {describe(task)} to {level}."
@@ -56,28 +99,39 @@ def _updated_text(task: dict[str, Any], arguments: dict[str, Any]) -> str:
         return f"Moved {describe(task)} to {task.get('list') or arguments['list']}."
     if arguments.get("clear_due_date"):
         return f"Removed the due date from {describe(task)}."
-    if arguments.get("due_date"):
-        return f"Moved {describe(task)} to {spoken_date(task.get('due_date') or '')}."
+    if arguments.get("due_date") or arguments.get("due_time"):
+        return f"Moved {describe(task)} to {spoken_due(task)}."
     if arguments.get("title") is None and arguments.get("description") is not None:
         description = task.get("description") or arguments["description"]
         return f'Updated the description of {describe(task)} to "{description}".'
     return f'Renamed task #{task.get("number")} to "{task.get("title", "")}".'
 
 
-def _action_text(output: dict[str, Any], arguments: dict[str, Any]) -> str:
+def _when_note(task: dict[str, Any]) -> str:
+    """ ", due Saturday, Dec 5 at 5:00 PM, repeating every Monday" or ""."""
+    due = f", due {spoken_due(task)}" if task.get("due_date") else ""
+    repeat = f", repeating {task['recurrence_text']}" if task.get("recurrence_text") else ""
+    return f"{due}{repeat}"
+
+
+def _action_text(output: dict[str, Any], arguments: dict[str, Any], today: date | None) -> str:
     task = output.get("task") or {}
     action = output.get("action")
     if action == "added":
         note = f' with the note "{task["description"]}"' if task.get("description") else ""
-        due = f", due {spoken_date(task['due_date'])}" if task.get("due_date") else ""
         where = f" to {task['list']}" if task.get("list") not in (None, "Inbox") else ""
-        return f"Added {describe(task)}{where}{priority_mark(task)}{due}{note}."
+        added = f"Added {describe(task)}{where}{priority_mark(task)}{_when_note(task)}{note}."
+        reminded = remind_text(reminder_moments(task, arguments), today)
+        return f"{added} {reminded}" if reminded else added
+    if action == "completed" and output.get("moved_to_next") and task.get("due_date"):
+        # A repeating task stays on the list, due on its next occurrence.
+        return f"Nice work! \u2713 {describe(task)} is next due {spoken_due(task)}."
     if action == "completed":
         return f"Nice work! Marked {describe(task)} as done. \u2713"
     if action == "deleted":
         return f"Deleted {describe(task)}."
     if action == "updated":
-        return _updated_text(task, arguments)
+        return _updated_text(task, arguments, today)
     if action == "undone":
         return UNDONE_TEXTS.get(output.get("kind"), "Undone: {task}.").format(task=describe(task))
     return "Done."
@@ -192,8 +246,9 @@ def _list_action_text(output: dict[str, Any]) -> str | None:
     return None
 
 
-def result_text(result: ToolResult) -> str:
-    """A sentence (or list) describing one tool result."""
+def result_text(result: ToolResult, today: date | None = None) -> str:
+    """A sentence (or list) describing one tool result; `today` (the user's) lets a reminder
+    be said as "tomorrow at 5:00 PM"."""
     output = result.output or {}
     if not output.get("ok"):
         return error_text(output)
@@ -203,7 +258,7 @@ def result_text(result: ToolResult) -> str:
         return said
     if "tasks" in output:
         return listing_text(output)
-    return _action_text(output, result.arguments)
+    return _action_text(output, result.arguments, today)
 
 
 def _succeeded(result: ToolResult) -> bool:
@@ -211,11 +266,10 @@ def _succeeded(result: ToolResult) -> bool:
 
 
 def _added_line(task: dict[str, Any]) -> str:
-    due = f", due {spoken_date(task['due_date'])}" if task.get("due_date") else ""
-    return f"{describe(task)}{due}"
+    return f"{describe(task)}{_when_note(task)}"
 
 
-def added_text(results: Sequence[ToolResult]) -> str:
+def added_text(results: Sequence[ToolResult], today: date | None = None) -> str:
     """The tasks added, then each distinct failure once (past the tool-call limit, many fail
     alike)."""
     succeeded = [result for result in results if _succeeded(result)]
@@ -225,11 +279,11 @@ def added_text(results: Sequence[ToolResult]) -> str:
         added = (f"- {_added_line(result.output['task'])}" for result in succeeded if result.output)
         listing = "\n".join([f"Added {len(succeeded)} tasks:", *added])
         return "\n\n".join([listing, " ".join(failures)]) if failures else listing
-    return " ".join([*(result_text(result) for result in succeeded), *failures])
+    return " ".join([*(result_text(result, today) for result in succeeded), *failures])
 
 
-def summary_text(results: Sequence[ToolResult]) -> str:
-    return "\n\n".join(result_text(result) for result in results) or "Done."
+def summary_text(results: Sequence[ToolResult], today: date | None = None) -> str:
+    return "\n\n".join(result_text(result, today) for result in results) or "Done."
 
 
 def example(kind: IntentKind, task_id: Any = 3) -> str:

@@ -26,6 +26,9 @@ _TRAILING_FILLER = re.compile(r"(?<=[\s,])(?:please|pls|plz|thanks|thank you|thx
 _TRAILING_FILLER_MAX_CHARS = len("thank you")
 
 MAX_PARSED_CHARS = 4000  # the default CHAT_MAX_MESSAGE_CHARS; longer text is cut, not parsed
+# Requests about one thing (a list, a repeat, a reminder) are short: longer text is no such
+# request, and never costs a slow pattern.
+MAX_REQUEST_CHARS = 200
 WHITESPACE_RUN = re.compile(r"\s+")
 _TRAILING_PUNCTUATION = " \n!?."
 _FILLER_SEPARATORS = " \n,"
