@@ -86,9 +86,12 @@ class BenchDatabase:
 class BenchServer:
     """`uvicorn config.asgi:application` on 127.0.0.1 with `workers` worker processes."""
 
-    def __init__(self, *, env: dict[str, str], workers: int = 1) -> None:
+    def __init__(
+        self, *, env: dict[str, str], workers: int = 1, output: Path | None = None
+    ) -> None:
         self.env = {**os.environ, **BASE_ENV, **env}
         self.workers = workers
+        self.output = output  # where the server's stdout and stderr go (default: ours)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -113,7 +116,18 @@ class BenchServer:
         ]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        out = None if self.output is None else self.output.open("ab")
+        try:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+            )
+        finally:
+            if out is not None:
+                out.close()  # the server has its own descriptor
         self._wait_until_serving()
         return self
 

@@ -16,6 +16,7 @@ import platform
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -160,8 +161,19 @@ async def run_setup(setup: Setup, server: BenchServer, plan: Plan) -> None:
         }
 
 
+# Every feature of a turn on, as in production: the per-user rate limit and active-run cap
+# (far above what one user opening hundreds of streams reaches) and the run log line at INFO
+# (the servers' output goes to SERVER_LOG).
+FEATURES_ON = {
+    "CHAT_RATE_LIMIT": "1000000/min",
+    "CHAT_MAX_ACTIVE_RUNS_PER_USER": "100000",
+    "LOG_LEVEL": "INFO",
+}
+SERVER_LOG = Path(tempfile.gettempdir()) / "taskstream-bench-server.log"
+
+
 def server_env(setup: Setup, database: BenchDatabase, schedule: Schedule, redis_url: str) -> dict:
-    return {
+    return FEATURES_ON | {
         "DATABASE_URL": database.url,
         "REDIS_URL": redis_url if setup.redis else "",
         "OFFLINE_MODEL_FIRST_TOKEN_MS": str(schedule.first_token_ms),
@@ -217,10 +229,12 @@ def run(
         "commit": _commit(),
         "machine": _machine(),
         "schedule": vars(plan.schedule) | {"model_ms": plan.schedule.model_ms},
+        "features": FEATURES_ON,
         "setups": {},
         "turn_cost": {},
     }
     started = time.process_time()
+    SERVER_LOG.write_bytes(b"")
     report["floor"] = floor(plan)
     for database_kind in databases:
         with BenchDatabase(database_kind, postgres_url) as database:
@@ -228,7 +242,7 @@ def run(
                 if setup.database != database_kind or workers not in ("all", str(setup.workers)):
                     continue
                 env = server_env(setup, database, plan.schedule, redis_url)
-                with BenchServer(env=env, workers=setup.workers) as server:
+                with BenchServer(env=env, workers=setup.workers, output=SERVER_LOG) as server:
                     uvloop.run(run_setup(setup, server, plan))
                 report["setups"][setup.name] = setup.figures
             if workers == "all":
@@ -331,7 +345,7 @@ def main(argv: list[str] | None = None) -> dict:
     report["plan"] = args.plan
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(table(report))
-    print(f"figures written to {args.output}")
+    print(f"figures written to {args.output}; the servers' output in {SERVER_LOG}")
     return report
 
 
