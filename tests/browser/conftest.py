@@ -73,14 +73,34 @@ def make_page(browser, live_server_url):
 LIVE_STREAM = re.compile(r"/api/\d+/events(?:\?|$)")
 
 
-def _cut_by_leaving(request) -> bool:
-    return bool(LIVE_STREAM.search(request.url)) and "ERR_ABORTED" in (request.failure or "")
+class _Navigations:
+    """Which of the page's navigations each request began under: a request the browser aborts
+    because the page left for another (a favicon, a stream) is no failure of the product."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.count = 0
+        self.began: dict[object, int] = {}  # Playwright gives one object per request
+
+    def request(self, request) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.count += 1
+        self.began[request] = self.count
+
+    def cut_by_leaving(self, request) -> bool:
+        if "ERR_ABORTED" not in (request.failure or ""):
+            return False
+        began = self.began.get(request, self.count)
+        return bool(LIVE_STREAM.search(request.url)) or began < self.count
 
 
 def watch_console(page) -> list[str]:
     """Everything a person with the developer console open would see go wrong on `page`:
-    console errors, failed requests (aborted ones too) and error responses."""
+    console errors, failed requests (aborted ones too, but for those the page cut by leaving)
+    and error responses."""
     problems: list[str] = []
+    navigations = _Navigations(page)
+    page.on("request", navigations.request)
     page.on(
         "console",
         lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
@@ -88,7 +108,8 @@ def watch_console(page) -> list[str]:
     page.on(
         "requestfailed",
         lambda request: (
-            _cut_by_leaving(request) or problems.append(f"failed: {request.url} {request.failure}")
+            navigations.cut_by_leaving(request)
+            or problems.append(f"failed: {request.url} {request.failure}")
         ),
     )
     page.on(
