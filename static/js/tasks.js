@@ -287,7 +287,11 @@ export class TaskPanel {
     this.renderSelection();
     if (focusKey) {
       const [id, role] = focusKey;
-      document.querySelector(`.task[data-id="${id}"] [data-role="${role}"]`)?.focus();
+      const row = document.querySelector(`.task[data-id="${id}"]`);
+      // A reminder's control gone in this render (removed here or elsewhere, say a live
+      // refresh answered first): its panel's moment field keeps the focus, not the page.
+      const gone = role?.startsWith("reminder-") ? "[data-role=reminder-moment]" : null;
+      (row?.querySelector(`[data-role="${role}"]`) || (gone && row?.querySelector(gone)))?.focus();
     }
     for (const number of this.flashIds) {
       const element = document.querySelector(`.task[data-number="${number}"]`);
@@ -576,10 +580,7 @@ export class TaskPanel {
       this.reminders.error = `Couldn't remove the reminder: ${refusal(error, ["remind_at"])}`;
       if (error.needsSignIn) this.showError(this.reminders.error, error); // with a way to sign in
     }
-    this.render();
-    // The removed reminder's button is gone: the panel's moment field keeps the focus near.
-    const row = document.querySelector(`.task[data-id="${task.id}"]`);
-    if (row && !row.contains(document.activeElement)) row.querySelector("[data-role=reminder-moment]")?.focus();
+    this.render(); // the removed reminder's button is gone: render keeps the focus in the panel
   }
 
   /** Inline rename: Enter (or leaving the box) saves, Escape cancels. */

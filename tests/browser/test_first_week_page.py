@@ -138,7 +138,7 @@ def test_a_refused_account_deletion_keeps_the_user_at_the_form(ui, user):
     ui.sign_in(user.username)
     ui.page.goto(f"{ui.base_url}/accounts/account/")
     ui.page.get_by_label("Your password").fill("not-my-password")
-    ui.page.get_by_role("checkbox").check()
+    ui.page.get_by_role("checkbox", name=re.compile("^I understand")).check()
     ui.page.get_by_role("button", name="Delete my account").click()
 
     password = ui.page.get_by_label("Your password")
@@ -160,7 +160,7 @@ def test_the_sign_in_page_says_why_after_deleting_or_signing_out_everywhere(ui, 
     ui.sign_in("bob")
     ui.page.goto(f"{ui.base_url}/accounts/account/")
     ui.page.get_by_label("Your password").fill(PASSWORD)
-    ui.page.get_by_role("checkbox").check()
+    ui.page.get_by_role("checkbox", name=re.compile("^I understand")).check()
     ui.page.get_by_role("button", name="Delete my account").click()
     ui.page.wait_for_url(re.compile(r"/accounts/login/"))
     expect(ui.page.get_by_role("status")).to_contain_text("account and all its data are deleted")

@@ -60,7 +60,9 @@ def test_each_file_is_sent_compressed_and_cached_for_good_under_uvicorn(live_ser
 def test_the_pages_modules_import_each_other_by_their_hashed_names(live_server_url):
     """A module is never paired with a stale copy of another: every import names a hashed
     file, and it is there."""
-    seen, queue = set(), [staticfiles_storage.url("js/chat.js")]
+    # The entry points: the chat page's module, and the sign-in and sign-up forms' script.
+    entries = ("js/chat.js", "js/browser-time-zone.js")
+    seen, queue = set(), [staticfiles_storage.url(name) for name in entries]
     with httpx.Client(base_url=live_server_url) as client:
         while queue:
             url = queue.pop()
