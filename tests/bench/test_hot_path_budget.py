@@ -14,6 +14,7 @@ work the product needs, and say so in docs/PERFORMANCE.md.
 """
 
 import gc
+import uuid
 
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -36,6 +37,12 @@ STATEMENTS_WITH_HISTORY = 11
 # ops/, accounts/); 192 and 45 before the relay's changes of issue 26.
 CALLS_PER_TEXT_EVENT = 170
 OUR_CALLS_PER_TEXT_EVENT = 44
+
+# The same with the Redis broker: each event goes into the run's stream in Redis (one script
+# call, one round trip: the model waits for the relay) before it is relayed. Measured
+# (2026-12-06): 482 through redis-py's client (its pool, retry, metrics hooks, a task per
+# socket write, its packer), 217 on the appender's own connection (transport/redis.py).
+REDIS_CALLS_PER_TEXT_EVENT = 260
 
 # Python calls of one turn besides its text events, on the event loop: the request,
 # authentication's hop, the run's setup and end, the SDK's run (its share grows with the
@@ -116,6 +123,22 @@ def test_calls_per_text_event_and_per_turn_stay_within_budget(
     database = small.database
     top = ", ".join(f"{name} {count}" for name, count in database.functions.most_common(15))
     assert database.total <= DATABASE_CALLS_PER_TURN, f"{database.total} database calls: {top}"
+
+
+def test_calls_per_text_event_with_the_redis_broker_stay_within_budget(
+    transactional_db, user, app, paced_by_writes, chat_settings, redis_url
+):
+    chat_settings.CHAT_RUN_BROKER = "redis"
+    chat_settings.REDIS_URL = redis_url
+    prefix = f"taskstream-test:{uuid.uuid4().hex}:"
+    chat_settings.CHAT_RUN_REDIS_PREFIX = prefix
+    chat_settings.LIVE_REDIS_PREFIX = f"{prefix}live:"
+    small, large = _counts(app, user, 10, 100)
+    per_event = (large.total - small.total) / 90
+    growth = large.functions.copy()
+    growth.subtract(small.functions)
+    hot = ", ".join(f"{name} {count / 90:g}" for name, count in growth.most_common(15))
+    assert per_event <= REDIS_CALLS_PER_TEXT_EVENT, f"{per_event:.1f} calls per text event: {hot}"
 
 
 def test_sql_statements_per_turn_stay_within_budget(

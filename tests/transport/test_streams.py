@@ -2,6 +2,7 @@
 follows many streams on one connection and reports a lost Redis to its subscribers."""
 
 import asyncio
+import contextlib
 import uuid
 from contextlib import aclosing
 
@@ -78,6 +79,50 @@ def test_redis_appends_keep_every_stream_for_the_ttl(settings, redis_url):
     asyncio.run(scenario())
     ttls = [redis.Redis.from_url(redis_url).pttl(key) for key in keys]
     assert all(50_000 < ttl <= 60_000 for ttl in ttls), ttls
+
+
+def test_redis_appends_go_on_after_a_restart_that_lost_the_script(settings):
+    """Appends use a connection of their own and the script's digest: a restarted Redis
+    refuses the digest (NOSCRIPT) and the append is sent again with the script."""
+    with RedisServer() as own_redis:
+        settings.REDIS_URL = own_redis.url
+        key = _key()
+
+        async def scenario():
+            assert await streams().append(key, [Entry(0, b"a")], ttl_s=60) == [True]
+            own_redis.stop()
+            with pytest.raises(StreamsUnavailable):
+                await streams().append(key, [Entry(1, b"b")], ttl_s=60)
+            own_redis.start()
+            assert await streams().append(key, [Entry(1, b"b")], ttl_s=60) == [True]
+            assert await streams().read(key, after=-1) == [Entry(1, b"b")]  # it came back empty
+
+        asyncio.run(scenario())
+
+
+def test_an_interrupted_redis_append_leaves_the_next_ones_whole(settings, redis_url):
+    """Cancelled at any point (before sending, after, while its reply is read), an append
+    drops its connection: the next appends get their own replies, never its late one."""
+    settings.REDIS_URL = redis_url
+    key = _key()
+
+    async def scenario():
+        assert await streams().append(key, [Entry(0, b"first")], ttl_s=60) == [True]
+        for steps in range(8):
+            base = 10 * (steps + 1)
+            cut = asyncio.ensure_future(
+                streams().append(key, [Entry(base + n, b"cut") for n in range(3)], ttl_s=60)
+            )
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            cut.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await cut
+            # Position 0 is taken: its own reply is [False]; the cut one's would be 3 flags.
+            assert await streams().append(key, [Entry(0, b"again")], ttl_s=60) == [False]
+            assert await streams().append(key, [Entry(base + 5, b"next")], ttl_s=60) == [True]
+
+    asyncio.run(scenario())
 
 
 def test_subscribers_get_every_entry_once_in_order(backend):
