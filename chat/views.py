@@ -77,7 +77,10 @@ def _open_turn(request: HttpRequest, user_id: int) -> Opened:
         chat_request = parse_chat_request(request.body, request.content_type)
     except InvalidChatRequest as invalid:
         return error_response(invalid.status, invalid.detail, invalid.code, invalid.errors)
-    run_id = admit_turn(user)
+    try:
+        run_id = admit_turn(user)
+    except BrokerUnavailable:
+        return _broker_unavailable()
     if isinstance(run_id, Refusal):
         return _refusal_response(run_id)
     try:
@@ -161,8 +164,6 @@ async def _start(request: HttpRequest, user_id: int) -> LocalRun | RunInfo | Htt
         return error_response(503, "This server is restarting; try again.", "shutting_down")
     if worker_is_full():
         return _busy()
-    if not await run_broker().available():
-        return _broker_unavailable()
     opened = await _open(request, user_id)
     if isinstance(opened, RunInProgress) and await end_if_dead(opened, user_id=user_id):
         opened = await _open(request, user_id)

@@ -18,6 +18,7 @@ lookup (chat.runs.execution).
 """
 
 import functools
+import logging
 import threading
 import time
 import uuid
@@ -25,12 +26,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from redis.exceptions import RedisError
 
 from chat.runs.brokers import run_broker
+from chat.runs.brokers.base import BrokerUnavailable
 from chat.runs.brokers.redis import RedisRunBroker
 from chat.usage import budget_resets_at, tokens_used_today
 from config import ratelimit
 from transport.client import redis_client
+
+logger = logging.getLogger("chat.runs")
 
 TOO_MANY_ACTIVE_RUNS = "too_many_active_runs"
 QUOTA_EXCEEDED = "quota_exceeded"
@@ -114,7 +119,11 @@ def _verdict(user: AbstractBaseUser, run_id: str) -> tuple[str, float]:
             settings.CHAT_RUN_LEASE_S,
             _longest_run_s(),
         ]
-        verdict, waited = _admission_script()(keys=[rate_key, _slots_key(user.pk)], args=args)
+        try:
+            verdict, waited = _admission_script()(keys=[rate_key, _slots_key(user.pk)], args=args)
+        except RedisError as exc:
+            logger.warning("Redis is unavailable: new runs are refused (%r)", exc)
+            raise BrokerUnavailable() from exc
         return verdict.decode(), float(waited)
     waited = ratelimit.hit(f"chat:{user.pk}", limit, now=now)
     if waited is not None:
@@ -141,7 +150,9 @@ def _over_budget(user: AbstractBaseUser) -> Refusal | None:
 
 def admit_turn(user: AbstractBaseUser) -> uuid.UUID | Refusal:
     """The id of the run the user may start now (its slot taken), or why not. Call
-    `release_turn` once that run ended, or at once if it never starts."""
+    `release_turn` once that run ended, or at once if it never starts. Raises
+    BrokerUnavailable when the runs are shared and Redis cannot be reached: the one Redis
+    round trip before anything is stored tells that too."""
     if (refusal := _over_budget(user)) is not None:
         return refusal
     run_id = uuid.uuid4()

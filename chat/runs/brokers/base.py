@@ -97,10 +97,6 @@ class RunBroker(ABC):
     def __init__(self) -> None:
         self.local: dict[str, LocalRun] = {}
 
-    async def available(self) -> bool:
-        """Whether a new run can be registered now (asked before anything is stored)."""
-        return True
-
     # --- the run's side ---------------------------------------------------------------------
     async def run_started(self, run: LocalRun) -> None:
         self.local[run.info.run_id] = run

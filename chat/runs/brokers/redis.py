@@ -170,13 +170,6 @@ class RedisRunBroker(RunBroker):
         if state.maintenance is None or state.maintenance.done():
             state.maintenance = asyncio.create_task(self._maintain(self.client))
 
-    async def available(self) -> bool:
-        try:
-            return bool(await self.client.ping())
-        except RedisError:
-            logger.warning("Redis is unavailable: new runs are refused", exc_info=True)
-            return False
-
     # --- the run's side -------------------------------------------------------------------
     async def run_started(self, run: LocalRun) -> None:
         await super().run_started(run)
