@@ -24,8 +24,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from chat.runs.brokers import run_broker
@@ -87,8 +89,10 @@ def _longest_run_s() -> float:
 
 
 @functools.cache
-def _admission_script():
-    return ratelimit.sync_redis().register_script(
+def _admission_script(client: redis.Redis) -> Script:
+    """The script on `client` (the current `ratelimit.sync_redis()`: a new one when
+    REDIS_URL changes)."""
+    return client.register_script(
         ratelimit.WINDOW_CHECK + _SLOT_TAKE + ratelimit.WINDOW_RECORD + ratelimit.ADMITTED
     )
 
@@ -120,7 +124,8 @@ def _verdict(user: AbstractBaseUser, run_id: str) -> tuple[str, float]:
             _longest_run_s(),
         ]
         try:
-            verdict, waited = _admission_script()(keys=[rate_key, _slots_key(user.pk)], args=args)
+            script = _admission_script(ratelimit.sync_redis())
+            verdict, waited = script(keys=[rate_key, _slots_key(user.pk)], args=args)
         except RedisError as exc:
             logger.warning("Redis is unavailable: new runs are refused (%r)", exc)
             raise BrokerUnavailable() from exc
@@ -177,9 +182,13 @@ def release_slot_now(*, user_id: int, run_id: uuid.UUID) -> None:
 
 
 async def release_turn(*, user_id: int, run_id: uuid.UUID | str) -> None:
-    """Give back the slot of a run that ended."""
+    """Give back the slot of a run that ended (or never started). With Redis away the slot
+    is left to lapse: a run without a lease loses it at the next admission that needs it."""
     if _shared():
-        await redis_client().zrem(_slots_key(user_id), str(run_id))
+        try:
+            await redis_client().zrem(_slots_key(user_id), str(run_id))
+        except RedisError as exc:
+            logger.warning("run %s: its slot is left to lapse (%r)", run_id, exc)
     else:
         _release_local(user_id, str(run_id))
 

@@ -39,10 +39,13 @@ CALLS_PER_TEXT_EVENT = 170
 OUR_CALLS_PER_TEXT_EVENT = 44
 
 # The same with the Redis broker: each event goes into the run's stream in Redis (one script
-# call, one round trip: the model waits for the relay) before it is relayed. Measured
-# (2026-12-06): 482 through redis-py's client (its pool, retry, metrics hooks, a task per
-# socket write, its packer), 217 on the appender's own connection (transport/redis.py).
-REDIS_CALLS_PER_TEXT_EVENT = 260
+# call, one round trip: the model waits for the relay) before it is relayed; and per turn
+# besides (the run's lease and info, its slot, its end). Measured (2026-12-06): 485-496 an
+# event and 14000-14400 a turn through redis-py's client (its pool, retry, metrics hooks, a
+# task per socket write, its packer; and a PING before each turn), 258 and 9025 on the
+# appender's own connection (transport/redis.py), without the PING.
+REDIS_CALLS_PER_TEXT_EVENT = 300
+REDIS_CALLS_PER_TURN = 10500
 
 # Python calls of one turn besides its text events, on the event loop: the request,
 # authentication's hop, the run's setup and end, the SDK's run (its share grows with the
@@ -139,6 +142,8 @@ def test_calls_per_text_event_with_the_redis_broker_stay_within_budget(
     growth.subtract(small.functions)
     hot = ", ".join(f"{name} {count / 90:g}" for name, count in growth.most_common(15))
     assert per_event <= REDIS_CALLS_PER_TEXT_EVENT, f"{per_event:.1f} calls per text event: {hot}"
+    per_turn = small.total - 10 * per_event
+    assert per_turn <= REDIS_CALLS_PER_TURN, f"{per_turn:.0f} calls per turn"
 
 
 def test_sql_statements_per_turn_stay_within_budget(
