@@ -16,6 +16,7 @@ class TcpProxy:
         self.upstream_port = upstream_port
         self._open = asyncio.Event()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[asyncio.Task] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
@@ -28,6 +29,7 @@ class TcpProxy:
         asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop.close()
 
     def cut(self) -> None:
         self._loop.call_soon_threadsafe(self._open.clear)
@@ -40,7 +42,12 @@ class TcpProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
     async def _stop(self) -> None:
+        """Stop listening and end every connection's task (a task left pending is reported
+        as destroyed when its loop goes)."""
         self._server.close()
+        for connection in self._connections:
+            connection.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
         for writer in list(self._writers):
             writer.close()
 
@@ -51,6 +58,14 @@ class TcpProxy:
         self._open.set()
 
     async def _serve(self, client_reader, client_writer) -> None:
+        connection = asyncio.current_task()
+        self._connections.add(connection)
+        try:
+            await self._forward(client_reader, client_writer)
+        finally:
+            self._connections.discard(connection)
+
+    async def _forward(self, client_reader, client_writer) -> None:
         await self._open.wait()
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(
