@@ -105,6 +105,7 @@ export class TaskPanel {
     this.completedCount = document.getElementById("completed-count");
     this.completedSection = document.getElementById("completed-section");
     this.scrollArea = this.completedSection.parentElement;
+    this.holdWhilePressed();
     this.error = document.getElementById("tasks-error");
     this.errorFromLoading = false; // what the error shown is about: see showError
     this.addForm = document.getElementById("task-add");
@@ -262,6 +263,17 @@ export class TaskPanel {
   release(edit) {
     this.holds.delete(edit);
     this.render();
+  }
+
+  /** A press in the list holds it as drawn until its click is handled: a row redrawn
+   * between the button's down and up (a live refresh landing) would swallow the click, down
+   * and up then being on different elements. The click (and a checkbox's change) come in the
+   * pointerup's task; the redraw comes in the next, and keeps the focus as render does. */
+  holdWhilePressed() {
+    this.scrollArea.addEventListener("pointerdown", () => this.hold("press"));
+    const endPress = () => this.holds.has("press") && this.release("press");
+    document.addEventListener("pointerup", () => setTimeout(endPress), true);
+    document.addEventListener("pointercancel", endPress, true);
   }
 
   render() {
