@@ -144,40 +144,46 @@ class StreamReader:
     async def _run(self) -> None:
         try:
             while self._subscriptions:
-                # Each stream from the earliest position one of its subscribers still needs.
-                read_after = {
-                    key: min(s.after for s in subscribers)
-                    for key, subscribers in self._subscriptions.items()
-                }
-                positions = {key: stream_id(after) for key, after in read_after.items()}
-                self._changed = False
-                try:
-                    connection = await self._connect()
-                    self._reading = True
-                    try:
-                        reply = await connection.xread(
-                            positions, count=READ_COUNT, block=READ_BLOCK_MS
-                        )
-                    finally:
-                        self._reading = False
-                except (RedisError, OSError) as exc:
-                    logger.warning("reading streams from Redis failed: %r", exc)
+                await self._read()
+                if not self._subscriptions:
+                    # Idle: let the connection go. A subscriber that joins meanwhile finds
+                    # this task still running (add() starts no other), so look again after.
                     await self._disconnect()
-                    for key in positions:
-                        for subscription in list(self._subscriptions.pop(key, ())):
-                            subscription.fail(exc)
-                    await asyncio.sleep(RETRY_AFTER_FAILURE_S)
-                    continue
-                for raw_key, stream_entries in reply or ():
-                    key = raw_key.decode()
-                    subscribers = self._subscriptions.get(key)
-                    if not subscribers:
-                        continue
-                    entries = [entry_of(*stream_entry) for stream_entry in stream_entries]
-                    for subscription in list(subscribers):
-                        subscription.deliver(entries, read_after=read_after[key])
         finally:
             await self._disconnect()
+
+    async def _read(self) -> None:
+        """One XREAD of every followed stream, handed to their subscribers."""
+        # Each stream from the earliest position one of its subscribers still needs.
+        read_after = {
+            key: min(subscription.after for subscription in subscribers)
+            for key, subscribers in self._subscriptions.items()
+        }
+        positions = {key: stream_id(after) for key, after in read_after.items()}
+        self._changed = False
+        try:
+            connection = await self._connect()
+            self._reading = True
+            try:
+                reply = await connection.xread(positions, count=READ_COUNT, block=READ_BLOCK_MS)
+            finally:
+                self._reading = False
+        except (RedisError, OSError) as exc:
+            logger.warning("reading streams from Redis failed: %r", exc)
+            await self._disconnect()
+            for key in positions:
+                for subscription in list(self._subscriptions.pop(key, ())):
+                    subscription.fail(exc)
+            await asyncio.sleep(RETRY_AFTER_FAILURE_S)
+            return
+        for raw_key, stream_entries in reply or ():
+            key = raw_key.decode()
+            subscribers = self._subscriptions.get(key)
+            if not subscribers:
+                continue
+            entries = [entry_of(*stream_entry) for stream_entry in stream_entries]
+            for subscription in list(subscribers):
+                subscription.deliver(entries, read_after=read_after[key])
 
     async def _wake(self) -> None:
         """Interrupt the XREAD in flight, so that it is sent again with the new streams."""

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.ops.redis_server import RedisServer
-from transport import streams
+from transport import reader, streams
 from transport.base import Entry, StreamsUnavailable
 from transport.client import client_name
 from transport.memory import MemoryStreams
@@ -171,6 +171,47 @@ def test_the_redis_reader_uses_one_connection_for_every_stream(settings, redis_u
         return opened
 
     assert asyncio.run(scenario()) <= 2  # the reader's, and the pool's one for wake-ups
+
+
+def test_a_subscriber_joining_while_the_reader_lets_go_of_redis_is_still_read(
+    settings, redis_url, monkeypatch
+):
+    """The reader lets its connection go when its last subscriber leaves. A subscriber that
+    joined meanwhile was left to nobody (the reader's task, still running, started no other,
+    then ended): a resume on another worker then waited in silence (proof run 12, and the
+    Redis outage test once). The disconnect is held open here until the subscriber joined."""
+    settings.REDIS_URL = redis_url
+    letting_go, go_on = asyncio.Event(), asyncio.Event()
+    disconnect = reader.StreamReader._disconnect
+
+    async def held_disconnect(self) -> None:
+        if self._connection is not None:
+            letting_go.set()
+            await go_on.wait()
+        await disconnect(self)
+
+    monkeypatch.setattr(reader.StreamReader, "_disconnect", held_disconnect)
+
+    async def scenario():
+        first, second = _key(), _key()
+        await streams().append(first, [Entry(0, b"a")], ttl_s=60)
+        await streams().append(second, [Entry(0, b"b")], ttl_s=60)
+        leaving = streams().subscribe(first, after=-1, idle_s=0.05)
+        assert [entry.data for entry in await anext(leaving)] == [b"a"]
+        await leaving.aclose()
+        await asyncio.wait_for(letting_go.wait(), timeout=30)
+        joining = streams().subscribe(second, after=-1, idle_s=0.05)
+        first_batch = asyncio.ensure_future(anext(joining))
+        await asyncio.sleep(0)  # it has joined the reader
+        go_on.set()
+        seen = await first_batch
+        async with asyncio.timeout(30):
+            while not seen:
+                seen = await anext(joining)
+        await joining.aclose()
+        return [entry.data for entry in seen]
+
+    assert asyncio.run(scenario()) == [b"b"]
 
 
 def test_a_lost_redis_reaches_the_subscriber(settings):
