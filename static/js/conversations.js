@@ -1,7 +1,16 @@
 // The sidebar: the user's conversations, newest first, with rename and delete.
 
 import { plainText } from "./markdown.js";
-import { announce, coalesced, confirmDialog, h, icon, sessionEnded, shortTime } from "./ui.js";
+import {
+  announce,
+  coalesced,
+  confirmDialog,
+  h,
+  icon,
+  sessionEnded,
+  shortTime,
+  whilePressed,
+} from "./ui.js";
 
 const TITLE_WORDS_LENGTH = 60; // chat/turns.py's title_from_message, which names the conversation
 
@@ -32,6 +41,7 @@ export class ConversationList {
     this.activeId = null;
     this.streamingIds = new Set();
     this.editingId = null;
+    this.pressed = false; // a press in the list: it stays as drawn until the click is handled
     this.loaded = false;
     this.loadFirstPage = coalesced(async () => {
       const page = await this.api.listConversations();
@@ -39,6 +49,10 @@ export class ConversationList {
       this.nextUrl = page.next;
     });
     this.more.addEventListener("click", () => this.loadMore());
+    whilePressed(this.list, (down) => {
+      this.pressed = down;
+      if (!down) this.render();
+    });
   }
 
   /** Reload the first page (after a reply, a rename elsewhere...). Concurrent calls share one. */
@@ -107,7 +121,7 @@ export class ConversationList {
   }
 
   render() {
-    if (this.editingId !== null) return; // mid-rename: the rename's end redraws
+    if (this.editingId !== null || this.pressed) return; // the rename's end or release redraws
     const focusedId = this.list.contains(document.activeElement)
       ? document.activeElement.closest(".conversation")?.dataset.id
       : null;

@@ -13,7 +13,7 @@ import { askForSystemNotifications, instantLabel } from "./notifications.js";
 import { bellButton, defaultMoment, reminderPanel } from "./reminders.js";
 import { ListSwitcher } from "./task-lists.js";
 import { showToast } from "./toast.js";
-import { announce, coalesced, confirmDialog, h, icon, sessionEnded } from "./ui.js";
+import { announce, coalesced, confirmDialog, h, icon, sessionEnded, whilePressed } from "./ui.js";
 
 const UNDO_MS = 5000;
 const SEARCH_DEBOUNCE_MS = 250;
@@ -105,7 +105,7 @@ export class TaskPanel {
     this.completedCount = document.getElementById("completed-count");
     this.completedSection = document.getElementById("completed-section");
     this.scrollArea = this.completedSection.parentElement;
-    this.holdWhilePressed();
+    whilePressed(this.scrollArea, (down) => (down ? this.hold("press") : this.release("press")));
     this.error = document.getElementById("tasks-error");
     this.errorFromLoading = false; // what the error shown is about: see showError
     this.addForm = document.getElementById("task-add");
@@ -263,17 +263,6 @@ export class TaskPanel {
   release(edit) {
     this.holds.delete(edit);
     this.render();
-  }
-
-  /** A press in the list holds it as drawn until its click is handled: a row redrawn
-   * between the button's down and up (a live refresh landing) would swallow the click, down
-   * and up then being on different elements. The click (and a checkbox's change) come in the
-   * pointerup's task; the redraw comes in the next, and keeps the focus as render does. */
-  holdWhilePressed() {
-    this.scrollArea.addEventListener("pointerdown", () => this.hold("press"));
-    const endPress = () => this.holds.has("press") && this.release("press");
-    document.addEventListener("pointerup", () => setTimeout(endPress), true);
-    document.addEventListener("pointercancel", endPress, true);
   }
 
   render() {

@@ -126,3 +126,23 @@ export function coalesced(load) {
     return running;
   };
 }
+
+/** Tells `onPress(true)` when a press starts in `area` and `onPress(false)` once its click has
+ * been handled. A list redrawn between a button's down and up (a live refresh landing) would
+ * swallow the click, down and up then being on different elements: a list holds its rows as
+ * drawn while pressed. The click (and a checkbox's change) come in the pointerup's task; the
+ * release comes in the next. */
+export function whilePressed(area, onPress) {
+  let pressed = false;
+  area.addEventListener("pointerdown", () => {
+    pressed = true;
+    onPress(true);
+  });
+  const end = () => {
+    if (!pressed) return;
+    pressed = false;
+    onPress(false);
+  };
+  document.addEventListener("pointerup", () => setTimeout(end), true);
+  document.addEventListener("pointercancel", end, true);
+}

@@ -280,6 +280,28 @@ def test_a_click_keeps_its_row_when_a_refresh_lands_while_the_button_is_down(ui,
     ]
 
 
+CONVERSATION_PAGES = re.compile(r"/api/\d+/conversations/?(\?|$)")
+
+
+def test_a_click_opens_its_conversation_when_a_refresh_lands_while_the_button_is_down(ui, user):
+    """The sidebar, like the task panel, keeps its rows as drawn while a button is down: a
+    conversation started in another tab reloads it, and a reload answered between the press
+    and the release would redraw the link under the pointer and lose the click."""
+    groceries = Conversation.objects.create(owner=user, title="Groceries")
+    ui.sign_in(user.username)
+    page = ui.page
+    expect(ui.conversations).to_have_count(1)
+    box = ui.conversation("Groceries").locator(".conversation__link").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    with page.expect_response(CONVERSATION_PAGES):
+        Conversation.objects.create(owner=user, title="From another tab")
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.mouse.up()
+    expect(page).to_have_url(re.compile(rf"/c/{groceries.pk}/$"))
+    expect(page.locator(".conversation__title")).to_have_text(["From another tab", "Groceries"])
+
+
 def test_errors_show_inline_with_retry(ui, user):
     ui.sign_in(user.username)
     attempts = []
