@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
+from redis.commands.core import Script
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
@@ -71,12 +72,13 @@ def sync_redis() -> redis.Redis:
 def _forget_redis_on_settings_change(*, setting: str, **kwargs) -> None:
     if setting == "REDIS_URL":
         sync_redis.cache_clear()
-        _window_script.cache_clear()
 
 
 @functools.cache
-def _window_script():
-    return sync_redis().register_script(WINDOW_CHECK + WINDOW_RECORD + ADMITTED)
+def redis_script(source: str, client: redis.Redis) -> Script:
+    """`source` registered on `client`, once. Pass the current `sync_redis()`: a change of
+    REDIS_URL makes a new client, so a new script."""
+    return client.register_script(source)
 
 
 def window_args(limit: RateLimit | None, now: float) -> list:
@@ -91,7 +93,8 @@ def log_key(key: str, limit: RateLimit | None) -> str:
 
 
 def _wait_in_redis(key: str, limit: RateLimit, now: float) -> float | None:
-    verdict, waited = _window_script()(keys=[key], args=window_args(limit, now))
+    script = redis_script(WINDOW_CHECK + WINDOW_RECORD + ADMITTED, sync_redis())
+    verdict, waited = script(keys=[key], args=window_args(limit, now))
     return None if verdict == b"ok" else float(waited)
 
 

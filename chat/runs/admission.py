@@ -17,17 +17,14 @@ this process. `CHAT_MAX_ACTIVE_RUNS` (per worker, 503 `busy`) is the view's: it 
 lookup (chat.runs.execution).
 """
 
-import functools
 import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 
-import redis
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from chat.runs.brokers import run_broker
@@ -88,13 +85,7 @@ def _longest_run_s() -> float:
     return settings.CHAT_RUN_TIMEOUT_S + settings.CHAT_SAVE_RETRY_S
 
 
-@functools.cache
-def _admission_script(client: redis.Redis) -> Script:
-    """The script on `client` (the current `ratelimit.sync_redis()`: a new one when
-    REDIS_URL changes)."""
-    return client.register_script(
-        ratelimit.WINDOW_CHECK + _SLOT_TAKE + ratelimit.WINDOW_RECORD + ratelimit.ADMITTED
-    )
+_ADMISSION = ratelimit.WINDOW_CHECK + _SLOT_TAKE + ratelimit.WINDOW_RECORD + ratelimit.ADMITTED
 
 
 _local_slots: dict[int, set[str]] = {}
@@ -124,7 +115,7 @@ def _verdict(user: AbstractBaseUser, run_id: str) -> tuple[str, float]:
             _longest_run_s(),
         ]
         try:
-            script = _admission_script(ratelimit.sync_redis())
+            script = ratelimit.redis_script(_ADMISSION, ratelimit.sync_redis())
             verdict, waited = script(keys=[rate_key, _slots_key(user.pk)], args=args)
         except RedisError as exc:
             logger.warning("Redis is unavailable: new runs are refused (%r)", exc)
