@@ -662,7 +662,11 @@ def test_get_response_matches_the_stream():
 
 
 class Store:
-    """An in-memory task store behind real `function_tool`s returning the tools' JSON."""
+    """An in-memory task store behind real `function_tool`s returning the tools' JSON.
+
+    The tools are coroutines: the SDK runs a turn's calls concurrently, a sync tool on a thread
+    of its own, and "add milk and eggs" then numbered its two tasks in whichever order the
+    threads ran (a clock-sweep run under load: 'eggs' first)."""
 
     def __init__(self, *titles: str):
         self.tasks: dict[int, dict] = {}
@@ -682,13 +686,13 @@ class Store:
         store = self
 
         @function_tool
-        def add_task(title: str, description: str = "") -> str:
+        async def add_task(title: str, description: str = "") -> str:
             """Add a task."""
             store.calls.append("add_task")
             return json.dumps(ok("added", store._add(title, description)))
 
         @function_tool
-        def list_tasks(status: Literal["all", "pending", "completed"] = "all") -> str:
+        async def list_tasks(status: Literal["all", "pending", "completed"] = "all") -> str:
             """List tasks."""
             store.calls.append("list_tasks")
             wanted = {"all": None, "pending": False, "completed": True}[status]
@@ -696,7 +700,7 @@ class Store:
             return json.dumps(listed(status, *items))
 
         @function_tool
-        def complete_task(number: int) -> str:
+        async def complete_task(number: int) -> str:
             """Complete a task."""
             store.calls.append("complete_task")
             if (item := store._get(number)) is None:
@@ -705,7 +709,7 @@ class Store:
             return json.dumps(ok("completed", item))
 
         @function_tool
-        def delete_task(number: int) -> str:
+        async def delete_task(number: int) -> str:
             """Delete a task."""
             store.calls.append("delete_task")
             if (item := store.tasks.pop(number, None)) is None:
@@ -713,7 +717,7 @@ class Store:
             return json.dumps(ok("deleted", item))
 
         @function_tool
-        def update_task(
+        async def update_task(
             number: int, title: str | None = None, description: str | None = None
         ) -> str:
             """Update a task."""
