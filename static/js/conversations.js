@@ -42,6 +42,7 @@ export class ConversationList {
     this.streamingIds = new Set();
     this.editingId = null;
     this.pressed = false; // a press in the list: it stays as drawn until the click is handled
+    this.stale = false; // a redraw was held back (by a press): the press's end draws
     this.loaded = false;
     this.loadFirstPage = coalesced(async () => {
       const page = await this.api.listConversations();
@@ -51,7 +52,7 @@ export class ConversationList {
     this.more.addEventListener("click", () => this.loadMore());
     whilePressed(this.list, (down) => {
       this.pressed = down;
-      if (!down) this.render();
+      if (!down && this.stale) this.render();
     });
   }
 
@@ -121,7 +122,9 @@ export class ConversationList {
   }
 
   render() {
-    if (this.editingId !== null || this.pressed) return; // the rename's end or release redraws
+    if (this.editingId !== null) return; // mid-rename: the rename's end redraws
+    this.stale = this.pressed;
+    if (this.stale) return;
     const focusedId = this.list.contains(document.activeElement)
       ? document.activeElement.closest(".conversation")?.dataset.id
       : null;
