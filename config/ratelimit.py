@@ -12,7 +12,6 @@ token, refresh and password attempts per client address, `REGISTER_RATE_LIMIT` r
 per client address (accounts/).
 """
 
-import functools
 import ipaddress
 import logging
 import math
@@ -23,15 +22,13 @@ import uuid
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest
-from redis.commands.core import Script
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from config.env import RateLimit
 from ops import metrics
+from transport.client import redis_script
 
 logger = logging.getLogger("config.ratelimit")
 
@@ -62,25 +59,6 @@ ADMITTED = "return {'ok', '0'}"
 local_lock = threading.Lock()  # the embedded default's limits: one process
 
 
-@functools.cache
-def sync_redis() -> redis.Redis:
-    """A blocking Redis client for code on threads (the limits run on the database threads)."""
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-
-
-@receiver(setting_changed)
-def _forget_redis_on_settings_change(*, setting: str, **kwargs) -> None:
-    if setting == "REDIS_URL":
-        sync_redis.cache_clear()
-
-
-@functools.cache
-def redis_script(source: str, client: redis.Redis) -> Script:
-    """`source` registered on `client`, once. Pass the current `sync_redis()`: a change of
-    REDIS_URL makes a new client, so a new script."""
-    return client.register_script(source)
-
-
 def window_args(limit: RateLimit | None, now: float) -> list:
     """The script arguments of a sliding window (ARGV[1..4])."""
     if limit is None:
@@ -93,7 +71,7 @@ def log_key(key: str, limit: RateLimit | None) -> str:
 
 
 def _wait_in_redis(key: str, limit: RateLimit, now: float) -> float | None:
-    script = redis_script(WINDOW_CHECK + WINDOW_RECORD + ADMITTED, sync_redis())
+    script = redis_script(WINDOW_CHECK + WINDOW_RECORD + ADMITTED)
     verdict, waited = script(keys=[key], args=window_args(limit, now))
     return None if verdict == b"ok" else float(waited)
 

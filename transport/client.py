@@ -1,5 +1,6 @@
-"""The process-wide Redis client (redis.asyncio), from `REDIS_URL`: one connection pool per
-event loop, shared by everything in this process that talks to Redis.
+"""The process-wide Redis clients, from `REDIS_URL`: one redis.asyncio connection pool per
+event loop, shared by everything in this process that talks to Redis from the loop, and one
+blocking client (`sync_redis`) for code on threads, with its Lua scripts (`redis_script`).
 
 A connection found broken is replaced and the command retried once, so a Redis restart costs
 no request an error once it is back. The pool is small and blocks past POOL_CONNECTIONS: a
@@ -11,6 +12,7 @@ of 250 runs a worker (docs/PERFORMANCE.md).
 """
 
 import asyncio
+import functools
 import os
 import weakref
 
@@ -18,9 +20,11 @@ import redis.asyncio as redis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from redis import Redis as SyncRedis
 from redis import __version__ as redis_py_version
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import Script
 from redis.driver_info import DriverInfo
 from redis.exceptions import ConnectionError
 
@@ -74,7 +78,26 @@ def redis_client() -> redis.Redis:
     return client
 
 
+@functools.cache
+def sync_redis() -> SyncRedis:
+    """The blocking client, for code on threads (the database threads: rate limits, admission,
+    live appends after a commit). redis-py's pool is thread-safe."""
+    return SyncRedis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=COMMAND_TIMEOUT_S,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+    )
+
+
+@functools.cache
+def redis_script(source: str) -> Script:
+    """`source` registered on `sync_redis()`, once: calls run it by its SHA (EVALSHA)."""
+    return sync_redis().register_script(source)
+
+
 @receiver(setting_changed)
 def _forget_clients_on_settings_change(*, setting: str, **kwargs) -> None:
     if setting == "REDIS_URL":
         _clients.clear()
+        sync_redis.cache_clear()
+        redis_script.cache_clear()

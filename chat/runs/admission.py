@@ -32,7 +32,7 @@ from chat.runs.brokers.base import BrokerUnavailable
 from chat.runs.brokers.redis import RedisRunBroker
 from chat.usage import budget_resets_at, tokens_used_today
 from config import ratelimit
-from transport.client import redis_client
+from transport.client import redis_client, redis_script, sync_redis
 
 logger = logging.getLogger("chat.runs")
 
@@ -115,7 +115,7 @@ def _verdict(user: AbstractBaseUser, run_id: str) -> tuple[str, float]:
             _longest_run_s(),
         ]
         try:
-            script = ratelimit.redis_script(_ADMISSION, ratelimit.sync_redis())
+            script = redis_script(_ADMISSION)
             verdict, waited = script(keys=[rate_key, _slots_key(user.pk)], args=args)
         except RedisError as exc:
             logger.warning("Redis is unavailable: new runs are refused (%r)", exc)
@@ -167,7 +167,7 @@ def admit_turn(user: AbstractBaseUser) -> uuid.UUID | Refusal:
 def release_slot_now(*, user_id: int, run_id: uuid.UUID) -> None:
     """Give back a slot from a thread (a turn that did not open); blocking."""
     if _shared():
-        ratelimit.sync_redis().zrem(_slots_key(user_id), str(run_id))
+        sync_redis().zrem(_slots_key(user_id), str(run_id))
     else:
         _release_local(user_id, str(run_id))
 

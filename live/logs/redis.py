@@ -26,17 +26,14 @@ import logging
 import time
 import uuid
 import weakref
-from functools import cache
 
-import redis
 import redis.asyncio as aioredis
 from django.conf import settings
-from redis.commands.core import Script
 from redis.exceptions import RedisError, ResponseError
 
 from live.events import LiveEntry, LiveEvent, format_event_id, parse_event_id
 from live.logs.base import ONCE_TTL_S, EventId, LiveLog, Subscription, resume_point
-from transport.client import connection_options, redis_client
+from transport.client import connection_options, redis_client, redis_script
 
 logger = logging.getLogger("live")
 
@@ -70,13 +67,6 @@ def _entries(raw_entries) -> list[LiveEntry]:
         LiveEntry(_event_id(entry_id), LiveEvent.from_record(fields[FIELD]))
         for entry_id, fields in raw_entries
     ]
-
-
-@cache
-def _append_script(url: str) -> Script:
-    """For appends from the committing thread (any thread: redis-py's pool is thread-safe)."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
-    return client.register_script(APPEND_SCRIPT)
 
 
 class _Reader:
@@ -172,7 +162,7 @@ class RedisLiveLog(LiveLog):
 
     def append(self, user_id: int, event: LiveEvent, *, once: str = "") -> bool:
         ttl_ms = int(settings.LIVE_EVENTS_TTL_S * 1000)
-        append = _append_script(settings.REDIS_URL)
+        append = redis_script(APPEND_SCRIPT)  # from the committing thread
         keys = [self.user_key(user_id)]
         if once:
             keys.append(f"{self.prefix}once:{user_id}:{once}")
