@@ -56,6 +56,10 @@ class TaskToolContext:
     record_call: Callable[[str, str, str, str], None] | None = None
     max_tool_calls: int = field(default_factory=lambda: settings.AGENT_MAX_TOOL_CALLS)
     tool_calls_made: int = 0
+    # The SDK starts a turn's calls at once, in the model's order; they run one at a time in
+    # that order (asyncio's lock is first come, first served): "add eggs" then "complete" the
+    # number it made, never the other way round on two database threads.
+    one_call_at_a_time: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def allow_tool_call(self) -> bool:
         """Count one more call of this run; False once the run has made `max_tool_calls`."""
@@ -159,13 +163,14 @@ def _task_tool(func: Callable) -> FunctionTool:
             kwargs["today"] = ctx.context.today()
         if needs_zone:
             kwargs["time_zone"] = ctx.context.time_zone
-        work = asyncio.ensure_future(run_db(body, ctx.context.user, record, *args, **kwargs))
-        try:
-            # The thread commits (or rolls back) its one transaction whatever happens here.
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            ctx.context.unfinished_calls[ctx.tool_call_id] = work
-            raise
+        async with ctx.context.one_call_at_a_time:
+            work = asyncio.ensure_future(run_db(body, ctx.context.user, record, *args, **kwargs))
+            try:
+                # The thread commits (or rolls back) its one transaction whatever happens here.
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                ctx.context.unfinished_calls[ctx.tool_call_id] = work
+                raise
 
     run.__name__ = func.__name__
     run.__doc__ = func.__doc__
