@@ -74,6 +74,31 @@ def test_remind_me_adds_the_task_with_a_reminder(message, arguments, zone):
     assert calls(zone, [user(message)]) == [("add_task", expected)]
 
 
+# Several tasks in one message, "then" between them; a reminder asked for one of them only.
+SEVERAL = [
+    ("add milk and eggs tomorrow, then remind me to call mom on monday at 5pm",
+     [{"title": "milk"}, {"title": "eggs", "due_date": "{tomorrow}"},
+      {"title": "call mom", "due_date": "{monday}", "due_time": "17:00",
+       "remind_at": "{monday}T17:00"}]),
+    ("add milk, then eggs", [{"title": "milk"}, {"title": "eggs"}]),
+    ("add milk and then eggs", [{"title": "milk"}, {"title": "eggs"}]),
+    # No time for the reminder: the task has its day, and no reminder.
+    ("add pay rent, then remind me to call bob on monday",
+     [{"title": "pay rent"}, {"title": "call bob", "due_date": "{monday}"}]),
+    ("add call mom then dad", [{"title": "call mom then dad"}]),  # "then" joins no new task
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("message, added", SEVERAL)
+def test_a_reminder_asked_for_one_task_of_several(message, added, zone):
+    expected = [
+        ("add_task", {name: value.format(**DAYS[zone]) for name, value in arguments.items()})
+        for arguments in added
+    ]
+    assert calls(zone, [user(message)]) == expected
+
+
 @pytest.mark.parametrize("zone", ZONES)
 def test_the_reply_says_when_in_the_users_words(zone):
     tomorrow = DAYS[zone]["tomorrow"]

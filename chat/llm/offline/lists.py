@@ -106,6 +106,7 @@ _ADD_LIST = re.compile(
     FLAGS,
 )
 _ADD_EXPLICIT_LIST = re.compile(r"\s+list$", FLAGS)
+_REMIND_ME_BEFORE = re.compile(r"\b(?:remind|ping|alert|notify)\s+me$", FLAGS)
 # An add's priority and list are at its end: only this much of it is searched.
 ADD_TAIL_CHARS = 100
 DATE_WORDS = frozenset({"today", "tonight", "tomorrow", "next", "this", "in"})
@@ -228,6 +229,8 @@ def split_add_extras(text: str) -> AddExtras:
     name = match["name"] or match["said"]
     said = bool(_ADD_EXPLICIT_LIST.search(name))
     name = _is_list_name(_ADD_EXPLICIT_LIST.sub("", name))
-    if name is None or len(text[: match.start()].split()) < 2:  # "add to groceries": no title
+    before = text[: match.start()]
+    # "add to groceries": no title; "..., then remind me to call mom": a title, not a list.
+    if name is None or len(before.split()) < 2 or _REMIND_ME_BEFORE.search(before):
         return AddExtras(text, text, priority)
     return AddExtras(text[: match.start()], text, priority, name, said)

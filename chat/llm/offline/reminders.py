@@ -23,15 +23,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chat.llm.offline.intents import Intent
-from chat.llm.offline.tasks import parse_ref
+from chat.llm.offline.tasks import REMIND_ME, parse_ref
 from chat.llm.offline.text import FLAGS, MAX_REQUEST_CHARS
 from chat.llm.offline.times import spoken_time, time_from_hhmm
 
 # --- Phrase tables ---------------------------------------------------------------------------
 
-REMIND_ME = re.compile(
-    r"^(?:remind\s+me|ping\s+me|alert\s+me|notify\s+me|set\s+(?:a\s+)?reminder)\b", FLAGS
-)
 UNIT_MINUTES = {
     "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1,
     "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60,

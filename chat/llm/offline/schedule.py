@@ -81,7 +81,7 @@ def _scheduled(task: NewTask, when: When, today: date, clock: time | None, remin
         due_date=due.isoformat(),
         due_time=at,
         recurrence=rule,
-        remind=remind and at is not None,
+        remind=(remind or task.remind) and at is not None,
     )
 
 

@@ -87,13 +87,22 @@ _UPDATE_TITLE_PATTERNS = [
 ]
 _UPDATE_BARE = r"^(?:rename|retitle|relabel|update|change|edit|modify)\s+(?P<ref>.+)$"
 
+# "remind me to", "don't forget to": an add said as a thing to remember, the message's or one
+# task's of several ("add milk, then remind me to call mom at 5").
+_REMEMBER_LEAD = (
+    r"(?:remind\s+me|don't\s+(?:let\s+me\s+)?forget|make\s+sure\s+i|help\s+me\s+remember)"
+    r"(?:\s+(?:to|about|of|that\s+i\s+(?:need|have)\s+to))?\s+"
+)
+_REMEMBER_PIECE = re.compile(_REMEMBER_LEAD, FLAGS)
+# Of those, the ones that ask for a reminder at the task's time.
+REMIND_ME = re.compile(
+    r"^(?:remind\s+me|ping\s+me|alert\s+me|notify\s+me|set\s+(?:a\s+)?reminder)\b", FLAGS
+)
+
 _ADD_PATTERNS = [
     r"^(?:add|create|put|insert|append|new|jot\s+down|write\s+down|note\s+down)\b\s*(?P<body>.*)$",
     r"^(?:todo|to-do|to\s+do|task|reminder|note)\s*:\s*(?P<body>.+)$",
-    (
-        r"^(?:remind\s+me|don't\s+(?:let\s+me\s+)?forget|make\s+sure\s+i|help\s+me\s+remember)"
-        r"(?:\s+(?:to|about|of|that\s+i\s+(?:need|have)\s+to))?\s+(?P<body>.+)$"
-    ),
+    rf"^{_REMEMBER_LEAD}(?P<body>.+)$",
     (
         r"^(?:i|we)(?:'ve|\s+have)?\s+(?:really\s+|still\s+|also\s+)?(?:need\s+to|have\s+to"
         r"|got\s+to|gotta|must|should|ought\s+to|want\s+to|wanna|plan\s+to)\s+(?P<body>.+)$"
@@ -146,8 +155,8 @@ _DESCRIPTION_SEPARATOR = re.compile(
 # A run of separators (",,, ;") is one split, not one empty title per character.
 _LIST_SEPARATOR = re.compile(r"(?:\s*[,;\n]\s*)+", FLAGS)
 # Captured, so a joiner that separates nothing is put back as it was.
-_AND_SEPARATOR = re.compile(r"(\s+(?:and|plus)\s+|\s*[&+]\s*)", FLAGS)
-_LEADING_AND = re.compile(r"^(?:and|plus)\s+", FLAGS)
+_AND_SEPARATOR = re.compile(r"(\s+(?:and\s+then|then|and|plus)\s+|\s*[&+]\s*)", FLAGS)
+_LEADING_AND = re.compile(r"^(?:(?:and\s+)?then|and|plus)\s+", FLAGS)
 
 # Words a task commonly starts with: after "and", one of these starts a task of its own.
 TASK_VERBS = frozenset(
@@ -222,8 +231,14 @@ def split_new_tasks(body: str) -> tuple[NewTask, ...]:
     parts = _DESCRIPTION_SEPARATOR.split(body, maxsplit=1)
     if len(parts) == 2 and clean_title(parts[0]) and clean_title(parts[1]):
         return (NewTask(clean_title(parts[0]), clean_title(parts[1].rstrip(")"))),)
-    titles = (clean_title(part) for part in split_titles(body))
-    return tuple(NewTask(title) for title in titles if title)
+    return tuple(task for text in split_titles(body) if (task := _new_task(text)))
+
+
+def _new_task(text: str) -> NewTask | None:
+    """One title; "remind me to call mom" among others is "call mom", with a reminder."""
+    remember = _REMEMBER_PIECE.match(text)
+    title = clean_title(text[remember.end() :] if remember else text)
+    return NewTask(title, remind=bool(REMIND_ME.match(text))) if title else None
 
 
 def _starts_with_verb(text: str) -> bool:
