@@ -6,10 +6,11 @@ import {
   coalesced,
   confirmDialog,
   h,
+  holdWhilePressed,
   icon,
+  RedrawHolds,
   sessionEnded,
   shortTime,
-  whilePressed,
 } from "./ui.js";
 
 const TITLE_WORDS_LENGTH = 60; // chat/turns.py's title_from_message, which names the conversation
@@ -41,8 +42,7 @@ export class ConversationList {
     this.activeId = null;
     this.streamingIds = new Set();
     this.editingId = null;
-    this.pressed = false; // a press in the list: it stays as drawn until the click is handled
-    this.stale = false; // a redraw was held back (by a press): the press's end draws
+    this.redraws = new RedrawHolds(() => this.render()); // held by a press in the list
     this.loaded = false;
     this.loadFirstPage = coalesced(async () => {
       const page = await this.api.listConversations();
@@ -50,10 +50,7 @@ export class ConversationList {
       this.nextUrl = page.next;
     });
     this.more.addEventListener("click", () => this.loadMore());
-    whilePressed(this.list, (down) => {
-      this.pressed = down;
-      if (!down && this.stale) this.render();
-    });
+    holdWhilePressed(this.list, this.redraws);
   }
 
   /** Reload the first page (after a reply, a rename elsewhere...). Concurrent calls share one. */
@@ -123,8 +120,7 @@ export class ConversationList {
 
   render() {
     if (this.editingId !== null) return; // mid-rename: the rename's end redraws
-    this.stale = this.pressed;
-    if (this.stale) return;
+    if (!this.redraws.ready()) return;
     const focusedId = this.list.contains(document.activeElement)
       ? document.activeElement.closest(".conversation")?.dataset.id
       : null;

@@ -13,7 +13,7 @@ import { askForSystemNotifications, instantLabel } from "./notifications.js";
 import { bellButton, defaultMoment, reminderPanel } from "./reminders.js";
 import { ListSwitcher } from "./task-lists.js";
 import { showToast } from "./toast.js";
-import { announce, coalesced, confirmDialog, h, icon, sessionEnded, whilePressed } from "./ui.js";
+import { announce, coalesced, confirmDialog, h, holdWhilePressed, icon, RedrawHolds, sessionEnded } from "./ui.js";
 
 const UNDO_MS = 5000;
 const SEARCH_DEBOUNCE_MS = 250;
@@ -96,7 +96,7 @@ export class TaskPanel {
     this.loaded = false;
     this.flashIds = new Set();
     this.deleting = new Map(); // task id → its pending delete, until Undo's time is up
-    this.holds = new Set(); // edits in progress (a rename, a date): the list is redrawn after
+    this.redraws = new RedrawHolds(() => this.render()); // held by a press, a rename, a date's editor
     this.reminders = { openId: null, draft: "", error: "" }; // the open bell's panel
     this.pendingList = document.getElementById("pending-tasks");
     this.completedList = document.getElementById("completed-tasks");
@@ -105,7 +105,7 @@ export class TaskPanel {
     this.completedCount = document.getElementById("completed-count");
     this.completedSection = document.getElementById("completed-section");
     this.scrollArea = this.completedSection.parentElement;
-    whilePressed(this.scrollArea, (down) => (down ? this.hold("press") : this.release("press")));
+    holdWhilePressed(this.scrollArea, this.redraws);
     this.error = document.getElementById("tasks-error");
     this.errorFromLoading = false; // what the error shown is about: see showError
     this.addForm = document.getElementById("task-add");
@@ -255,18 +255,8 @@ export class TaskPanel {
     return section.tasks.filter((task) => !this.deleting.has(task.id));
   }
 
-  /** An edit in progress holds the list as it is; its end redraws it. */
-  hold(edit) {
-    this.holds.add(edit);
-  }
-
-  release(edit) {
-    this.holds.delete(edit);
-    this.render();
-  }
-
   render() {
-    if (this.holds.size) return;
+    if (!this.redraws.ready()) return;
     const focused = document.activeElement;
     const focusKey =
       focused && this.scrollArea.contains(focused) && focused.closest(".task")
@@ -435,7 +425,7 @@ export class TaskPanel {
         dueControl(task, {
           onSave: (changes) => this.saveDue(task, changes),
           onClear: () => this.clearDue(task),
-          onEditing: (open) => (open ? this.hold(`due-${task.id}`) : this.release(`due-${task.id}`)),
+          onEditing: (open) => (open ? this.redraws.hold(`due-${task.id}`) : this.redraws.release(`due-${task.id}`)),
           // Reminders are for what is still to do.
           trailing: task.completed
             ? []
@@ -520,6 +510,7 @@ export class TaskPanel {
       this.showError(`Couldn't change the date of “${task.title}”: ${error.message}`, error);
       return null;
     }
+    this.render(); // held while the editor is open: its close draws the new date
     const repeat = task.recurrence ? `, ${task.recurrence_text || "repeating"}` : "";
     announce(task.due_date ? `“${task.title}” is due ${dueWhenLabel(task)}${repeat}.` : `Removed the due date of “${task.title}”.`);
     this.showError("");
@@ -613,7 +604,7 @@ export class TaskPanel {
           this.showError(`Couldn't rename “${task.title}”: ${error.message}`, error);
         }
       }
-      this.release("rename");
+      this.redraws.release("rename", { changed: true }); // the row is an input: draw it back
       document.querySelector(`.task[data-id="${task.id}"] [data-role="rename"]`)?.focus();
     };
     input.addEventListener("keydown", (event) => {
@@ -626,7 +617,7 @@ export class TaskPanel {
       }
     });
     input.addEventListener("blur", () => finish(true));
-    this.hold("rename");
+    this.redraws.hold("rename");
     row.classList.add("is-editing");
     row.replaceChildren(h("div", { class: "task__edit" }, input, count));
     input.focus();

@@ -127,22 +127,49 @@ export function coalesced(load) {
   };
 }
 
-/** Tells `onPress(true)` when a press starts in `area` and `onPress(false)` once its click has
- * been handled. A list redrawn between a button's down and up (a live refresh landing) would
- * swallow the click, down and up then being on different elements: a list holds its rows as
- * drawn while pressed. The click (and a checkbox's change) come in the pointerup's task; the
- * release comes in the next. */
-export function whilePressed(area, onPress) {
+/** Holds `redraws` while a press in `area` is in progress, until its click has been handled. A
+ * list redrawn between a button's down and up (a live refresh landing) would swallow the
+ * click, down and up then being on different elements. The click (and a checkbox's change)
+ * come in the pointerup's task; the release comes in the next. */
+export function holdWhilePressed(area, redraws) {
   let pressed = false;
   area.addEventListener("pointerdown", () => {
     pressed = true;
-    onPress(true);
+    redraws.hold("press");
   });
   const end = () => {
     if (!pressed) return;
     pressed = false;
-    onPress(false);
+    redraws.release("press");
   };
   document.addEventListener("pointerup", () => setTimeout(end), true);
   document.addEventListener("pointercancel", end, true);
+}
+
+/** A list's redraws, held while something in it is in progress (a press, an open editor): a
+ * redraw asked for meanwhile waits, and the last hold's end draws once. A list that was not
+ * asked to redraw stays as it is, and so keeps its focus and hover. */
+export class RedrawHolds {
+  constructor(draw) {
+    this.draw = draw;
+    this.holds = new Set();
+    this.stale = false; // a redraw was asked for while held
+  }
+
+  hold(what) {
+    this.holds.add(what);
+  }
+
+  /** `changed`: the holder changed the list itself (a row swapped for an input): its end draws. */
+  release(what, { changed = false } = {}) {
+    this.holds.delete(what);
+    if (changed) this.stale = true;
+    if (!this.holds.size && this.stale) this.draw();
+  }
+
+  /** Whether the list may draw now; if not, the redraw waits for the last hold's end. */
+  ready() {
+    this.stale = this.holds.size > 0;
+    return !this.stale;
+  }
 }

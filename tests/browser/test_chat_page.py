@@ -280,6 +280,30 @@ def test_a_click_keeps_its_row_when_a_refresh_lands_while_the_button_is_down(ui,
     ]
 
 
+def test_a_click_that_changes_nothing_leaves_the_task_rows_as_drawn(ui, user):
+    """A press holds the panel's redraws, and its end draws only if one was asked for meanwhile.
+    Drawing after every click replaced the rows under the pointer (their hover-only actions and
+    the focus with them) for a click on the list's heading."""
+    task_create(owner=user, title="old task")
+    ui.sign_in(user.username)
+    page = ui.page
+    expect(ui.pending_tasks).to_have_text(["old task"])
+    page.evaluate("() => { window.drawnRow = document.querySelector('#pending-tasks .task'); }")
+    page.locator("#pending-title").click()
+    page.evaluate("() => new Promise((r) => setTimeout(() => requestAnimationFrame(r)))")
+    assert page.evaluate("() => document.querySelector('#pending-tasks .task') === window.drawnRow")
+    # A redraw asked for during a press is drawn at its end: the rows are new then.
+    box = page.locator("#pending-title").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    with page.expect_response(TASK_PAGES):
+        task_create(owner=user, title="from another tab")
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    expect(ui.pending_tasks).to_have_text(["old task"])
+    page.mouse.up()
+    expect(ui.pending_tasks).to_have_text(["from another tab", "old task"])
+
+
 CONVERSATION_PAGES = re.compile(r"/api/\d+/conversations/?(\?|$)")
 
 
