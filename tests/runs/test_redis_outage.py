@@ -91,10 +91,11 @@ def test_streams_survive_a_redis_outage_and_turns_are_refused_meanwhile(user):
 
             for worker in workers:
                 assert httpx.get(f"{worker.url}/readyz", timeout=10).status_code == 200
-                for _ in range(12):
+                for _ in range(12):  # more than the pool's connections, each maybe broken
                     turn = httpx.post(
                         f"{worker.url}/api/{user.id}/chat",
-                        json={"message": "hello"},
+                        # One token: "hello" took 2.8 s a turn at this pace, 67 s for the 24.
+                        json={"message": "benchmark 1"},
                         headers=auth,
                         timeout=60,
                     )
