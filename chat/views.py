@@ -26,7 +26,13 @@ from chat.runs.admission import Refusal, admit_turn, release_slot_now, release_t
 from chat.runs.brokers import run_broker
 from chat.runs.brokers.base import BrokerUnavailable, EventBatches, RunInfo
 from chat.runs.events import EventType
-from chat.runs.execution import LocalRun, end_if_dead, start_run, worker_is_full
+from chat.runs.execution import (
+    LocalRun,
+    end_if_dead,
+    start_run,
+    started_run_info,
+    worker_is_full,
+)
 from chat.runs.lapsed import end_stale_run
 from chat.runs.relay import event_stream_response
 from chat.runs.saving import save_outcome
@@ -293,7 +299,7 @@ async def _own_run(request: HttpRequest, user_id: int, run_id: uuid.UUID) -> Run
     if isinstance(user, HttpResponse):
         return user
     try:
-        info = await run_broker().run_info(str(uuid.UUID(run_id)))  # its canonical form
+        info = await started_run_info(str(uuid.UUID(run_id)), user_id=user.pk)  # canonical
     except ValueError:
         info = None
     except Exception:

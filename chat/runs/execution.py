@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.utils import timezone
 
 from chat.models import Conversation, Message
 from chat.runs.admission import release_turn
@@ -27,6 +28,12 @@ from config.db_threads import run_db
 from ops import metrics
 
 logger = logging.getLogger("chat.runs")
+
+# A run's reply is stored, and announced on the live stream, a moment before the run is
+# registered with the broker: a reader that came through the announcement (another tab) waits
+# for the registration up to this long after the reply was stored.
+REGISTRATION_WAIT_S = 5.0
+REGISTRATION_POLL_S = 0.02
 
 _running: set[asyncio.Task] = set()  # strong references: a task may outlive its request
 
@@ -107,6 +114,37 @@ def worker_is_full() -> bool:
     """True while this process executes CHAT_MAX_ACTIVE_RUNS runs (0: never)."""
     most = settings.CHAT_MAX_ACTIVE_RUNS
     return bool(most) and len(run_broker().local) >= most
+
+
+async def started_run_info(run_id: str, *, user_id: int) -> RunInfo | None:
+    """The run's info from the broker, or None for a run unknown, expired, or whose reply,
+    still `streaming`, was stored REGISTRATION_WAIT_S ago and never registered (its worker
+    died: ended as such after the lease)."""
+    broker = run_broker()
+    info = await broker.run_info(run_id)
+    if info is not None:
+        return info
+    age_s = await run_db(_starting_reply_age_s, run_id, user_id)
+    if age_s is None:
+        return None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + REGISTRATION_WAIT_S - age_s
+    while info is None and loop.time() < deadline:
+        await asyncio.sleep(REGISTRATION_POLL_S)
+        info = await broker.run_info(run_id)
+    return info
+
+
+def _starting_reply_age_s(run_id: str, user_id: int) -> float | None:
+    """How long ago the user's reply of `run_id` was stored, if it is still `streaming`."""
+    stored = (
+        Message.objects.filter(
+            run_id=run_id, status=Message.Status.STREAMING, conversation__owner_id=user_id
+        )
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return None if stored is None else (timezone.now() - stored).total_seconds()
 
 
 def local_runs() -> list[LocalRun]:
