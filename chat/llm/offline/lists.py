@@ -33,7 +33,7 @@ from chat.llm.offline.dates import (
     parse_move,
 )
 from chat.llm.offline.intents import Intent
-from chat.llm.offline.tasks import parse_ref
+from chat.llm.offline.tasks import ENDS_WITH_REMIND_ME, parse_ref
 from chat.llm.offline.text import FLAGS, MAX_REQUEST_CHARS, clean_title, first_match
 
 # --- Phrase tables ---------------------------------------------------------------------------
@@ -106,7 +106,6 @@ _ADD_LIST = re.compile(
     FLAGS,
 )
 _ADD_EXPLICIT_LIST = re.compile(r"\s+list$", FLAGS)
-_REMIND_ME_BEFORE = re.compile(r"\b(?:remind|ping|alert|notify)\s+me$", FLAGS)
 # An add's priority and list are at its end: only this much of it is searched.
 ADD_TAIL_CHARS = 100
 DATE_WORDS = frozenset({"today", "tonight", "tomorrow", "next", "this", "in"})
@@ -231,6 +230,6 @@ def split_add_extras(text: str) -> AddExtras:
     name = _is_list_name(_ADD_EXPLICIT_LIST.sub("", name))
     before = text[: match.start()]
     # "add to groceries": no title; "..., then remind me to call mom": a title, not a list.
-    if name is None or len(before.split()) < 2 or _REMIND_ME_BEFORE.search(before):
+    if name is None or len(before.split()) < 2 or ENDS_WITH_REMIND_ME.search(before):
         return AddExtras(text, text, priority)
     return AddExtras(text[: match.start()], text, priority, name, said)

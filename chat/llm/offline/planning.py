@@ -83,10 +83,11 @@ def _add_arguments(task: NewTask, extra: dict[str, Any]) -> dict[str, Any]:
         arguments["due_time"] = task.due_time
     if task.recurrence:
         arguments["recurrence"] = task.recurrence
-    if task.remind and task.due_time and task.recurrence:
-        arguments["remind_before_minutes"] = 0  # moves with the task to each occurrence
-    elif task.remind and task.due_time:
-        arguments["remind_at"] = f"{task.due_date}T{task.due_time}"
+    if task.remind and task.due_time:  # a reminder needs a time of day
+        if task.recurrence:
+            arguments["remind_before_minutes"] = 0  # moves with the task to each occurrence
+        else:
+            arguments["remind_at"] = f"{task.due_date}T{task.due_time}"
     return {**arguments, **extra}
 
 

@@ -95,9 +95,10 @@ _REMEMBER_LEAD = (
 )
 _REMEMBER_PIECE = re.compile(_REMEMBER_LEAD, FLAGS)
 # Of those, the ones that ask for a reminder at the task's time.
-REMIND_ME = re.compile(
-    r"^(?:remind\s+me|ping\s+me|alert\s+me|notify\s+me|set\s+(?:a\s+)?reminder)\b", FLAGS
-)
+_REMIND_ME_WORDS = r"(?:remind|ping|alert|notify)\s+me"
+REMIND_ME = re.compile(rf"^(?:{_REMIND_ME_WORDS}|set\s+(?:a\s+)?reminder)\b", FLAGS)
+# "..., then remind me" ending the text before a "to": what follows is a title, not a list.
+ENDS_WITH_REMIND_ME = re.compile(rf"\b{_REMIND_ME_WORDS}$", FLAGS)
 
 _ADD_PATTERNS = [
     r"^(?:add|create|put|insert|append|new|jot\s+down|write\s+down|note\s+down)\b\s*(?P<body>.*)$",
