@@ -317,7 +317,7 @@ class ChatPage {
   }
 
   storedMessage(message) {
-    if (message.role === "user") return userMessage(message.content, message.created_at);
+    if (message.role === "user") return userMessage(message.content, message.created_at, message.id);
     const reply = AssistantMessage.fromStored(message);
     for (const call of message.tool_calls || []) this.undo.attach(reply.chips.get(call.call_id), call);
     return reply.el;
@@ -395,6 +395,9 @@ class ChatPage {
       case "start":
         turn.started = true;
         turn.conversationId = event.conversation_id;
+        // Named as the live stream names them, which may replay this turn after it ended.
+        reply.el.dataset.runId = event.run_id;
+        if (turn.question) turn.question.dataset.messageId = event.user_message_id;
         if (this.list === turn.list && this.conversationId !== event.conversation_id) {
           // A new chat just became a conversation: give it its URL, so reload reopens it.
           this.conversationId = event.conversation_id;
@@ -421,6 +424,7 @@ class ChatPage {
         if (event.output?.ok) this.tasks.scheduleRefresh(event.output.task?.number ?? null);
         return false;
       case "done":
+        reply.el.dataset.messageId = event.message_id;
         reply.finish(event.status === "cancelled" ? "cancelled" : "complete");
         if (event.status === "cancelled") announce("Stopped.");
         return true;
@@ -477,16 +481,16 @@ class ChatPage {
         }
         break;
       case "message.created":
-        // A message sent from another tab into the conversation on screen (ours is shown).
-        if (event.conversation_id === this.conversationId && !this.turnFor(event.conversation_id)) {
+        // A message sent from another tab into the conversation on screen (ours is shown already).
+        if (this.showsNew(event.conversation_id, { messageId: event.message.id })) {
           this.welcome.hidden = true;
-          this.list.append(userMessage(event.message.content, event.message.created_at));
+          this.list.append(userMessage(event.message.content, event.message.created_at, event.message.id));
           this.scroll.follow();
         }
         break;
       case "run.started":
         this.sidebar.setStreaming(event.conversation_id, true);
-        if (event.conversation_id === this.conversationId && !this.turnFor(event.conversation_id)) {
+        if (this.showsNew(event.conversation_id, { runId: event.run_id, messageId: event.message_id })) {
           this.attach({ conversationId: event.conversation_id, list: this.list, runId: event.run_id });
         }
         break;
@@ -514,6 +518,19 @@ class ChatPage {
       default:
         break; // an event type newer than this page
     }
+  }
+
+  /**
+   * Whether a message or run announced on the live stream belongs on screen: it is in the
+   * conversation shown, no turn of this page is going on there (that turn shows it), and it is
+   * not shown already (a live stream that comes back after a drop replays what it missed, maybe
+   * after the turn it announced has ended here).
+   */
+  showsNew(conversationId, { runId = null, messageId = null }) {
+    if (conversationId !== this.conversationId || this.turnFor(conversationId)) return false;
+    const shown = (name, value) =>
+      value !== null && this.list.querySelector(`[data-${name}="${CSS.escape(String(value))}"]`) !== null;
+    return !shown("run-id", runId) && !shown("message-id", messageId);
   }
 
   fail(turn, error) {

@@ -163,10 +163,15 @@ export class ToolChip {
   }
 }
 
-export function userMessage(text, createdAt = null) {
+/** A message of the person's; `id` once the server has stored it (live events name it). */
+export function userMessage(text, createdAt = null, id = null) {
   return h(
     "li",
-    { class: "message message--user", title: timeLabel(createdAt) },
+    {
+      class: "message message--user",
+      title: timeLabel(createdAt),
+      dataset: id === null ? null : { messageId: id },
+    },
     // The label sits outside the bubble: dir=auto takes the bubble's direction from its text.
     h("span", { class: "visually-hidden", text: "You: " }),
     h("div", { class: "message__bubble", dir: "auto" }, text),

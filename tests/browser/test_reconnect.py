@@ -17,8 +17,11 @@ from tests.conftest import PASSWORD
 from tests.waiting import wait_until
 from tests.workers import start_workers
 from todos.models import Task
+from todos.services import task_create
 
 pytestmark = pytest.mark.browser
+
+LIVE_STREAM = re.compile(r"/api/\d+/events(\?|$)")  # the user's live stream, not a run's
 
 CUT_S = 22
 
@@ -51,6 +54,37 @@ def test_a_22_s_network_cut_mid_reply_ends_with_the_whole_reply_once(
     assert Message.objects.filter(role="user").count() == 1
     assert Task.objects.filter(owner=user).count() == 1
     expect(ui.user_messages).to_have_count(1)
+
+
+def test_a_live_stream_back_after_the_turn_ended_shows_its_message_and_reply_once(
+    make_page, live_server_url, user
+):
+    """The order the test above can meet by chance, made certain: the page's live stream comes
+    back only after the reply's own stream has ended, and replays the turn's announcements
+    (`message.created`, `run.started`). They are on screen already: the page shows them once
+    (it showed the message twice, and followed the run again)."""
+    with TcpProxy(int(live_server_url.rsplit(":", 1)[1])) as proxy:
+        ui = ChatUI(make_page(), proxy.url)
+        ui.sign_in(user.username)
+        page = ui.page
+        task_create(owner=user, title="call mom")  # an event id for the live stream to resume at
+        expect(ui.pending_tasks).to_have_text(["call mom"])
+
+        def held_until_released(route) -> None:
+            page.wait_for_function("() => window.releaseLive === true", polling=50)
+            route.continue_()
+
+        page.route(LIVE_STREAM, held_until_released)
+        with page.expect_request(LIVE_STREAM, timeout=30_000):  # the live stream's reconnect
+            proxy.cut()
+            proxy.restore()
+        ui.send("add buy milk")
+        ui.wait_reply_done()
+        page.evaluate("window.releaseLive = true")
+        task_create(owner=user, title="call dad")  # after the replay: once shown, it is applied
+        expect(ui.pending_tasks).to_contain_text(["call dad"], timeout=30_000)
+        expect(ui.user_messages).to_have_count(1)
+        expect(ui.replies).to_have_count(1)
 
 
 @pytest.mark.django_db(transaction=True)  # the workers read what the test writes
