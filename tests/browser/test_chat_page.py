@@ -191,13 +191,17 @@ def test_rename_and_delete_conversations_from_the_sidebar(ui, user):
     expect(ui.conversation("Weekly shop")).to_have_count(1)
     groceries.refresh_from_db()
     assert groceries.title == "Weekly shop"
+    # A rename is an update (the list is most recently updated first): the row moves to the top
+    # once the live event's refresh lands. Hovering before that hovered the row that then moved
+    # under the pointer, and the Rename button of "Work" stayed hidden (a flake).
+    expect(ui.page.locator(".conversation__title")).to_have_text(["Weekly shop", "Work"])
     # Escape cancels.
     ui.conversation("Work").hover()
     ui.page.get_by_role("button", name="Rename “Work”").click()
     ui.page.get_by_role("textbox", name="Conversation title").fill("Nope")
     ui.page.keyboard.press("Escape")
     assert Conversation.objects.get(pk=work.pk).title == "Work"
-    # A rename is an update (the list is most recently updated first); the cancelled one is not.
+    # The cancelled rename is no update: the order stays.
     expect(ui.page.locator(".conversation__title")).to_have_text(["Weekly shop", "Work"])
 
     # Delete asks first; Cancel keeps it.
