@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: on SQLite always, then on PostgreSQL when one is reachable (all but the
-# browser tests).
+# The whole test suite: on SQLite always, then on PostgreSQL when one is reachable (the tests
+# that use a database, but the browser tests).
 # With CI=true a missing PostgreSQL, Redis or Chromium is an error, not a skip.
 # TEST_WORKERS (default 2) test processes share the work (pytest-xdist), a test file each at a
 # time so that a module's servers and browser start once; TEST_WORKERS=0 runs in one process.
@@ -29,9 +29,11 @@ env -u DATABASE_URL "$BIN/pytest" "${PARALLEL[@]}" "$@"
 
 echo "== Test suite on PostgreSQL ($TEST_POSTGRES_URL) =="
 if postgres_reachable; then
-  # The browser tests run in the SQLite pass only: they test the page, and the server under it
-  # is tested on both databases by the rest. Exit 5: the arguments chose browser tests only.
-  DATABASE_URL="$TEST_POSTGRES_URL" "$BIN/pytest" "${PARALLEL[@]}" -m "not browser" "$@" || [ $? -eq 5 ]
+  # The tests that use a database, but the browser tests: those test the page, and the server
+  # under it is tested on both databases by the rest; a test that uses no database would run
+  # the same code again. Exit 5: the arguments chose no such test.
+  DATABASE_URL="$TEST_POSTGRES_URL" "$BIN/pytest" "${PARALLEL[@]}" -m "not browser" \
+    --database-tests-only "$@" || [ $? -eq 5 ]
 elif [ "${CI:-}" = "true" ]; then
   echo "CI=true: PostgreSQL is required." >&2
   exit 1

@@ -39,6 +39,7 @@ def assert_streams_all_complete(figures: dict) -> None:
     assert figures["server_cpu_ms_per_run"] > 0 and figures["peak_rss_mb"] > 0
 
 
+@pytest.mark.database_under_test
 def test_smoke_run_has_every_figure(tmp_path, redis_url):
     kind, postgres_url = _database_under_test()
     output = tmp_path / "bench.json"

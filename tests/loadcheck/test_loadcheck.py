@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,7 @@ def _setup_and_server() -> tuple[str, list[str]]:
     return "sqlite", []
 
 
+@pytest.mark.database_under_test
 def test_short_load_run_loses_nothing(redis_url):
     """Every visitor acts at least once, so with the fixed seed the mix below is there however
     slow the machine: their first actions alone send 14 (PostgreSQL) or 17 (SQLite) chat turns
