@@ -19,7 +19,7 @@ import uuid
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from bench.inprocess import WritePacing, count_turn_calls, post_stream, serve
+from bench.inprocess import CallCount, WritePacing, count_turn_calls, post_stream, serve
 from chat.llm.offline import model as offline_model
 from config.env import RateLimit
 
@@ -92,20 +92,35 @@ def _token(user) -> str:
     return str(RefreshToken.for_user(user).access_token)
 
 
-def _counts(app, user, *tokens: int) -> list:
+# Turns counted per size; the least count is kept, on the loop and on the database threads
+# apart. Work the process does now and then, not per turn (a sweep of the in-process live log
+# every 1000 appends, a cache's cull, a lazy first use), lands in one count and would make the
+# budget depend on what ran before in this process: 8935 calls per turn once, in a PostgreSQL
+# pass whose files were shared out between its two processes otherwise than in the runs before.
+# Work every turn does is in every count.
+SAMPLES = 3
+
+
+def _least(samples: list[CallCount]) -> CallCount:
+    least = min(samples, key=lambda sample: sample.total)
+    least.database = min((sample.database for sample in samples), key=lambda db: db.total)
+    return least
+
+
+def _counts(app, user, *tokens: int) -> list[CallCount]:
     token = _token(user)
 
-    async def turns() -> list:
+    async def count(n: int) -> CallCount:
+        gc.collect()
+        gc.disable()  # no finalizer runs in the middle of a count
+        try:
+            return await count_turn_calls(app, user.pk, token, n)
+        finally:
+            gc.enable()
+
+    async def turns() -> list[CallCount]:
         await count_turn_calls(app, user.pk, token, 10)  # warm up: caches, connections
-        counted = []
-        for n in tokens:
-            gc.collect()
-            gc.disable()  # no finalizer runs in the middle of a count
-            try:
-                counted.append(await count_turn_calls(app, user.pk, token, n))
-            finally:
-                gc.enable()
-        return counted
+        return [_least([await count(n) for _ in range(SAMPLES)]) for n in tokens]
 
     return serve(turns)
 
