@@ -47,8 +47,9 @@ def uses_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("database_tests_only"):
         return
-    kept = [item for item in items if uses_database(item)]
-    if len(kept) == len(items):
-        return
-    config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
-    items[:] = kept
+    kept, deselected = [], []
+    for item in items:
+        (kept if uses_database(item) else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
