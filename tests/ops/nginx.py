@@ -5,6 +5,7 @@ included in a minimal main configuration whose pid file, logs and temporary file
 temporary prefix, so the test needs no system nginx service and leaves nothing behind.
 """
 
+import getpass
 import re
 import shutil
 import string
@@ -21,7 +22,10 @@ from tests.workers import PROJECT_DIR, Worker, free_port
 SITE_TEMPLATE = PROJECT_DIR / "deploy" / "nginx.conf"
 PLACEHOLDER = re.compile(r"\$\{TASKSTREAM_\w+\}")
 
+# The workers run as the user running the tests (a master started by root would otherwise
+# drop them to an unprivileged user, who may not read a checkout under a private directory).
 MAIN_CONFIG = """\
+user {user};
 worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log info;
@@ -57,7 +61,6 @@ class Nginx:
 
     def __init__(self, workers: list[Worker]):
         self.prefix = Path(tempfile.mkdtemp(prefix="taskstream-nginx-"))
-        self.prefix.chmod(0o755)  # nginx's worker processes run as an unprivileged user
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         site = render_site(
@@ -66,7 +69,9 @@ class Nginx:
             static_root=Path(settings.STATIC_ROOT),  # collected (tests/plugins/collected_static.py)
         )
         (self.prefix / "taskstream.conf").write_text(site)
-        (self.prefix / "nginx.conf").write_text(MAIN_CONFIG.format(prefix=self.prefix))
+        (self.prefix / "nginx.conf").write_text(
+            MAIN_CONFIG.format(prefix=self.prefix, user=getpass.getuser())
+        )
         self.process: subprocess.Popen | None = None
 
     def command(self, *extra: str) -> list[str]:
