@@ -4,24 +4,27 @@ A limit is `<count>/<sec|min|hour|day>` (`0` or empty: off; parsed by config.env
 most `count` attempts in ANY window of the period (a sliding-window log: the times of the
 admitted attempts, the oldest dropped as they leave the window), not twice that across the edge
 of a fixed window. With REDIS_URL the log is a sorted set in Redis, checked and updated by one
-script (one round trip, atomic, shared by every worker); without, it lives in Django's cache
-under a process lock (the embedded default: one process). A refused attempt is not logged.
+script (one round trip, atomic, shared by every worker); without, it lives in this process's
+memory (the embedded default: one process), each key's times in a deque under a lock, so an
+attempt costs the same whatever the limit (the oldest times leave from the front). A refused
+attempt is not logged.
 
 `CHAT_RATE_LIMIT` counts chat turns per user (chat/views.py); `AUTH_RATE_LIMIT` sign-in,
 token, refresh and password attempts per client address, `REGISTER_RATE_LIMIT` registrations
 per client address (accounts/).
 """
 
+import bisect
 import ipaddress
 import logging
 import math
 import threading
 import time
 import uuid
+from collections import deque
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
@@ -56,8 +59,6 @@ end
 """
 ADMITTED = "return {'ok', '0'}"
 
-local_lock = threading.Lock()  # the embedded default's limits: one process
-
 
 def window_args(limit: RateLimit | None, now: float) -> list:
     """The script arguments of a sliding window (ARGV[1..4])."""
@@ -76,13 +77,53 @@ def _wait_in_redis(key: str, limit: RateLimit, now: float) -> float | None:
     return None if verdict == b"ok" else float(waited)
 
 
-def _wait_in_cache(key: str, limit: RateLimit, now: float) -> float | None:
-    with local_lock:
-        times = [at for at in cache.get(key, []) if at > now - limit.period_s]
-        if len(times) >= limit.count:
-            return min(times) + limit.period_s - now
-        cache.set(key, [*times, now], timeout=limit.period_s + 1)
-        return None
+class _LocalLogs:
+    """The sliding-window logs of the embedded default: per key, the times of the admitted
+    attempts, oldest first. Each attempt drops the times that left its key's window, so one
+    costs the same at a limit of 10 as at 10 000 (a list in Django's cache was read and
+    written whole at every attempt). A key whose window emptied is forgotten at the next
+    sweep (every SWEEP_EVERY attempts)."""
+
+    SWEEP_EVERY = 1000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._logs: dict[str, tuple[int, deque[float]]] = {}  # key → (period, times)
+        self._attempts = 0
+
+    def wait(self, key: str, limit: RateLimit, now: float) -> float | None:
+        with self._lock:
+            self._attempts += 1
+            if self._attempts % self.SWEEP_EVERY == 0:
+                self._sweep(now)
+            times = self._logs.setdefault(key, (limit.period_s, deque()))[1]
+            while times and times[0] <= now - limit.period_s:
+                times.popleft()
+            if len(times) >= limit.count:
+                return times[0] + limit.period_s - now
+            if times and now < times[-1]:  # a clock that went back: keep the log in order
+                bisect.insort(times, now)
+            else:
+                times.append(now)
+            return None
+
+    def _sweep(self, now: float) -> None:
+        stale = [
+            key
+            for key, (period, times) in self._logs.items()
+            if not times or times[-1] <= now - period
+        ]
+        for key in stale:
+            del self._logs[key]
+
+    def forget(self) -> None:
+        """Every count from zero (tests: this memory outlives a test)."""
+        with self._lock:
+            self._logs.clear()
+
+
+_local_logs = _LocalLogs()
+forget_local_attempts = _local_logs.forget
 
 
 def clock() -> float:
@@ -96,7 +137,7 @@ def hit(key: str, limit: RateLimit | None, *, now: float | None = None) -> int |
     if limit is None:
         return None
     now = clock() if now is None else now
-    wait = _wait_in_redis if settings.REDIS_URL else _wait_in_cache
+    wait = _wait_in_redis if settings.REDIS_URL else _local_logs.wait
     try:
         waited = wait(log_key(key, limit), limit, now)
     except redis.RedisError:

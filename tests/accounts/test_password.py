@@ -3,10 +3,10 @@ password checked, every other session and token ended, the caller's page still s
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from config.env import RateLimit
+from config.ratelimit import forget_local_attempts
 from tests.accounts.conftest import bearer_client, is_signed_in, refresh, session_client, sign_in
 from tests.api.conftest import assert_error
 from tests.conftest import PASSWORD
@@ -125,10 +125,10 @@ def test_the_account_page_shows_what_is_wrong(client, user, form, error):
 
 @pytest.fixture
 def one_attempt_a_minute(settings, rate_limit_clock):
-    cache.clear()  # the local-memory cache outlives a test: count from zero
+    forget_local_attempts()  # the local logs outlive a test: count from zero
     settings.AUTH_RATE_LIMIT = RateLimit(count=1, period_s=60)
     yield
-    cache.clear()
+    forget_local_attempts()
 
 
 def test_guessing_the_old_password_is_rate_limited(user, tokens, one_attempt_a_minute):

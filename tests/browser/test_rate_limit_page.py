@@ -2,18 +2,18 @@
 nothing; its Retry waits for the time the server named (Retry-After)."""
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from chat.models import Message
 from config.env import RateLimit
+from config.ratelimit import forget_local_attempts
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_refused_turn_is_shown_inline_with_the_wait(ui, user, settings, rate_limit_clock):
-    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    cache.clear()
+    assert not settings.REDIS_URL
+    forget_local_attempts()
     settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=3600)
     ui.sign_in(user.username)
     ui.chat("add buy milk")
@@ -26,14 +26,14 @@ def test_a_refused_turn_is_shown_inline_with_the_wait(ui, user, settings, rate_l
     assert list(Message.objects.filter(role="user").values_list("content", flat=True)) == [
         "add buy milk"
     ]
-    cache.clear()
+    forget_local_attempts()
 
 
 def test_the_wait_counts_down_and_new_attempts_keep_one_notice(ui, user, settings):
     """Issue 27, item 10: "Try again in N s" counts down, the disabled Retry looks disabled,
     another attempt replaces the refused one (one bubble, one notice), and nothing is sent
     again unless the person asks."""
-    cache.clear()
+    forget_local_attempts()
     settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=60)
     ui.page.clock.install()
     ui.sign_in(user.username)
@@ -66,7 +66,7 @@ def test_the_wait_counts_down_and_new_attempts_keep_one_notice(ui, user, setting
     expect(error).to_contain_text("You can send again now.")
     expect(error.get_by_role("button", name="Retry")).to_be_enabled()
     assert Message.objects.filter(role="user").count() == 1  # nothing was sent by itself
-    cache.clear()
+    forget_local_attempts()
 
 
 def test_pages_run_under_their_content_security_policy(make_page, live_server_url, user):

@@ -2,9 +2,9 @@
 
 import httpx
 import pytest
-from django.core.cache import cache
 
 from config.env import RateLimit
+from config.ratelimit import forget_local_attempts
 from tests.conftest import bearer
 from tests.fakes import FakeOpenAI
 from tests.ops.prometheus import scrape, scrape_after_runs, value
@@ -42,7 +42,7 @@ def test_a_model_failure_is_counted_by_its_code(live_server_url, user, settings,
 def test_a_rate_limited_turn_is_counted_by_its_scope(
     live_server_url, user, settings, metrics_on, rate_limit_clock
 ):
-    cache.clear()  # the local-memory cache outlives a test
+    forget_local_attempts()  # the local logs outlive a test
     settings.CHAT_RATE_LIMIT = RateLimit(count=1, period_s=3600)
     before = scrape(live_server_url)
     answers = [
@@ -58,4 +58,4 @@ def test_a_rate_limited_turn_is_counted_by_its_scope(
     assert value(after, "taskstream_rate_limited_total", scope="chat") == (
         value(before, "taskstream_rate_limited_total", scope="chat") + 1
     )
-    cache.clear()
+    forget_local_attempts()

@@ -10,7 +10,6 @@ import uuid
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from chat.models import DailyTokenUsage, Message
@@ -19,7 +18,7 @@ from chat.runs.brokers.memory import MemoryRunBroker
 from chat.runs.events import EventSequence, EventType
 from chat.runs.execution import LocalRun
 from config.env import RateLimit
-from config.ratelimit import hit
+from config.ratelimit import forget_local_attempts, hit
 from tests.conftest import PASSWORD, bearer
 from tests.fakes import FakeOpenAI
 from tests.sse import read_events
@@ -27,18 +26,18 @@ from tests.sse import read_events
 
 @pytest.fixture(autouse=True)
 def fresh_counters():
-    """The local-memory cache outlives a test: count from zero."""
-    cache.clear()
+    """The local logs outlive a test: count from zero."""
+    forget_local_attempts()
     yield
-    cache.clear()
+    forget_local_attempts()
 
 
 # --- the sliding window --------------------------------------------------------------------
 
 
-@pytest.fixture(params=["cache", "redis"])
+@pytest.fixture(params=["local", "redis"])
 def limits_store(request, settings):
-    """The embedded default (Django's cache) and the real Redis every worker shares."""
+    """The embedded default (this process's memory) and the real Redis every worker shares."""
     if request.param == "redis":
         settings.REDIS_URL = request.getfixturevalue("redis_url")
     return request.param

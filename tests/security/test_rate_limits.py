@@ -1,5 +1,5 @@
-"""CHAT_RATE_LIMIT and AUTH_RATE_LIMIT (config/ratelimit.py): counted in Django's cache,
-atomically, shared by every worker through Redis; over the limit, 429 `rate_limited` with
+"""CHAT_RATE_LIMIT and AUTH_RATE_LIMIT (config/ratelimit.py): counted in this process's memory,
+atomically, or shared by every worker through Redis; over the limit, 429 `rate_limited` with
 Retry-After, and a refused chat turn stores nothing."""
 
 import ipaddress
@@ -11,12 +11,12 @@ import uuid
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from chat.models import Conversation, Message
+from config import ratelimit
 from config.env import RateLimit, env_networks, env_rate_limit
-from config.ratelimit import client_address, hit
+from config.ratelimit import client_address, forget_local_attempts, hit
 from tests.api.conftest import assert_error
 from tests.conftest import PASSWORD, bearer
 from tests.waiting import PROCESS_DEADLINE_S
@@ -30,11 +30,11 @@ pytestmark = pytest.mark.usefixtures("rate_limit_clock")
 
 @pytest.fixture(autouse=True)
 def fresh_counters():
-    """The local-memory cache outlives a test; these tests count from zero (never Redis)."""
-    assert django_settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
-    cache.clear()
+    """The local logs outlive a test; these tests count from zero (never Redis)."""
+    assert not django_settings.REDIS_URL
+    forget_local_attempts()
     yield
-    cache.clear()
+    forget_local_attempts()
 
 
 # --- the setting -----------------------------------------------------------------------------
@@ -112,6 +112,25 @@ def test_a_new_window_starts_a_new_count(rate_limit_clock):
     assert hit(key, limit) == 1
     rate_limit_clock.now += 1
     assert hit(key, limit) is None
+
+
+def test_a_clock_that_went_back_keeps_the_window_exact():
+    limit, key = RateLimit(count=2, period_s=60), f"test:{uuid.uuid4()}"
+    assert hit(key, limit, now=1000) is None
+    assert hit(key, limit, now=950) is None, "an earlier time is logged in its place"
+    assert hit(key, limit, now=1020) is None, "950 left the window, 1000 did not"
+    assert hit(key, limit, now=1021) == 39, "full again: 1000 leaves at 1060"
+
+
+def test_the_local_logs_forget_keys_whose_window_emptied():
+    logs = ratelimit._LocalLogs()
+    limit = RateLimit(count=5, period_s=60)
+    for number in range(3):
+        assert logs.wait(f"old:{number}", limit, now=0) is None
+    for attempt in range(logs.SWEEP_EVERY - 3):
+        assert logs.wait("busy", RateLimit(count=10_000, period_s=60), now=100 + attempt) is None
+    assert set(logs._logs) == {"busy"}, "the three old keys were swept"
+    assert len(logs._logs["busy"][1]) == 60, "only the attempts of the last minute are kept"
 
 
 def test_concurrent_attempts_are_counted_exactly():
