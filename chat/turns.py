@@ -251,7 +251,12 @@ def turn_start(
         # Stored without a post_save: say what was stored (published after the commit).
         changed.send(Message, kind="user_message_stored", user_id=user.pk, subject=user_message)
         _announce_run(
-            "run_started", user_id=user.pk, reply=assistant_message, status=assistant_message.status
+            "run_started",
+            user_id=user.pk,
+            conversation_id=conversation_id,
+            run_id=run_id,
+            message_id=assistant_message.pk,
+            status=assistant_message.status,
         )
     return Turn(
         user=user,
@@ -266,12 +271,20 @@ def turn_start(
     )
 
 
-def _announce_run(kind: str, *, user_id: int, reply: Message, status: str) -> None:
+def _announce_run(
+    kind: str,
+    *,
+    user_id: int,
+    conversation_id: int,
+    run_id: uuid.UUID,
+    message_id: int,
+    status: str,
+) -> None:
     """`run_started` / `run_finished`: once per run, never per event of it."""
     run = {
-        "conversation_id": reply.conversation_id,
-        "run_id": reply.run_id,
-        "message_id": reply.pk,
+        "conversation_id": conversation_id,
+        "run_id": run_id,
+        "message_id": message_id,
         "status": status,
     }
     changed.send(Message, kind=kind, user_id=user_id, subject=run)
@@ -310,12 +323,14 @@ def turn_finish(*, turn: Turn, outcome: TurnOutcome) -> None:
             )
         _TOUCH_CONVERSATION([timezone.now()], where=[turn.conversation_id])
         if saved:
-            reply = Message(
-                pk=turn.assistant_message_id,
+            _announce_run(
+                "run_finished",
+                user_id=turn.user.pk,
                 conversation_id=turn.conversation_id,
                 run_id=turn.run_id,
+                message_id=turn.assistant_message_id,
+                status=outcome.status,
             )
-            _announce_run("run_finished", user_id=turn.user.pk, reply=reply, status=outcome.status)
 
 
 def turn_tool_call_committed(*, message_id: int, call: dict[str, Any]) -> None:
@@ -353,6 +368,8 @@ def turn_interrupt(*, message_id: int, save_failed: bool = False) -> None:
         _announce_run(
             "run_finished",
             user_id=reply.conversation.owner_id,
-            reply=reply,
+            conversation_id=reply.conversation_id,
+            run_id=reply.run_id,
+            message_id=reply.pk,
             status=ending["status"],
         )

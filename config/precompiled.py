@@ -7,13 +7,60 @@ metadata (table, columns, quoting) and convert every value with its field's own
 `pre_save`/`get_db_prep_save` (what is stored) or `get_db_prep_value` (what is matched), and
 what is read with the converters the ORM applies, so they store and read what `QuerySet.update`,
 `bulk_create` and `values_list` would. Like those, they send no signal.
+
+A value the field would store as it is (a `str` in a text column, an `int` key, a `bool`, a
+None in any of those or in an integer, UUID, date-time or JSON column) is passed as it is: the
+field's conversion takes five to seven calls for each, most of an INSERT's Python work.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connections, router
-from django.db.models import Model
+from django.db import connections, models, router
+from django.db.models import Field, Model
+
+# Fields of exactly these classes store such values unchanged on every backend
+# (`get_db_prep_save`: `to_python` of a str or None; an automatic key's `int()` of an int).
+# Subclasses may convert otherwise, and other integer fields do on PostgreSQL (psycopg's
+# typed Int2/Int4/Int8): not listed.
+_TEXT = (models.CharField, models.TextField)
+_AUTOMATIC_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_INTEGER = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+)
+
+# These store None as SQL NULL, as it is (JSONField too: JSON `null` takes Value(None)).
+_NONE_AS_NULL = (*_INTEGER, models.UUIDField, models.DateTimeField, models.JSONField)
+
+
+def _stored_unchanged(value: Any) -> bool:
+    return False
+
+
+def _unchanged_test(field: Field) -> Callable[[Any], bool]:
+    """What tells, for this field, a value `get_db_prep_save` would return unchanged."""
+    kind = type(field)
+    if kind is models.ForeignKey:
+        return _unchanged_test(field.target_field)
+    if kind in _TEXT:
+        return lambda value: value is None or isinstance(value, str)
+    if kind in _AUTOMATIC_KEYS:
+        return lambda value: value is None or type(value) is int
+    if kind is models.BooleanField:
+        return lambda value: value is None or type(value) is bool
+    if kind in _NONE_AS_NULL:
+        return lambda value: value is None
+    return _stored_unchanged
+
+
+def _reads_attribute(field: Field) -> bool:
+    """The field's `pre_save` only reads the instance's attribute (no auto timestamp)."""
+    return type(field).pre_save is Field.pre_save
 
 
 class PrecompiledUpdate:
@@ -22,6 +69,7 @@ class PrecompiledUpdate:
     def __init__(self, model: type[Model], *, columns: Sequence[str], where: Sequence[str]):
         self.model = model
         self._set = [model._meta.get_field(name) for name in columns]
+        self._set_unchanged = [_unchanged_test(field) for field in self._set]
         self._where = [model._meta.get_field(name) for name in where]
         self._sql: dict[str, str] = {}  # per database alias
 
@@ -41,8 +89,8 @@ class PrecompiledUpdate:
         alias = router.db_for_write(self.model)
         connection = connections[alias]
         params = [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(self._set, values, strict=True)
+            value if unchanged(value) else field.get_db_prep_save(value, connection)
+            for field, unchanged, value in zip(self._set, self._set_unchanged, values, strict=True)
         ]
         params += [
             field.get_db_prep_value(value, connection, prepared=False)
@@ -61,6 +109,11 @@ class PrecompiledInsert:
     def __init__(self, model: type[Model]):
         self.model = model
         self._fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        # Per field: its attribute when pre_save only reads it (else None), and its test.
+        self._plan = [
+            (field, field.attname if _reads_attribute(field) else None, _unchanged_test(field))
+            for field in self._fields
+        ]
         self._sql: dict[tuple[str, int], str] = {}  # per database alias and number of rows
 
     def sql(self, alias: str, rows: int) -> str:
@@ -81,11 +134,17 @@ class PrecompiledInsert:
         if not connection.features.can_return_rows_from_bulk_insert:
             self.model._base_manager.using(alias).bulk_create(instances)
             return
-        params = [
-            field.get_db_prep_save(field.pre_save(instance, True), connection)
-            for instance in instances
-            for field in self._fields
-        ]
+        params = []
+        for instance in instances:
+            for field, attname, unchanged in self._plan:
+                value = (
+                    field.pre_save(instance, True)
+                    if attname is None
+                    else getattr(instance, attname)
+                )
+                params.append(
+                    value if unchanged(value) else field.get_db_prep_save(value, connection)
+                )
         with connection.cursor() as cursor:
             cursor.execute(self.sql(alias, len(instances)), params)
             rows = cursor.fetchall()
