@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from chat.apis import MessageOutputSerializer
 from chat.models import Conversation, Message
+from config.representation import Representation
 from live.events import Audience, LiveEventType, session_fingerprint
 from live.registry import Publication, register, register_model
 from todos.apis import TaskOutputSerializer
@@ -23,18 +24,15 @@ _datetime = serializers.DateTimeField()
 
 
 @cache
-def _describer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-    """One instance of an output serializer, its fields built once, to describe any number of
-    instances with (`to_representation` keeps no state): a serializer made per instance
-    deep-copies every declared field first, most of the cost of describing a chat message at
-    each turn's commit (docs/PERFORMANCE.md)."""
-    serializer = serializer_class()
-    serializer.fields  # noqa: B018 (built here, once, rather than by two threads at once)
-    return serializer
+def _describer(serializer_class: type[serializers.Serializer]) -> Representation:
+    """What the output serializer describes an instance as, its fields built once and read
+    without most of DRF's per-field calls (config/representation.py): a chat message at each
+    turn's commit, a task at each change (docs/PERFORMANCE.md)."""
+    return Representation(serializer_class)
 
 
 def _task_fields(task: Task) -> dict[str, Any]:
-    return _describer(TaskOutputSerializer).to_representation(task)
+    return _describer(TaskOutputSerializer)(task)
 
 
 def conversation_fields(conversation: Conversation) -> dict[str, Any]:
@@ -75,7 +73,7 @@ def _bulk_fields(bulk: dict[str, Any]) -> dict[str, Any]:
 def _message_created(message: Message) -> dict[str, Any]:
     return {
         "conversation_id": message.conversation_id,
-        "message": _describer(MessageOutputSerializer).to_representation(message),
+        "message": _describer(MessageOutputSerializer)(message),
     }
 
 
