@@ -13,13 +13,12 @@ features landing on this path (each budget says what it was measured at). Raise 
 work the product needs, and say so in docs/PERFORMANCE.md.
 """
 
-import gc
 import uuid
 
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from bench.inprocess import CallCount, WritePacing, count_turn_calls, post_stream, serve
+from bench.inprocess import WritePacing, post_stream, serve, turn_call_figures
 from chat.llm.offline import model as offline_model
 from config.env import RateLimit
 
@@ -96,55 +95,28 @@ def _token(user) -> str:
     return str(RefreshToken.for_user(user).access_token)
 
 
-# Turns counted per size; the least count is kept, on the loop and on the database threads
-# apart. Work the process does now and then, not per turn (a sweep of the in-process live log
-# every 1000 appends, a cache's cull, a lazy first use), lands in one count and would make the
-# budget depend on what ran before in this process: 8935 calls per turn once, in a PostgreSQL
-# pass whose files were shared out between its two processes otherwise than in the runs before.
-# Work every turn does is in every count.
-SAMPLES = 3
+def _figures(app, user) -> dict:
+    """bench.inprocess's call figures (the least of three counts per turn size)."""
+    return serve(lambda: turn_call_figures(app, user.pk, _token(user)))
 
 
-def _least(samples: list[CallCount]) -> CallCount:
-    least = min(samples, key=lambda sample: sample.total)
-    least.database = min((sample.database for sample in samples), key=lambda db: db.total)
-    return least
-
-
-def _counts(app, user, *tokens: int) -> list[CallCount]:
-    token = _token(user)
-
-    async def count(n: int) -> CallCount:
-        gc.collect()
-        gc.disable()  # no finalizer runs in the middle of a count
-        try:
-            return await count_turn_calls(app, user.pk, token, n)
-        finally:
-            gc.enable()
-
-    async def turns() -> list[CallCount]:
-        await count_turn_calls(app, user.pk, token, 10)  # warm up: caches, connections
-        return [_least([await count(n) for _ in range(SAMPLES)]) for n in tokens]
-
-    return serve(turns)
+def _hot(functions: dict[str, float]) -> str:
+    return ", ".join(f"{name} {count:g}" for name, count in list(functions.items())[:15])
 
 
 def test_calls_per_text_event_and_per_turn_stay_within_budget(
     transactional_db, user, app, paced_by_writes
 ):
-    small, large = _counts(app, user, 10, 100)
-    per_event = (large.total - small.total) / 90
-    ours = (large.parts["ours"] - small.parts["ours"]) / 90
-    per_turn = small.total - 10 * per_event
-    growth = large.functions.copy()
-    growth.subtract(small.functions)
-    hot = ", ".join(f"{name} {count / 90:g}" for name, count in growth.most_common(15))
-    assert per_event <= CALLS_PER_TEXT_EVENT, f"{per_event:.1f} calls per text event: {hot}"
-    assert ours <= OUR_CALLS_PER_TEXT_EVENT, f"{ours:.1f} of our calls per text event: {hot}"
-    assert per_turn <= CALLS_PER_TURN, f"{per_turn:.0f} calls per turn"
-    database = small.database
-    top = ", ".join(f"{name} {count}" for name, count in database.functions.most_common(15))
-    assert database.total <= DATABASE_CALLS_PER_TURN, f"{database.total} database calls: {top}"
+    figures = _figures(app, user)
+    per_event, per_turn = figures["calls_per_text_event"], figures["calls_per_turn_fixed"]
+    ours = figures["calls_per_text_event_by_part"]["ours"]
+    hot = _hot(figures["functions_per_text_event"])
+    assert per_event <= CALLS_PER_TEXT_EVENT, f"{per_event} calls per text event: {hot}"
+    assert ours <= OUR_CALLS_PER_TEXT_EVENT, f"{ours} of our calls per text event: {hot}"
+    assert per_turn <= CALLS_PER_TURN, f"{per_turn} calls per turn"
+    database = figures["database_calls_per_turn"]
+    top = _hot(figures["database_functions_per_turn"])
+    assert database <= DATABASE_CALLS_PER_TURN, f"{database} database calls: {top}"
 
 
 def test_calls_per_text_event_with_the_redis_broker_stay_within_budget(
@@ -155,14 +127,11 @@ def test_calls_per_text_event_with_the_redis_broker_stay_within_budget(
     prefix = f"taskstream-test:{uuid.uuid4().hex}:"
     chat_settings.CHAT_RUN_REDIS_PREFIX = prefix
     chat_settings.LIVE_REDIS_PREFIX = f"{prefix}live:"
-    small, large = _counts(app, user, 10, 100)
-    per_event = (large.total - small.total) / 90
-    growth = large.functions.copy()
-    growth.subtract(small.functions)
-    hot = ", ".join(f"{name} {count / 90:g}" for name, count in growth.most_common(15))
-    assert per_event <= REDIS_CALLS_PER_TEXT_EVENT, f"{per_event:.1f} calls per text event: {hot}"
-    per_turn = small.total - 10 * per_event
-    assert per_turn <= REDIS_CALLS_PER_TURN, f"{per_turn:.0f} calls per turn"
+    figures = _figures(app, user)
+    per_event, per_turn = figures["calls_per_text_event"], figures["calls_per_turn_fixed"]
+    hot = _hot(figures["functions_per_text_event"])
+    assert per_event <= REDIS_CALLS_PER_TEXT_EVENT, f"{per_event} calls per text event: {hot}"
+    assert per_turn <= REDIS_CALLS_PER_TURN, f"{per_turn} calls per turn"
 
 
 def test_sql_statements_per_turn_stay_within_budget(
