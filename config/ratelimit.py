@@ -16,6 +16,7 @@ per client address (accounts/).
 
 import bisect
 import ipaddress
+import itertools
 import logging
 import math
 import threading
@@ -81,14 +82,17 @@ class _LocalLogs:
     """The sliding-window logs of the embedded default: per key, the times of the admitted
     attempts, oldest first. Each attempt drops the times that left its key's window, so one
     costs the same at a limit of 10 as at 10 000 (a list in Django's cache was read and
-    written whole at every attempt). A key whose window emptied is forgotten at the next
-    sweep (every SWEEP_EVERY attempts)."""
+    written whole at every attempt). Keys whose window emptied are forgotten every
+    SWEEP_EVERY attempts; at most MAX_KEYS are kept (client addresses are many), the least
+    recently used forgotten first, as Django's local-memory cache culled (at 300)."""
 
     SWEEP_EVERY = 1000
+    MAX_KEYS = 10_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._logs: dict[str, tuple[int, deque[float]]] = {}  # key → (period, times)
+        # key → (period, times), the least recently used first
+        self._logs: dict[str, tuple[int, deque[float]]] = {}
         self._attempts = 0
 
     def wait(self, key: str, limit: RateLimit, now: float) -> float | None:
@@ -96,7 +100,12 @@ class _LocalLogs:
             self._attempts += 1
             if self._attempts % self.SWEEP_EVERY == 0:
                 self._sweep(now)
-            times = self._logs.setdefault(key, (limit.period_s, deque()))[1]
+            log = self._logs.pop(key, None)
+            if log is None:
+                self._make_room(now)
+                log = (limit.period_s, deque())
+            self._logs[key] = log  # now the most recently used
+            times = log[1]
             while times and times[0] <= now - limit.period_s:
                 times.popleft()
             if len(times) >= limit.count:
@@ -114,6 +123,14 @@ class _LocalLogs:
             if not times or times[-1] <= now - period
         ]
         for key in stale:
+            del self._logs[key]
+
+    def _make_room(self, now: float) -> None:
+        if len(self._logs) < self.MAX_KEYS:
+            return
+        self._sweep(now)
+        excess = len(self._logs) - self.MAX_KEYS + 1
+        for key in list(itertools.islice(self._logs, max(0, excess))):
             del self._logs[key]
 
     def forget(self) -> None:

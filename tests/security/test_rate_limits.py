@@ -133,6 +133,17 @@ def test_the_local_logs_forget_keys_whose_window_emptied():
     assert len(logs._logs["busy"][1]) == 60, "only the attempts of the last minute are kept"
 
 
+def test_the_local_logs_keep_at_most_max_keys_the_least_recently_used_forgotten_first():
+    logs, limit = ratelimit._LocalLogs(), RateLimit(count=1, period_s=60)
+    logs.MAX_KEYS = 3
+    for key in ("a", "b", "c"):
+        assert logs.wait(key, limit, now=0) is None
+    assert logs.wait("a", limit, now=1) == 59, "a used again (refused)"
+    assert logs.wait("d", limit, now=2) is None
+    assert list(logs._logs) == ["c", "a", "d"], "b, the least recently used, forgotten"
+    assert logs.wait("b", limit, now=3) is None, "counted from zero"
+
+
 def test_concurrent_attempts_are_counted_exactly():
     key, limit = f"test:{uuid.uuid4()}", RateLimit(count=25, period_s=60)
     allowed = []
