@@ -111,6 +111,7 @@ def todo_agent() -> Agent[TaskToolContext]:
     )
     sdk_costs.install()
     sdk_costs.freeze_identity(agent)
+    sdk_costs.freeze_tools(agent.tools)
     return agent
 
 

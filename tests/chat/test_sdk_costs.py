@@ -1,9 +1,12 @@
-"""The per-run openai-agents costs paid once: the agent identity signature and the run's agent."""
+"""The per-run openai-agents costs paid once: the agent identity signature, the tools' routing
+check and the run's agent."""
 
 import asyncio
 
-from agents import Agent, Runner
+import pytest
+from agents import Agent, Runner, UserError, function_tool
 from agents import _run_state_agent_identity as sdk_identity
+from agents import _tool_identity as sdk_tool_identity
 
 from chat.llm import sdk_costs
 from chat.llm.agent import agent_for_run, run_config, todo_agent
@@ -44,3 +47,33 @@ def test_concurrent_runs_of_copies_all_finish(db):
         return await asyncio.gather(*(one_run() for _ in range(20)))
 
     assert asyncio.run(many()) == ["t1 t2 t3"] * 20
+
+
+def _deferred_tool():
+    @function_tool(name_override="lookup", defer_loading=True)
+    def lookup(query: str) -> str:
+        """Look something up."""
+        return query
+
+    return lookup
+
+
+def test_the_agents_tools_are_checked_once(db, monkeypatch):
+    tools = todo_agent().tools  # installs the check and freezes the tools
+    checked = []
+    monkeypatch.setattr(sdk_costs, "_valid_tool_sequences", set())
+    monkeypatch.setattr(sdk_costs, "_sdk_validate_tools", lambda tools: checked.append(tools))
+    for _ in range(3):
+        sdk_tool_identity.validate_function_tool_lookup_configuration(tools)
+    assert checked == [tools]
+
+
+def test_tools_not_frozen_are_checked_every_time_and_refused_as_the_sdk_refuses(db):
+    todo_agent()  # installs the check
+    ambiguous = [_deferred_tool(), _deferred_tool()]  # two deferred top-level `lookup`s
+    for _ in range(2):
+        with pytest.raises(UserError, match="lookup"):
+            sdk_tool_identity.validate_function_tool_lookup_configuration(ambiguous)
+    mixed = [*todo_agent().tools, *ambiguous]
+    with pytest.raises(UserError, match="lookup"):
+        sdk_tool_identity.validate_function_tool_lookup_configuration(mixed)
