@@ -42,7 +42,7 @@ OUR_CALLS_PER_TEXT_EVENT = 44
 # besides (the run's lease and info, its slot, its end). Measured (2026-12-06): 485-496 an
 # event and 14000-14400 a turn through redis-py's client (its pool, retry, metrics hooks, a
 # task per socket write, its packer; and a PING before each turn), 258 and 9025 on the
-# appender's own connection (transport/redis.py), without the PING; 8258 a turn once the
+# appender's own connection (transport/redis.py), without the PING; 9176 later, and 8258 once the
 # agent's tools were checked for ambiguous routing once rather than at every turn
 # (chat/llm/sdk_costs.py).
 REDIS_CALLS_PER_TEXT_EVENT = 300
@@ -52,7 +52,8 @@ REDIS_CALLS_PER_TURN = 9900
 # authentication's hop, the run's setup and end, the SDK's run (its share grows with the
 # agent's tools), the response. Measured: 6346 before the request signals ran on the loop,
 # 5796 after, 6931 once the list tools (issue of lists) and sliding-window limits merged;
-# 6419 once the agent's tools were checked for ambiguous routing once, not at every turn.
+# 7365 later, and 6419 once the agent's tools were checked for ambiguous routing once, not at
+# every turn.
 CALLS_PER_TURN = 7700
 
 # Python calls of one turn on the database threads (authenticating, admitting and opening it,
