@@ -75,23 +75,30 @@ LIVE_STREAM = re.compile(r"/api/\d+/events(?:\?|$)")
 
 class _Navigations:
     """Which of the page's navigations each request began under: a request the browser aborts
-    because the page left for another (a favicon, a stream) is no failure of the product."""
+    because the page left for another (a favicon, a stream) is no failure of the product. That
+    includes one the old page began after the next navigation was asked for but before the new
+    page replaced it (a list the page loads just as a test moves on)."""
 
     def __init__(self, page) -> None:
         self.page = page
-        self.count = 0
-        self.began: dict[object, int] = {}  # Playwright gives one object per request
+        self.requested = 0  # main-frame navigations asked for
+        self.loaded = 0  # new documents of the main frame (a pushState is none)
+        self.began: dict[object, tuple[int, int]] = {}  # Playwright gives one object per request
 
     def request(self, request) -> None:
         if request.is_navigation_request() and request.frame == self.page.main_frame:
-            self.count += 1
-        self.began[request] = self.count
+            self.requested += 1
+        self.began[request] = (self.requested, self.loaded)
+
+    def document_loaded(self, page) -> None:
+        self.loaded += 1
 
     def cut_by_leaving(self, request) -> bool:
         if "ERR_ABORTED" not in (request.failure or ""):
             return False
-        began = self.began.get(request, self.count)
-        return bool(LIVE_STREAM.search(request.url)) or began < self.count
+        requested, loaded = self.began.get(request, (self.requested, self.loaded))
+        leaving_then = loaded < requested  # a navigation asked for, its page not there yet
+        return bool(LIVE_STREAM.search(request.url)) or requested < self.requested or leaving_then
 
 
 def watch_console(page) -> list[str]:
@@ -101,6 +108,7 @@ def watch_console(page) -> list[str]:
     problems: list[str] = []
     navigations = _Navigations(page)
     page.on("request", navigations.request)
+    page.on("domcontentloaded", navigations.document_loaded)
     page.on(
         "console",
         lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
