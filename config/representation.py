@@ -18,10 +18,10 @@ from rest_framework.fields import Field, SkipField
 from rest_framework.relations import PKOnlyObject
 
 _MISSING = object()
-_WHOLE = ""  # a field whose source is `*`: the instance itself (a method field)
+_WHOLE = object()  # a field whose source is `*`: the instance itself (a method field)
 
 
-def _plain_source(field: Field) -> str | None:
+def _plain_source(field: Field) -> str | object | None:
     """The one attribute the field reads through DRF's own `get_attribute`, `_WHOLE` for the
     instance itself, None when it reads otherwise."""
     if type(field).get_attribute is not Field.get_attribute:
