@@ -6,7 +6,8 @@
 Exactly the SDK part of a chat turn: the product's agent (its tools, per-run instructions and
 the offline model, paced as the benchmark's server is), `Runner.run_streamed` consumed to the
 end, `runs` runs at once on uvloop in this one process — no HTTP, no database, no broker, no
-event translation, no metrics. CPU per burst is this process's CPU time
+event translation, no metrics; the process's heap set aside from the garbage collector once
+warmed up, as a server's is at startup (ops.heap). CPU per burst is this process's CPU time
 (`CLOCK_PROCESS_CPUTIME_ID`); as in the server's cost fit, bursts of `small` and `large` tokens
 alternate three times, the least of each is kept, and a line is fit through them: CPU per run
 = fixed + tokens * per text event. The server's figures minus these are what is ours.
@@ -79,7 +80,10 @@ async def _burst(runs: int, tokens: int) -> float:
 
 
 async def measure(runs: int, small: int, large: int) -> dict:
+    from ops.heap import freeze_startup_heap
+
     await _burst(4, 5)  # warm up: imports, the agent, the SDK's caches
+    freeze_startup_heap()  # as a server's startup does: the collector scans only what runs make
     cpu: dict[int, list[float]] = {small: [], large: []}
     for _ in range(REPETITIONS):
         for tokens in (small, large):

@@ -109,8 +109,8 @@ class BenchServer:
             "--log-level",
             "warning",
             "--no-access-log",
-            "--lifespan",
-            "off",
+            "--lifespan",  # on, as in production: ops.asgi's startup and shutdown
+            "on",
             "--backlog",
             "4096",
         ]

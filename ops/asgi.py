@@ -5,7 +5,8 @@ middleware, no URL resolution, no session), counts every HTTP response by status
 `/metrics` (including the middleware-free chat paths and static files), and handles the ASGI
 lifespan: at startup it takes over SIGTERM for a graceful drain (ops.shutdown), starts the
 sweep for runs whose worker died (chat.runs.lapsed) and the reminder scheduler
-(reminders.scheduler), at shutdown it stops the scheduler and ends what is left.
+(reminders.scheduler) and sets the started worker's heap aside from the garbage collector
+(ops.heap), at shutdown it stops the scheduler and ends what is left.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from django.conf import settings
 from chat.runs.lapsed import start_sweeping
 from ops import metrics, shutdown
 from ops.health import OK, readiness
+from ops.heap import freeze_startup_heap
 from reminders.scheduler import start_scheduler, stop_scheduler
 
 Scope = MutableMapping[str, Any]
@@ -114,6 +116,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             shutdown.take_over_sigterm()
             start_sweeping()
             start_scheduler()
+            freeze_startup_heap()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await asyncio.to_thread(stop_scheduler)
