@@ -91,6 +91,11 @@ def event_from_json(raw: str | bytes) -> RunEvent:
     return RunEvent(type=EventType(data.pop("type")), seq=data.pop("seq"), data=data)
 
 
+def event_from_frame(frame: bytes) -> RunEvent:
+    """The inverse of `RunEvent.to_sse(with_id=False)`."""
+    return event_from_json(frame[len(b"data: ") : -len(b"\n\n")])
+
+
 class EventSequence:
     """Numbers a run's events and checks each carries exactly its type's fields."""
 

@@ -8,13 +8,10 @@ silence, not per event: when it fires early (events came meanwhile) it re-arms f
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Sequence
 
-from chat.runs.events import EventType, RunEvent
-
-# What one event costs in memory besides its text: the RunEvent, its dict, the references
-# (measured with tracemalloc: ~330 bytes for a text event of a few characters).
-EVENT_OVERHEAD_BYTES = 300
+from chat.runs.events import RunEvent, event_from_frame
 
 _IDLE = True  # a waiter's result when the keepalive timer woke it, not an event
 
@@ -49,13 +46,9 @@ class RunLog:
         self._waiters: list[asyncio.Future] = []
         self.ended = False
 
-    def approximate_bytes(self) -> int:
-        """About how much memory the events hold (once per finished run: O(events))."""
-        total = 0
-        for event in self._events:
-            text = event.data["content"] if event.type is EventType.TEXT else event.to_json()
-            total += EVENT_OVERHEAD_BYTES + len(text)
-        return total
+    def finished(self) -> "FinishedLog":
+        """The events as a finished run keeps them (the in-process broker, for resuming)."""
+        return FinishedLog(self._events)
 
     def append(self, event: RunEvent) -> None:
         if self.ended:
@@ -98,3 +91,21 @@ class RunLog:
         finally:
             if listener.timer is not None:
                 listener.timer.cancel()
+
+
+class FinishedLog:
+    """A finished run's events as kept for resuming: each one's SSE frame (`data: ...`, built
+    once already for a relayed event), all in one tuple. As RunEvents they would be a hundred
+    objects a run that the garbage collector's full passes scan, for as long as the run is
+    kept (up to 200 000 events in the default CHAT_RUN_EVENTS_MAX_MB); frames in a tuple are
+    none, and a fifth of the memory. A resume decodes the events it reads."""
+
+    __slots__ = ("_frames", "size_bytes")
+
+    def __init__(self, events: Sequence[RunEvent]) -> None:
+        self._frames = tuple([event.to_sse(with_id=False) for event in events])
+        self.size_bytes = sys.getsizeof(self._frames) + sum(map(sys.getsizeof, self._frames))
+
+    def after(self, seq: int) -> list[RunEvent]:
+        """The events with a seq > `seq`."""
+        return [event_from_frame(frame) for frame in self._frames[max(seq + 1, 0) :]]

@@ -1,9 +1,10 @@
 """The in-process broker: the embedded default, for one worker.
 
-Everything lives in this process: a finished run's log is kept for CHAT_RUN_EVENTS_TTL_S so a
-client can still resume it, and a run is alive exactly while it executes here. What the
-finished logs hold is bounded by CHAT_RUN_EVENTS_MAX_MB: past it the runs that finished first
-are forgotten first, and resuming one reads as expired, as after the TTL.
+Everything lives in this process: a finished run's events are kept for CHAT_RUN_EVENTS_TTL_S
+(as their SSE frames, chat.runs.log.FinishedLog) so a client can still resume it, and a run is
+alive exactly while it executes here. What the finished runs hold is bounded by
+CHAT_RUN_EVENTS_MAX_MB: past it the runs that finished first are forgotten first, and resuming
+one reads as expired, as after the TTL.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.conf import settings
 
 from chat.runs.brokers.base import EventBatches, RunBroker, RunInfo, StaleRunHandler
 from chat.runs.events import RunEvent
-from chat.runs.log import RunLog
+from chat.runs.log import FinishedLog
 
 if TYPE_CHECKING:
     from chat.runs.execution import LocalRun
@@ -23,23 +24,20 @@ if TYPE_CHECKING:
 class MemoryRunBroker(RunBroker):
     def __init__(self) -> None:
         super().__init__()
-        # run id → (info, log, when it stops being readable), in the order the runs ended
-        self._finished: dict[str, tuple[RunInfo, RunLog, float]] = {}
-        self._finished_sizes: dict[str, int] = {}
+        # run id → (info, events, when they stop being readable), in the order the runs ended
+        self._finished: dict[str, tuple[RunInfo, FinishedLog, float]] = {}
         self.finished_bytes = 0
 
     async def run_ended(self, run: LocalRun) -> None:
         self._forget_expired()
-        run_id = run.info.run_id
-        self._finished[run_id] = (run.info, run.log, self.now() + self.events_ttl_s())
-        self._finished_sizes[run_id] = size = run.log.approximate_bytes()
-        self.finished_bytes += size
+        events = run.log.finished()
+        self._finished[run.info.run_id] = (run.info, events, self.now() + self.events_ttl_s())
+        self.finished_bytes += events.size_bytes
         self._forget_oldest_over(int(settings.CHAT_RUN_EVENTS_MAX_MB * 1024 * 1024))
         await super().run_ended(run)
 
     def _forget(self, run_id: str) -> None:
-        del self._finished[run_id]
-        self.finished_bytes -= self._finished_sizes.pop(run_id)
+        self.finished_bytes -= self._finished.pop(run_id)[1].size_bytes
 
     def _forget_expired(self) -> None:
         """Runs are kept in the order they ended, so the expired ones come first: only those
@@ -58,7 +56,7 @@ class MemoryRunBroker(RunBroker):
         while self.finished_bytes > max_bytes and self._finished:
             self._forget(next(iter(self._finished)))
 
-    def _finished_run(self, run_id: str) -> tuple[RunInfo, RunLog] | None:
+    def _finished_run(self, run_id: str) -> tuple[RunInfo, FinishedLog] | None:
         entry = self._finished.get(run_id)
         if entry is None or entry[2] <= self.now():
             return None
@@ -75,9 +73,8 @@ class MemoryRunBroker(RunBroker):
         self, run_id: str, *, after: int, idle_s: float, on_stale: StaleRunHandler
     ) -> EventBatches:
         finished = self._finished_run(run_id)
-        if finished is not None:
-            async for batch in finished[1].batches(after=after, idle_s=idle_s):
-                yield batch
+        if finished is not None and (events := finished[1].after(after)):
+            yield events
 
     async def _cancel_shared(self, run_id: str) -> None:
         return None  # not running: nothing to stop
