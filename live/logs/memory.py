@@ -2,6 +2,11 @@
 
 Appends come from database threads, subscribers live on the event loop: the lock orders
 appends, and each subscriber is handed its entries on its own loop, in that order.
+
+What is kept for LIVE_EVENTS_TTL_S is each entry as a tuple of plain values (`Kept`): the
+garbage collector stops tracking such a tuple once it has seen it, so the log's hundreds of
+thousands of entries under load cost its full collections nothing (a `LiveEntry` and its
+`LiveEvent` are two tracked objects an entry). A catch-up rebuilds the entries it reads.
 """
 
 import threading
@@ -11,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from live.events import LiveEntry, LiveEvent
+from live.events import EVERYONE, Audience, LiveEntry, LiveEvent, LiveEventType
 from live.logs.base import ONCE_TTL_S, EventId, LiveLog, Subscription, resume_point
 
 FORGET_EVERY = 1000  # appends between sweeps of expired logs
@@ -21,10 +26,33 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+# An entry as kept: its id, its type's value, its JSON, and its audience (None: everyone).
+Kept = tuple[EventId, str, str, Audience | None]
+
+
+def kept(entry: LiveEntry) -> Kept:
+    audience = entry.event.audience
+    return (
+        entry.id,
+        entry.event.type.value,
+        entry.event.json,
+        None if audience.everyone else audience,
+    )
+
+
+def entry_of(kept_entry: Kept) -> LiveEntry:
+    event_id, event_type, json, audience = kept_entry
+    return LiveEntry(event_id, LiveEvent(LiveEventType(event_type), json, audience or EVERYONE))
+
+
 @dataclass
 class _UserLog:
-    entries: deque[LiveEntry] = field(default_factory=deque)
+    entries: deque[Kept] = field(default_factory=deque)
     subscribers: set[Subscription] = field(default_factory=set)
+
+    def events(self) -> list[LiveEvent]:
+        """What is retained, oldest first."""
+        return [entry_of(kept_entry).event for kept_entry in self.entries]
 
 
 class MemoryLiveLog(LiveLog):
@@ -44,7 +72,7 @@ class MemoryLiveLog(LiveLog):
 
     def _trim(self, log: _UserLog) -> None:
         oldest_kept = now_ms() - int(settings.LIVE_EVENTS_TTL_S * 1000)
-        while log.entries and log.entries[0].id[0] < oldest_kept:
+        while log.entries and log.entries[0][0][0] < oldest_kept:
             log.entries.popleft()
 
     def _forget_idle(self) -> None:
@@ -65,7 +93,7 @@ class MemoryLiveLog(LiveLog):
                 self._once[once] = now_ms() + ONCE_TTL_S * 1000
             log = self._users.setdefault(user_id, _UserLog())
             entry = LiveEntry(self._next_id(), event)
-            log.entries.append(entry)
+            log.entries.append(kept(entry))
             self._trim(log)
             subscribers = list(log.subscribers)
             self._appends += 1
@@ -81,13 +109,15 @@ class MemoryLiveLog(LiveLog):
             self._trim(log)
             start = resume_point(
                 requested=after,
-                last=log.entries[-1].id if log.entries else None,
+                last=log.entries[-1][0] if log.entries else None,
                 current=self._last_id,
                 now_ms=now_ms(),
             )
             subscription = Subscription(user_id, start)
             log.subscribers.add(subscription)
-            subscription.deliver([entry for entry in log.entries if entry.id > start.after])
+            subscription.deliver(
+                [entry_of(kept_entry) for kept_entry in log.entries if kept_entry[0] > start.after]
+            )
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:

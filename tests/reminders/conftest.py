@@ -23,7 +23,7 @@ def published_reminders(user_id: int) -> list[dict]:
     log = live_log()
     if isinstance(log, MemoryLiveLog):
         user_log = log._users.get(user_id)
-        events = [entry.event for entry in user_log.entries] if user_log else []
+        events = user_log.events() if user_log else []
     else:
         raw = redis.Redis.from_url(settings.REDIS_URL).xrange(log.user_key(user_id))
         events = [LiveEvent.from_record(fields[b"e"]) for _, fields in raw]
