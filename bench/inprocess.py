@@ -287,6 +287,7 @@ def _setup() -> tuple[int, str]:
             "DOTENV_DISABLED": "1",
             "LOG_LEVEL": "ERROR",
             "CHAT_RATE_LIMIT": "100000/min",
+            "CHAT_MAX_ACTIVE_RUNS_PER_USER": "100000",  # --profile: one user's bursts
             "AGENT_MODEL": "offline",
             "OPENAI_API_KEY": "",
             "OPENAI_BASE_URL": "",

@@ -5,8 +5,9 @@ middleware, no URL resolution, no session), counts every HTTP response by status
 `/metrics` (including the middleware-free chat paths and static files), and handles the ASGI
 lifespan: at startup it takes over SIGTERM for a graceful drain (ops.shutdown), starts the
 sweep for runs whose worker died (chat.runs.lapsed) and the reminder scheduler
-(reminders.scheduler) and sets the started worker's heap aside from the garbage collector
-(ops.heap), at shutdown it stops the scheduler and ends what is left.
+(reminders.scheduler), pins the worker to a CPU of its own (ops.cpu_pinning) and sets the
+started worker's heap aside from the garbage collector (ops.heap); at shutdown it stops the
+scheduler and ends what is left.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from django.conf import settings
 
 from chat.runs.lapsed import start_sweeping
 from ops import metrics, shutdown
+from ops.cpu_pinning import pin_worker
 from ops.health import OK, readiness
 from ops.heap import freeze_startup_heap
 from reminders.scheduler import start_scheduler, stop_scheduler
@@ -113,6 +115,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            pin_worker()
             shutdown.take_over_sigterm()
             start_sweeping()
             start_scheduler()
