@@ -4,8 +4,8 @@ A worker's Python runs one thread at a time (the GIL), but it has several thread
 loop and the database threads (config/db_threads.py), which hand the GIL back and forth
 many times a turn (SQLite and psycopg release it around every call). Left to the scheduler,
 those threads sit on different cores, and each hand-over wakes another core and moves the
-hot data across: on the 2-core benchmark machine a turn cost 6.4 ms of CPU so and 3.0 ms
-with the process on one core (docs/PERFORMANCE.md, sixth round). Pinned, the hand-overs stay
+hot data across: on the 2-core benchmark machine a turn cost 6.4 ms of CPU that way and 3.0
+ms with the process on one core (docs/PERFORMANCE.md, sixth round). Pinned, the hand-overs stay
 on one core, and nothing is lost: the process could only ever run Python on one at a time.
 
 Workers spread over the CPUs this process may use: each claims the first free slot, CPU by
