@@ -165,6 +165,8 @@ async def run_setup(setup: Setup, server: BenchServer, plan: Plan) -> None:
 # (far above what one user opening hundreds of streams reaches) and the run log line at INFO
 # (the servers' output goes to SERVER_LOG).
 FEATURES_ON = {
+    # A host whose CPUs are the server's, as deploy/taskstream.service runs it (OPERATIONS.md).
+    "WORKER_CPU_PINNING": os.environ.get("WORKER_CPU_PINNING", "true"),
     "CHAT_RATE_LIMIT": "1000000/min",
     "CHAT_MAX_ACTIVE_RUNS_PER_USER": "100000",
     "LOG_LEVEL": "INFO",

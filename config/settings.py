@@ -134,8 +134,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 # Threads doing the chat path's database work (config/db_threads.py), per process.
 DB_THREADS = env_int("DB_THREADS", 8)
-# Each worker on a CPU of its own, its threads with it (ops/cpu_pinning.py).
-WORKER_CPU_PINNING = env_bool("WORKER_CPU_PINNING", True)
+# Each worker on a CPU of its own, its threads with it (ops/cpu_pinning.py): for a host whose
+# CPUs are the workers' (deploy/taskstream.service turns it on).
+WORKER_CPU_PINNING = env_bool("WORKER_CPU_PINNING", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis when configured) ------------------------------------------------------------

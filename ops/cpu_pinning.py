@@ -1,4 +1,5 @@
-"""Each worker process on one CPU of its own (WORKER_CPU_PINNING, on by default).
+"""Each worker process on one CPU of its own (WORKER_CPU_PINNING, off by default: for a host
+whose CPUs are the workers', docs/OPERATIONS.md).
 
 A worker's Python runs one thread at a time (the GIL), but it has several threads: the event
 loop and the database threads (config/db_threads.py), which hand the GIL back and forth

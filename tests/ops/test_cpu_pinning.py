@@ -67,15 +67,17 @@ def thread_cpus(pid: int) -> list[set[int]]:
     return [os.sched_getaffinity(int(tid)) for tid in os.listdir(f"/proc/{pid}/task")]
 
 
-def test_workers_run_every_thread_on_a_cpu_of_their_own_unless_turned_off(
+def test_workers_run_every_thread_on_a_cpu_of_their_own_when_turned_on(
     uvicorn_workers, tmp_path
 ):
     """uvicorn --workers 2, as deployed: each worker process has a thread of uvicorn's own
-    before its startup pins it, and threads started later (the database threads)."""
+    before its startup pins it, and threads started later (the database threads). By default
+    a worker is left to the scheduler."""
     allowed = os.sched_getaffinity(0)
     assert len(allowed) >= 2, "this test needs a machine with two CPUs, as CI's"
-    (supervisor,) = uvicorn_workers(1, env={"TMPDIR": str(tmp_path)}, args=("--workers", "2"))
-    (unpinned,) = uvicorn_workers(1, env={"TMPDIR": str(tmp_path), "WORKER_CPU_PINNING": "false"})
+    pinning = {"TMPDIR": str(tmp_path), "WORKER_CPU_PINNING": "true"}
+    (supervisor,) = uvicorn_workers(1, env=pinning, args=("--workers", "2"))
+    (unpinned,) = uvicorn_workers(1, env={"TMPDIR": str(tmp_path)})
     wait_until(lambda: supervisor.output().count("pinned to CPU") == 2, message="not pinned")
     for _ in range(4):  # database threads, in one worker or both (ops/health.py)
         assert httpx.get(f"{supervisor.url}/readyz", timeout=30).status_code == 200
