@@ -30,7 +30,9 @@ def test_objects_alive_at_startup_are_frozen_and_later_ones_are_collected_as_usu
 
     frozen = freeze_startup_heap()
 
-    assert frozen == gc.get_freeze_count() > 0
+    # Reference counting still frees frozen objects (other threads of this process may free
+    # some right away): the count can only have gone down since.
+    assert frozen >= gc.get_freeze_count() > 0
     assert not _tracked(alive_at_startup)
     made_later = [_Node()]
     assert _tracked(made_later)
