@@ -50,10 +50,6 @@ class _UserLog:
     entries: deque[Kept] = field(default_factory=deque)
     subscribers: set[Subscription] = field(default_factory=set)
 
-    def events(self) -> list[LiveEvent]:
-        """What is retained, oldest first."""
-        return [entry_of(kept_entry).event for kept_entry in self.entries]
-
 
 class MemoryLiveLog(LiveLog):
     def __init__(self) -> None:

@@ -5,7 +5,7 @@ import asyncio
 import gc
 
 from live.events import Audience, LiveEntry, LiveEvent, LiveEventType
-from live.logs.memory import MemoryLiveLog
+from live.logs.memory import MemoryLiveLog, entry_of
 
 EVENTS = [
     LiveEvent.make(LiveEventType.TASK_DELETED, task_id=1),
@@ -39,7 +39,7 @@ def test_a_catch_up_reads_back_what_was_appended():
         event.to_sse(f"{entry.id[0]}-{entry.id[1]}")
         for entry, event in zip(entries, EVENTS, strict=True)
     ]
-    assert log._users[7].events() == [first, *EVENTS]
+    assert [entry_of(kept).event for kept in log._users[7].entries] == [first, *EVENTS]
 
 
 def test_kept_entries_are_not_tracked_by_the_garbage_collector():

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import EmailVerification
 from live.events import LiveEvent
 from live.logs import live_log
-from live.logs.memory import MemoryLiveLog
+from live.logs.memory import MemoryLiveLog, entry_of
 from todos.models import Reminder, Task
 from todos.services import task_create
 
@@ -23,7 +23,7 @@ def published_reminders(user_id: int) -> list[dict]:
     log = live_log()
     if isinstance(log, MemoryLiveLog):
         user_log = log._users.get(user_id)
-        events = user_log.events() if user_log else []
+        events = [entry_of(kept).event for kept in user_log.entries] if user_log else []
     else:
         raw = redis.Redis.from_url(settings.REDIS_URL).xrange(log.user_key(user_id))
         events = [LiveEvent.from_record(fields[b"e"]) for _, fields in raw]
