@@ -5,9 +5,9 @@ middleware, no URL resolution, no session), counts every HTTP response by status
 `/metrics` (including the middleware-free chat paths and static files), and handles the ASGI
 lifespan: at startup it takes over SIGTERM for a graceful drain (ops.shutdown), starts the
 sweep for runs whose worker died (chat.runs.lapsed) and the reminder scheduler
-(reminders.scheduler), pins the worker to a CPU of its own (ops.cpu_pinning) and sets the
-started worker's heap aside from the garbage collector (ops.heap); at shutdown it stops the
-scheduler and ends what is left.
+(reminders.scheduler), pins the worker to a CPU of its own if WORKER_CPU_PINNING is on
+(ops.cpu_pinning) and sets the started worker's heap aside from the garbage collector
+(ops.heap); at shutdown it stops the scheduler and ends what is left.
 """
 
 import asyncio
