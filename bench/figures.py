@@ -105,20 +105,18 @@ def cost_split(cpu_small: float, cpu_large: float, runs: int, small: int, large:
     }
 
 
-def ours_above_floor(setup_figures: dict, floor: dict, tokens: int) -> None:
-    """Beside each server CPU figure of a setup, what is ours: the figure minus the SDK floor
-    (bench/floor.py) for the same runs. A cost fit gets `ours` (fixed and per text event);
-    a scenario of `benchmark <tokens>` streams gets `floor_cpu_ms_per_run` and
+def beside_floor(figures: dict, floor_cpu_s: float, floor_runs: int) -> None:
+    """A scenario's server CPU a run beside the SDK floor's for the same arrivals, measured
+    right after it (bench/floor.py's FloorProcess): `floor_cpu_ms_per_run` and what is ours,
     `ours_cpu_ms_per_run`."""
-    floor_per_run = floor["fixed_ms_per_run"] + tokens * floor["marginal_us_per_text_event"] / 1000
-    for scenario, figures in setup_figures.items():
-        if scenario == "cost":
-            figures["ours"] = {
-                name: round(figures[name] - floor[name], 3)
-                for name in ("fixed_ms_per_run", "marginal_us_per_text_event")
-            }
-        elif figures.get("server_cpu_ms_per_run") is not None:
-            figures["floor_cpu_ms_per_run"] = round(floor_per_run, 3)
-            figures["ours_cpu_ms_per_run"] = round(
-                figures["server_cpu_ms_per_run"] - floor_per_run, 3
-            )
+    floor_per_run = floor_cpu_s * 1000 / floor_runs
+    figures["floor_cpu_ms_per_run"] = round(floor_per_run, 3)
+    figures["ours_cpu_ms_per_run"] = round(figures["server_cpu_ms_per_run"] - floor_per_run, 3)
+
+
+def cost_above_floor(server: dict, floor: dict) -> dict:
+    """The server's cost fit with the floor's fit of the same bursts (`floor`) and what is
+    ours above it (`ours`), fixed and per text event."""
+    parts = ("fixed_ms_per_run", "marginal_us_per_text_event")
+    ours = {name: round(server[name] - floor[name], 3) for name in parts}
+    return server | {"floor": floor, "ours": ours}

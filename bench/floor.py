@@ -17,9 +17,13 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
+
+from bench.figures import cost_split
 
 REPETITIONS = 3
 
@@ -69,35 +73,123 @@ async def _one_run(message: str) -> int:
     return texts
 
 
+def _check_counts(counts: list[int], tokens: int) -> None:
+    if counts != [tokens] * len(counts):
+        raise RuntimeError(f"expected {tokens} text events a run, got {sorted(set(counts))}")
+
+
 async def _burst(runs: int, tokens: int) -> float:
     """CPU seconds of `runs` concurrent runs of `benchmark <tokens>`."""
     started = time.process_time()
     counts = await asyncio.gather(*(_one_run(f"benchmark {tokens}") for _ in range(runs)))
     spent = time.process_time() - started
-    if counts != [tokens] * runs:
-        raise RuntimeError(f"expected {tokens} text events a run, got {sorted(set(counts))}")
+    _check_counts(counts, tokens)
     return spent
 
 
-async def measure(runs: int, small: int, large: int) -> dict:
+async def _open_loop(rate: float, seconds: float, tokens: int) -> float:
+    """CPU seconds of new runs of `benchmark <tokens>` started `rate` a second for `seconds`,
+    each on its own schedule, as the benchmark's client opens streams (bench/client.py)."""
+    loop = asyncio.get_running_loop()
+    started, started_cpu = loop.time(), time.process_time()
+    runs = []
+    for index in range(round(rate * seconds)):
+        if (delay := started + index / rate - loop.time()) > 0:
+            await asyncio.sleep(delay)
+        runs.append(asyncio.ensure_future(_one_run(f"benchmark {tokens}")))
+    counts = await asyncio.gather(*runs)
+    spent = time.process_time() - started_cpu
+    _check_counts(counts, tokens)
+    return spent
+
+
+async def _warm_up() -> None:
     from ops.heap import freeze_startup_heap
 
-    await _burst(4, 5)  # warm up: imports, the agent, the SDK's caches
+    await _burst(4, 5)  # imports, the agent, the SDK's caches
     freeze_startup_heap()  # as a server's startup does: the collector scans only what runs make
+
+
+async def measure(runs: int, small: int, large: int) -> dict:
+    await _warm_up()
     cpu: dict[int, list[float]] = {small: [], large: []}
     for _ in range(REPETITIONS):
         for tokens in (small, large):
             cpu[tokens].append(await _burst(runs, tokens))
-    per_run_small, per_run_large = min(cpu[small]) / runs, min(cpu[large]) / runs
-    per_event = (per_run_large - per_run_small) / (large - small)
-    fixed = per_run_small - small * per_event
-    return {
-        "runs_per_burst": runs,
-        "tokens": [small, large],
-        "cpu_ms_per_run": [round(per_run_small * 1000, 3), round(per_run_large * 1000, 3)],
-        "fixed_ms_per_run": round(fixed * 1000, 3),
-        "marginal_us_per_text_event": round(per_event * 1e6, 2),
-    }
+    return cost_split(min(cpu[small]), min(cpu[large]), runs, small, large)
+
+
+def serve() -> None:
+    """Floor scenarios on demand, one JSON line in, one out: `{"burst": [runs, tokens]}` or
+    `{"open_loop": [rate, seconds, tokens]}` → `{"cpu_s": ..., "runs": ...}`. The process is
+    warmed up and its heap frozen once, before it says `{"ready": true}`."""
+    import uvloop
+
+    loop = uvloop.new_event_loop()
+    loop.run_until_complete(_warm_up())
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        command = json.loads(line)
+        if "burst" in command:
+            runs, tokens = command["burst"]
+            cpu_s = loop.run_until_complete(_burst(runs, tokens))
+        else:
+            rate, seconds, tokens = command["open_loop"]
+            runs = round(rate * seconds)
+            cpu_s = loop.run_until_complete(_open_loop(rate, seconds, tokens))
+        print(json.dumps({"cpu_s": cpu_s, "runs": runs}), flush=True)
+
+
+class FloorProcess:
+    """`bench.floor --serve` in a process of its own, so that each of the server's scenarios
+    gets its floor measured beside it (the same arrivals, moments apart): this machine's speed
+    drifts by half within minutes, and a floor measured once, at the start, would put that
+    drift into what is ours."""
+
+    def __init__(self, first_token_ms: float, token_ms: float) -> None:
+        self.command = [
+            sys.executable,
+            "-m",
+            "bench.floor",
+            "--serve",
+            "--first-token-ms",
+            str(first_token_ms),
+            "--token-ms",
+            str(token_ms),
+        ]
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "FloorProcess":
+        root = Path(__file__).resolve().parent.parent
+        self.process = subprocess.Popen(
+            self.command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self._answer()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+    def _ask(self, command: dict) -> dict:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"bench.floor --serve ended (exit status {self.process.wait()})")
+        return json.loads(line)
+
+    def burst(self, runs: int, tokens: int) -> float:
+        """CPU seconds of `runs` floor runs at once."""
+        return self._ask({"burst": [runs, tokens]})["cpu_s"]
+
+    def open_loop(self, rate: float, seconds: float, tokens: int) -> tuple[float, int]:
+        """CPU seconds and runs of the floor's open loop."""
+        answer = self._ask({"open_loop": [rate, seconds, tokens]})
+        return answer["cpu_s"], answer["runs"]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -107,9 +199,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--first-token-ms", type=float, default=50)
     parser.add_argument("--token-ms", type=float, default=20)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument("--serve", action="store_true", help="scenarios on demand (FloorProcess)")
     args = parser.parse_args(argv)
     small, large = (int(n) for n in args.tokens.split(","))
     _setup_django(args.first_token_ms, args.token_ms)
+    if args.serve:
+        return serve()
     import uvloop
 
     figures = uvloop.run(measure(args.runs, small, large))

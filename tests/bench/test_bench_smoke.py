@@ -63,16 +63,22 @@ def test_smoke_run_has_every_figure(tmp_path, redis_url):
     for scenario in ("burst_4", "open_loop_5_per_s"):
         assert_streams_all_complete(two_workers[scenario])
     cost = one_worker["cost"]
-    assert {"fixed_ms_per_run", "marginal_us_per_text_event"} <= cost.keys()
-    # The SDK floor beside it (bench/floor.py), and what is ours above it.
-    assert report["floor"]["cpu_ms_per_run"][0] > 0
-    assert cost["ours"].keys() == {"fixed_ms_per_run", "marginal_us_per_text_event"}
-    burst = one_worker["burst_3"]
-    # Each figure is rounded to 3 places on its own: the difference of the rounded ones may
-    # differ from the rounded difference in the last place.
-    assert burst["ours_cpu_ms_per_run"] == pytest.approx(
-        burst["server_cpu_ms_per_run"] - burst["floor_cpu_ms_per_run"], abs=0.0015
-    )
+    parts = {"fixed_ms_per_run", "marginal_us_per_text_event"}
+    assert parts <= cost.keys()
+    # The SDK floor's fit of the same bursts beside it (bench/floor.py), and what is ours.
+    assert cost["floor"]["runs_per_burst"] == cost["runs_per_burst"] == 3
+    assert cost["floor"]["cpu_ms_per_run"][0] > 0
+    assert cost["ours"] == {name: pytest.approx(cost[name] - cost["floor"][name]) for name in parts}
+    # Every scenario's floor: the same arrivals, one worker's share of them.
+    for figures in (*one_worker.values(), *two_workers.values()):
+        if "server_cpu_ms_per_run" not in figures:
+            continue
+        assert figures["floor_cpu_ms_per_run"] > 0
+        # Each figure is rounded to 3 places on its own: the difference of the rounded ones
+        # may differ from the rounded difference in the last place.
+        assert figures["ours_cpu_ms_per_run"] == pytest.approx(
+            figures["server_cpu_ms_per_run"] - figures["floor_cpu_ms_per_run"], abs=0.0015
+        )
 
     history = report["turn_cost"][kind]
     assert list(history) == ["10", "100", "1000"]
