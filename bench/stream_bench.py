@@ -1,7 +1,7 @@
 """The benchmark: the real server under one stream, bursts and open-loop arrivals.
 
-    .venv/bin/python -m bench.stream_bench            # everything, about 4 minutes
-    .venv/bin/python -m bench.stream_bench --quick    # shorter open loops and fits, ~2 minutes
+    .venv/bin/python -m bench.stream_bench            # everything, about 5 minutes
+    .venv/bin/python -m bench.stream_bench --quick    # shorter open loops, ~2.5 minutes
 
 Starts `uvicorn config.asgi:application` (one or two workers) on fresh SQLite and PostgreSQL
 databases, drives it over loopback with the lean client of bench/client.py using the offline
