@@ -1,7 +1,8 @@
 """The floor: what openai-agents itself costs for the benchmark's runs, with nothing of ours.
 
     .venv/bin/python -m bench.floor                       # 100 runs of benchmark 10 / 100, paced
-    .venv/bin/python -m bench.floor --runs 50 --json      # what bench/stream_bench.py runs
+    .venv/bin/python -m bench.floor --runs 200 --json     # the figures as JSON
+    .venv/bin/python -m bench.floor --serve               # on demand: bench/stream_bench.py's
 
 Exactly the SDK part of a chat turn: the product's agent (its tools, per-run instructions and
 the offline model, paced as the benchmark's server is), `Runner.run_streamed` consumed to the
@@ -10,7 +11,8 @@ event translation, no metrics; the process's heap set aside from the garbage col
 warmed up, as a server's is at startup (ops.heap). CPU per burst is this process's CPU time
 (`CLOCK_PROCESS_CPUTIME_ID`); as in the server's cost fit, bursts of `small` and `large` tokens
 alternate three times, the least of each is kept, and a line is fit through them: CPU per run
-= fixed + tokens * per text event. The server's figures minus these are what is ours.
+= fixed + tokens * per text event. The server's figures minus these are what is ours;
+bench/stream_bench.py has a `FloorProcess` run each of its scenarios' arrivals beside it.
 """
 
 import argparse

@@ -58,7 +58,6 @@ class Plan:
 
 
 PLANS = {
-    # The cost fit from bursts of 200 runs, as issue 26 defines its targets.
     # The cost fit from bursts of 200 runs and two workers at 100 new streams a second, as
     # issue 26 sets its targets; two workers at 200/s show them saturated.
     "full": Plan(SCHEDULE, 5, (1, 50, 200), (500,), 200, (10, 100), 10, (100,), (100, 200)),

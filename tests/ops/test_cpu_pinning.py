@@ -67,9 +67,7 @@ def thread_cpus(pid: int) -> list[set[int]]:
     return [os.sched_getaffinity(int(tid)) for tid in os.listdir(f"/proc/{pid}/task")]
 
 
-def test_workers_run_every_thread_on_a_cpu_of_their_own_when_turned_on(
-    uvicorn_workers, tmp_path
-):
+def test_workers_run_every_thread_on_a_cpu_of_their_own_when_turned_on(uvicorn_workers, tmp_path):
     """uvicorn --workers 2, as deployed: each worker process has a thread of uvicorn's own
     before its startup pins it, and threads started later (the database threads). By default
     a worker is left to the scheduler."""
