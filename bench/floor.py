@@ -22,10 +22,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 from bench.figures import cost_split
+from bench.servers import ROOT
 
 REPETITIONS = 3
 
@@ -89,9 +89,10 @@ async def _burst(runs: int, tokens: int) -> float:
     return spent
 
 
-async def _open_loop(rate: float, seconds: float, tokens: int) -> float:
-    """CPU seconds of new runs of `benchmark <tokens>` started `rate` a second for `seconds`,
-    each on its own schedule, as the benchmark's client opens streams (bench/client.py)."""
+async def _open_loop(rate: float, seconds: float, tokens: int) -> tuple[float, int]:
+    """CPU seconds and count of new runs of `benchmark <tokens>` started `rate` a second for
+    `seconds`, each on its own schedule, as the benchmark's client opens streams
+    (bench/client.py)."""
     loop = asyncio.get_running_loop()
     started, started_cpu = loop.time(), time.process_time()
     runs = []
@@ -102,7 +103,7 @@ async def _open_loop(rate: float, seconds: float, tokens: int) -> float:
     counts = await asyncio.gather(*runs)
     spent = time.process_time() - started_cpu
     _check_counts(counts, tokens)
-    return spent
+    return spent, len(counts)
 
 
 async def _warm_up() -> None:
@@ -136,9 +137,7 @@ def serve() -> None:
             runs, tokens = command["burst"]
             cpu_s = loop.run_until_complete(_burst(runs, tokens))
         else:
-            rate, seconds, tokens = command["open_loop"]
-            runs = round(rate * seconds)
-            cpu_s = loop.run_until_complete(_open_loop(rate, seconds, tokens))
+            cpu_s, runs = loop.run_until_complete(_open_loop(*command["open_loop"]))
         print(json.dumps({"cpu_s": cpu_s, "runs": runs}), flush=True)
 
 
@@ -162,9 +161,8 @@ class FloorProcess:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "FloorProcess":
-        root = Path(__file__).resolve().parent.parent
         self.process = subprocess.Popen(
-            self.command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            self.command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         self._answer()
         return self

@@ -44,9 +44,11 @@ def claim_cpu(cpus: list[int], directory: Path) -> int | None:
             fd = os.open(directory / f"{round_}-{cpu}.lock", os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            except OSError as exc:
                 os.close(fd)
-                continue
+                if isinstance(exc, BlockingIOError):
+                    continue  # another worker holds this slot
+                raise
             _held.append(fd)
             return cpu
     return None
