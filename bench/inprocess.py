@@ -20,7 +20,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -141,8 +141,11 @@ async def post_stream(
     message: str,
     on_write: Callable[[], None] | None = None,
     conversation_id: int | None = None,
+    taking: Callable[[bytes], Awaitable[None]] | None = None,
 ) -> Stream:
-    """`POST /api/<user_id>/chat/stream {"message": message}` to `app`, read to the end."""
+    """`POST /api/<user_id>/chat/stream {"message": message}` to `app`, read to the end.
+    `taking(chunk)`, when given, is awaited before each body chunk is taken: a client whose
+    socket is full makes the server's `send` wait so."""
     body = json.dumps({"message": message, "conversation_id": conversation_id}).encode()
     stream, finished = Stream(), asyncio.Event()
     delivered = False
@@ -159,6 +162,8 @@ async def post_stream(
         if message["type"] == "http.response.start":
             stream.status, stream.headers = message["status"], message["headers"]
             return
+        if taking is not None:
+            await taking(message.get("body", b""))
         stream.chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             finished.set()

@@ -1,15 +1,17 @@
 """One run's events in this process's memory: appended by the run, read by any number of
 listeners, each from the seq it asks for.
 
-The per-event cost is an append and waking the listeners that wait; a listener that falls
-behind takes everything new in one batch (one write to its client), so a slow or busy client
-costs fewer writes, not more. A listener's keepalive timer is armed once per `idle_s` of
-silence, not per event: when it fires early (events came meanwhile) it re-arms for the rest.
+The per-event cost is an append, a call of each listener that is pushed to (chat.runs.relay
+writes the event to its client there and then) and waking the listeners that wait; a
+listener that falls behind takes everything new in one batch (one write to its client), so a
+slow or busy client costs fewer writes, not more. A listener's keepalive timer is armed once
+per `idle_s` of silence, not per event: when it fires early (events came meanwhile) it re-arms
+for the rest.
 """
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from chat.runs.events import RunEvent, event_from_frame
 
@@ -44,6 +46,7 @@ class RunLog:
     def __init__(self) -> None:
         self._events: list[RunEvent] = []
         self._waiters: list[asyncio.Future] = []
+        self._pushes: list[Callable[[RunEvent], None]] = []
         self.ended = False
 
     def finished(self) -> "FinishedLog":
@@ -60,6 +63,19 @@ class RunLog:
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
+        for push in self._pushes:
+            push(event)
+
+    def push_to(self, push: Callable[[RunEvent], None], *, after: int) -> list[RunEvent]:
+        """Call `push` with each event appended from now on, in the task that appends it (so
+        it must neither raise nor wait), until `stop_pushing`; the events with a seq >
+        `after` appended so far."""
+        self._pushes.append(push)
+        return self.after(after)
+
+    def stop_pushing(self, push: Callable[[RunEvent], None]) -> None:
+        if push in self._pushes:
+            self._pushes.remove(push)
 
     def after(self, seq: int) -> list[RunEvent]:
         """The events with a seq > `seq`."""
