@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from chat.runs.events import RunEvent, event_from_frame
 
 _IDLE = True  # a waiter's result when the keepalive timer woke it, not an event
+Push = Callable[[Sequence[RunEvent]], None]
 
 
 class _Listener:
@@ -46,7 +47,7 @@ class RunLog:
     def __init__(self) -> None:
         self._events: list[RunEvent] = []
         self._waiters: list[asyncio.Future] = []
-        self._pushes: list[Callable[[RunEvent], None]] = []
+        self._pushes: list[Push] = []
         self.ended = False
 
     def finished(self) -> "FinishedLog":
@@ -58,22 +59,38 @@ class RunLog:
             return  # a run says its last word once
         self._events.append(event)
         self.ended = event.is_terminal
+        self._appended((event,))
+
+    def extend(self, events: Sequence[RunEvent]) -> None:
+        """Several events at once (what one write to Redis took): each listener gets them in
+        one batch, and so its client in one write."""
+        appended = []
+        for event in events:
+            if self.ended:
+                break
+            self._events.append(event)
+            self.ended = event.is_terminal
+            appended.append(event)
+        if appended:
+            self._appended(appended)
+
+    def _appended(self, events: Sequence[RunEvent]) -> None:
         if self._waiters:
             waiters, self._waiters = self._waiters, []
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
         for push in self._pushes:
-            push(event)
+            push(events)
 
-    def push_to(self, push: Callable[[RunEvent], None], *, after: int) -> list[RunEvent]:
-        """Call `push` with each event appended from now on, in the task that appends it (so
-        it must neither raise nor wait), until `stop_pushing`; the events with a seq >
-        `after` appended so far."""
+    def push_to(self, push: Push, *, after: int) -> list[RunEvent]:
+        """Call `push` with the events appended from now on (each append's, in order), in the
+        task that appends them (so it must neither raise nor wait), until `stop_pushing`;
+        the events with a seq > `after` appended so far."""
         self._pushes.append(push)
         return self.after(after)
 
-    def stop_pushing(self, push: Callable[[RunEvent], None]) -> None:
+    def stop_pushing(self, push: Push) -> None:
         if push in self._pushes:
             self._pushes.remove(push)
 

@@ -91,9 +91,6 @@ class _Pusher:
         self._deadline = self._loop.time() + idle_s
         self._timer = self._loop.call_at(self._deadline, self._on_timer)
 
-    def __call__(self, event: RunEvent) -> None:
-        self.push([event])
-
     def push(self, events: Sequence[RunEvent]) -> None:
         """Write those of `events` after `last_seq` (a resume may start past the end)."""
         if not events or self.stopped.done():
@@ -167,7 +164,7 @@ class _RunLogResponse(DirectStreamingResponse):
     async def send_body(self, send: Send) -> None:
         pusher = _Pusher(send, after=self._after, with_ids=self._with_ids, idle_s=self._idle_s)
         try:
-            pusher.push(self._log.push_to(pusher, after=self._after))
+            pusher.push(self._log.push_to(pusher.push, after=self._after))
             if self._log.ended:  # the run had ended: what there was to write, it wrote
                 pusher.finish()
             await pusher.stopped
@@ -182,7 +179,7 @@ class _RunLogResponse(DirectStreamingResponse):
                 self._on_client_left()
             raise
         finally:
-            self._log.stop_pushing(pusher)
+            self._log.stop_pushing(pusher.push)
             pusher.stop()
             metrics.events_relayed(pusher.relayed)
         if pusher.ended:
