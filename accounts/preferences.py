@@ -53,6 +53,12 @@ def user_time_zone(user_id: int, override: str = "") -> str:
     return override or stored_time_zone(user_id) or settings.TIME_ZONE
 
 
+def time_zone_of(user: AbstractBaseUser, override: str = "") -> str:
+    """`user_time_zone` for a user instance: its preferences as loaded with it (a token's
+    user comes with them, accounts.tokens), else one read, kept on the instance."""
+    return override or preferences_for(user).time_zone or settings.TIME_ZONE
+
+
 def clean_time_zone(name: object) -> str:
     """A known IANA zone name ("" for unknown), or a ValidationError on `time_zone`."""
     if not isinstance(name, str):

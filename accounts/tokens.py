@@ -16,7 +16,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import CredentialGeneration
+from accounts.models import CredentialGeneration, Preferences
 
 GENERATION_CLAIM = "generation"
 # A user id claim longer than this cannot name a row (ids are 64-bit).
@@ -80,42 +80,61 @@ def _claimed_user_id(value: object) -> int:
 
 
 @cache
-def _user_query(alias: str) -> tuple[str, list[str]]:
-    """The SQL of the user row with its credential generation, written once per database:
-    every authenticated chat turn runs it, and building it through the ORM each time cost
-    several times the query itself (docs/PERFORMANCE.md)."""
+def _user_query(alias: str) -> tuple[str, list[str], list[str]]:
+    """The SQL of the user row with its credential generation and its preferences, written
+    once per database: every authenticated request runs it, and building it through the ORM
+    each time cost several times the query itself (docs/PERFORMANCE.md). The preferences
+    come along because a chat turn (and the agent's tools) read the account's time zone:
+    without them, one more statement a turn."""
     user_model = get_user_model()
     quote = connections[alias].ops.quote_name
-    attnames = [field.attname for field in user_model._meta.concrete_fields]
-    columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
+    user_fields = user_model._meta.concrete_fields
+    preference_fields = Preferences._meta.concrete_fields
     generations = CredentialGeneration._meta
     user_pk = f"u.{quote(user_model._meta.pk.column)}"
+    columns = ", ".join(
+        [f"u.{quote(field.column)}" for field in user_fields]
+        + [f"p.{quote(field.column)}" for field in preference_fields]
+        + [f"g.{quote(generations.get_field('number').column)}"]
+    )
     sql = (
-        f"SELECT {columns}, g.{quote(generations.get_field('number').column)} "
+        f"SELECT {columns} "
         f"FROM {quote(user_model._meta.db_table)} u "
+        f"LEFT OUTER JOIN {quote(Preferences._meta.db_table)} p "
+        f"ON p.{quote(Preferences._meta.pk.column)} = {user_pk} "
         f"LEFT OUTER JOIN {quote(generations.db_table)} g "
         f"ON g.{quote(generations.get_field('user').column)} = {user_pk} "
         f"WHERE {user_pk} = %s"
     )
-    return sql, attnames
+    return (
+        sql,
+        [field.attname for field in user_fields],
+        [field.attname for field in preference_fields],
+    )
 
 
 def _user_with_generation(user_id: int) -> AbstractBaseUser | None:
-    """The user row and its CredentialGeneration (cached on it, None when it has none) in
-    one precompiled query; what `select_related("credential_generation")` reads."""
+    """The user row with its CredentialGeneration and its Preferences (each cached on it,
+    None when it has none) in one precompiled query; what `select_related` of both reads."""
     user_model = get_user_model()
     alias = router.db_for_read(user_model)
     connection = connections[alias]
     low, high = connection.ops.integer_field_range(user_model._meta.pk.get_internal_type())
     if not (low is None or low <= user_id) or not (high is None or user_id <= high):
         return None  # no row can have it (the ORM answers an empty result too)
-    sql, attnames = _user_query(alias)
+    sql, user_attnames, preference_attnames = _user_query(alias)
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    user = user_model.from_db(alias, attnames, row[:-1])
+    user = user_model.from_db(alias, user_attnames, row[: len(user_attnames)])
+    preference_values = row[len(user_attnames) : -1]
+    preferences = None
+    if preference_values[0] is not None:  # its primary key: the row exists
+        preferences = Preferences.from_db(alias, preference_attnames, preference_values)
+        Preferences._meta.get_field("user").set_cached_value(preferences, user)
+    user_model._meta.get_field("preferences").set_cached_value(user, preferences)
     generation = None
     if row[-1] is not None:
         generation = CredentialGeneration.from_db(alias, ["user_id", "number"], [user.pk, row[-1]])

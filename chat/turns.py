@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.preferences import user_time_zone
+from accounts.preferences import time_zone_of
 from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
@@ -210,10 +210,11 @@ def turn_start(
     The reply row starts as `streaming`: if the process dies mid-run the row says so.
     RunInProgress (nothing stored) while another reply is being written in the conversation;
     DuplicateMessage (nothing stored) for a `client_message_id` the user sent before.
-    `time_zone`: the zone the client sent; without one, the account's (one read).
+    `time_zone`: the zone the client sent; without one, the account's (read with a token's
+    user, else one read).
     """
     with transaction.atomic():
-        time_zone = user_time_zone(user.pk, time_zone)
+        time_zone = time_zone_of(user, time_zone)
         if client_message_id is not None:
             _reject_duplicate(user, client_message_id)
         if conversation_id is None:

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsPathUser
-from accounts.preferences import user_time_zone
+from accounts.preferences import time_zone_of
 from config.openapi import ErrorSerializer, error_responses
 from config.timezones import TIMEZONE_HEADER, UnknownTimeZone, local_today, zone_from_header
 from todos.bulk import BULK_ACTIONS, BULK_MAX_TASKS, tasks_bulk_change
@@ -236,7 +236,7 @@ class TaskListApi(GenericAPIView):
         filters.is_valid(raise_exception=True)
         zone = request_zone(request)
         chosen = filters.validated_data
-        today = local_today(user_time_zone(request.user.pk, zone)) if "due" in chosen else None
+        today = local_today(time_zone_of(request.user, zone)) if "due" in chosen else None
         if "list" in chosen:
             chosen["task_list"] = owned_list(request, chosen.pop("list"))
         tasks = task_list(owner=request.user, today=today, **chosen).prefetch_related("reminders")

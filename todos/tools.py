@@ -27,7 +27,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.preferences import user_time_zone
+from accounts.preferences import time_zone_of
 from config.db_threads import run_db
 from config.timezones import local_today
 from todos import changes, lists, selectors, services
@@ -288,7 +288,7 @@ def list_tasks(
         priority=None if priority is None else services.clean_priority(priority),
         search=search or "",
     ).select_related("list")
-    zone = user_time_zone(user.pk, time_zone)  # once, not per task
+    zone = time_zone_of(user, time_zone)  # once, not per task
     shown_tasks = found[:LIST_TASKS_MAX].prefetch_related("reminders")
     tasks = [task_payload(task, zone) for task in shown_tasks]
     more = found.count() - len(tasks) if len(tasks) == LIST_TASKS_MAX else 0
@@ -419,7 +419,7 @@ def bulk_update_tasks(
         change_id=call_id,
         time_zone=time_zone,
     )
-    zone = user_time_zone(user.pk, time_zone)  # once, not per task
+    zone = time_zone_of(user, time_zone)  # once, not per task
     tasks = [task_payload(task, zone) for task in result.tasks]
     return _ok(
         "bulk_updated", bulk_action=action, tasks=tasks, changed=result.change_id is not None

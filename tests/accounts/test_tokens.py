@@ -12,7 +12,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.tokens import AccessToken, RefreshToken
+from accounts.models import Preferences
+from accounts.preferences import preferences_as_dict
+from accounts.tokens import AccessToken, RefreshToken, token_user
 from tests.accounts.conftest import (
     bearer_client,
     is_signed_in,
@@ -291,3 +293,28 @@ def test_flushexpiredtokens_purges_expired_blacklist_rows_only(user, tokens):
 
     assert not BlacklistedToken.objects.exists()
     assert OutstandingToken.objects.count() == 1
+
+
+# --- the user a token names ----------------------------------------------------------------
+
+
+def test_a_tokens_user_comes_with_its_preferences_whole_in_its_one_statement(
+    user, other_user, django_assert_num_queries
+):
+    Preferences.objects.create(
+        user=user, time_zone="Asia/Tokyo", default_reminder_minutes=30, remind_by_email=False
+    )
+    tokens = AccessToken.for_user(user), AccessToken.for_user(other_user)
+    with django_assert_num_queries(1):
+        named = token_user(tokens[0])
+        preferences = preferences_as_dict(named)
+    with django_assert_num_queries(1):
+        without = preferences_as_dict(token_user(tokens[1]))
+    assert preferences == {
+        "time_zone": "Asia/Tokyo",
+        "default_reminder_minutes": 30,
+        "remind_in_page": True,
+        "remind_by_email": False,
+    }
+    assert without == preferences_as_dict(other_user)  # no row: the defaults
+    assert named.preferences.user is named

@@ -26,9 +26,11 @@ from config.env import RateLimit
 # Measured (2026-12-05, perf branch): in a new conversation 7 on SQLite (its two BEGIN
 # IMMEDIATE included), 5 on PostgreSQL; in a conversation with history 9 and 7 (11 and 9
 # before turn_start read the conversation's streaming replies once and locked its row by
-# the update that moves it to the top).
-STATEMENTS_NEW_CONVERSATION = 8
-STATEMENTS_WITH_HISTORY = 11
+# the update that moves it to the top). 8 and 10 on SQLite once the account's time zone was
+# read (issue 31); 7 and 9 again since the token's user comes with its preferences
+# (accounts/tokens.py), 5 and 7 on PostgreSQL.
+STATEMENTS_NEW_CONVERSATION = 7
+STATEMENTS_WITH_HISTORY = 9
 
 # Python calls (Python and C functions) per text event on the event loop, from the model's
 # event to the bytes handed to ASGI `send`, the test's pacing included (about 15). Measured:
@@ -66,7 +68,8 @@ CALLS_PER_TURN = 7700
 # 2841 with the account's time zone read (issue 31), 2000 and 2466 once the precompiled
 # statements passed the values their fields store unchanged as they are and the run's end was
 # announced without a Message instance, 1884 and 2350 with the live message event described
-# by config/representation.py rather than DRF's per-field calls.
+# by config/representation.py rather than DRF's per-field calls, 1854 on SQLite once the
+# token's user came with its preferences (the account's time zone without a read of its own).
 DATABASE_CALLS_PER_TURN = 2800
 
 

@@ -208,8 +208,9 @@ def test_a_turns_query_count_does_not_grow_with_history(user, scripted_model, qu
     for earlier in (5, 60):
         scripted_model([assistant_message("ok")])
         conversation = _seed_history(user, earlier)
+        requester = type(user).objects.get(pk=user.pk)  # each request reads its user afresh
         before = len(query_log)
-        turn = open_turn(user, "hi", conversation.id)
+        turn = open_turn(requester, "hi", conversation.id)
         collect(turn)
         counts.append(len(query_log) - before)
     assert counts[0] == counts[1] > 0, counts
