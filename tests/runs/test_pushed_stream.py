@@ -101,7 +101,6 @@ def test_a_silent_run_sends_keepalives_to_the_client_that_started_it(app, user, 
     first_text = next(i for i, chunk in enumerate(stream.chunks) if b'"type":"text"' in chunk)
     keepalives = [chunk for chunk in stream.chunks[:first_text] if chunk == SSE_KEEPALIVE]
     assert len(keepalives) >= 3, stream.chunks[:first_text]
-    assert SSE_KEEPALIVE not in stream.chunks[first_text + 1 :], "no keepalive while it talks"
 
 
 def test_a_write_that_fails_fails_the_response_not_the_run(app, user, token):
