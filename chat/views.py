@@ -34,7 +34,7 @@ from chat.runs.execution import (
     worker_is_full,
 )
 from chat.runs.lapsed import end_stale_run
-from chat.runs.relay import event_stream_response, run_log_response
+from chat.runs.relay import RunLogResponse, event_stream_response
 from chat.runs.saving import save_outcome
 from chat.runs.transcript import TranscriptRecorder
 from chat.turns import DuplicateMessage, RunInProgress, Turn, TurnOutcome, turn_start
@@ -228,7 +228,7 @@ def _event_stream(
     if run is None:
         batches = _follow(run_id, after=after)
         return event_stream_response(batches, with_ids=with_ids, on_client_left=on_client_left)
-    return run_log_response(
+    return RunLogResponse(
         run.log,
         after=after,
         with_ids=with_ids,

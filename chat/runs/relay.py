@@ -5,7 +5,7 @@ relay only listens, so a client that leaves stops nothing — unless CHAT_CONTIN
 is off, when leaving mid-run interrupts the run as it always used to.
 
 A run executing in this process is written to its clients by the run's own task, as it
-appends each event to its log (`run_log_response`): no listener task wakes up per event.
+appends each event to its log (`RunLogResponse`): no listener task wakes up per event.
 Everything else (a run of another worker, one that finished, a client whose socket is full)
 is read from the broker by the request's task (`event_stream_response`).
 """
@@ -134,10 +134,11 @@ class _Pusher:
             self.stopped.set_result(None)
 
 
-class _RunLogResponse(DirectStreamingResponse):
-    """The SSE response of a run executing in this process, pushed from its log (`_Pusher`)
-    where served by config/handlers.py; anything else that serves it reads the same frames
-    from `streaming_content`."""
+class RunLogResponse(DirectStreamingResponse):
+    """The SSE response of a run executing in this process (its events with a seq > `after`),
+    pushed from its log by the task that appends them (`_Pusher`) where served by
+    config/handlers.py; anything else that serves it reads the same frames from
+    `streaming_content`."""
 
     def __init__(
         self,
@@ -186,18 +187,3 @@ class _RunLogResponse(DirectStreamingResponse):
             await send({"type": "http.response.body"})
         else:  # the client fell behind: the rest as any listener reads it
             await send_chunks(send, self._pulled_after(pusher.last_seq))
-
-
-def run_log_response(
-    log: RunLog,
-    *,
-    after: int,
-    with_ids: bool,
-    idle_s: float,
-    on_client_left: Callable[[], None] | None = None,
-) -> DirectStreamingResponse:
-    """The SSE response of a run executing in this process: its events with a seq > `after`,
-    written by the run's task as they come."""
-    return _RunLogResponse(
-        log, after=after, with_ids=with_ids, idle_s=idle_s, on_client_left=on_client_left
-    )
