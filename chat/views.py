@@ -34,7 +34,7 @@ from chat.runs.execution import (
     worker_is_full,
 )
 from chat.runs.lapsed import end_stale_run
-from chat.runs.relay import RunLogResponse, event_stream_response
+from chat.runs.relay import event_stream_response
 from chat.runs.saving import save_outcome
 from chat.runs.transcript import TranscriptRecorder
 from chat.turns import DuplicateMessage, RunInProgress, Turn, TurnOutcome, turn_start
@@ -213,28 +213,15 @@ def _follow(run_id: str, *, after: int = -1) -> EventBatches:
 
 
 def _event_stream(
-    run_id: str, *, after: int = -1, started: LocalRun | None = None, with_ids: bool = True
+    batches: EventBatches, run: LocalRun | None = None, *, with_ids: bool | None = None
 ) -> HttpResponse:
-    """The run's events with a seq > `after` as SSE: pushed by the run's own task when it
-    executes here, else read from the broker. The stream of the run the request `started`
-    has `data:`-only frames, as the seed's clients read them (`with_ids` False for any other
-    stream of the POST endpoint); a resume has `id:` lines too, for EventSource's
-    Last-Event-ID."""
+    """The stream of the run the request started (`run`): `data:`-only frames, as the seed's
+    clients read them; a resume (no `run`): `id:` lines too, for EventSource's Last-Event-ID."""
     on_client_left = None
-    if started is not None and not settings.CHAT_CONTINUE_ON_DISCONNECT:
-        on_client_left = started.stop.request_interrupt
-    with_ids = with_ids and started is None
-    run = run_broker().local.get(run_id)
-    if run is None:
-        batches = _follow(run_id, after=after)
-        return event_stream_response(batches, with_ids=with_ids, on_client_left=on_client_left)
-    return RunLogResponse(
-        run.log,
-        after=after,
-        with_ids=with_ids,
-        idle_s=settings.CHAT_KEEPALIVE_S,
-        on_client_left=on_client_left,
-    )
+    if run is not None and not settings.CHAT_CONTINUE_ON_DISCONNECT:
+        on_client_left = run.stop.request_interrupt
+    with_ids = run is None if with_ids is None else with_ids
+    return event_stream_response(batches, with_ids=with_ids, on_client_left=on_client_left)
 
 
 @csrf_exempt  # CSRF is checked for session-authenticated calls in authenticate_for_user
@@ -246,8 +233,8 @@ async def chat_stream(request: HttpRequest, user_id: int) -> HttpResponse:
     if isinstance(run, HttpResponse):
         return run
     if isinstance(run, RunInfo):
-        return _event_stream(run.run_id, with_ids=False)
-    return _event_stream(run.info.run_id, started=run)
+        return _event_stream(_follow(run.run_id), with_ids=False)
+    return _event_stream(_follow(run.info.run_id), run)
 
 
 @csrf_exempt
@@ -339,7 +326,7 @@ async def run_events(request: HttpRequest, user_id: int, run_id: str) -> HttpRes
     info = await _own_run(request, user_id, run_id)
     if isinstance(info, HttpResponse):
         return info
-    return _event_stream(info.run_id, after=after)
+    return _event_stream(_follow(info.run_id, after=after))
 
 
 @csrf_exempt

@@ -1,22 +1,19 @@
 """One run's events in this process's memory: appended by the run, read by any number of
 listeners, each from the seq it asks for.
 
-The per-event cost is an append, a call of each listener that is pushed to (chat.runs.relay
-writes the event to its client there and then) and waking the listeners that wait; a
-listener that falls behind takes everything new in one batch (one write to its client), so a
-slow or busy client costs fewer writes, not more. A listener's keepalive timer is armed once
-per `idle_s` of silence, not per event: when it fires early (events came meanwhile) it re-arms
-for the rest.
+The per-event cost is an append and waking the listeners that wait; a listener that falls
+behind takes everything new in one batch (one write to its client), so a slow or busy client
+costs fewer writes, not more. A listener's keepalive timer is armed once per `idle_s` of
+silence, not per event: when it fires early (events came meanwhile) it re-arms for the rest.
 """
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from chat.runs.events import RunEvent, event_from_frame
 
 _IDLE = True  # a waiter's result when the keepalive timer woke it, not an event
-Push = Callable[[Sequence[RunEvent]], None]
 
 
 class _Listener:
@@ -47,7 +44,6 @@ class RunLog:
     def __init__(self) -> None:
         self._events: list[RunEvent] = []
         self._waiters: list[asyncio.Future] = []
-        self._pushes: list[Push] = []
         self.ended = False
 
     def finished(self) -> "FinishedLog":
@@ -59,40 +55,11 @@ class RunLog:
             return  # a run says its last word once
         self._events.append(event)
         self.ended = event.is_terminal
-        self._appended((event,))
-
-    def extend(self, events: Sequence[RunEvent]) -> None:
-        """Several events at once (what one write to Redis took): each listener gets them in
-        one batch, and so its client in one write."""
-        appended = []
-        for event in events:
-            if self.ended:
-                break
-            self._events.append(event)
-            self.ended = event.is_terminal
-            appended.append(event)
-        if appended:
-            self._appended(appended)
-
-    def _appended(self, events: Sequence[RunEvent]) -> None:
         if self._waiters:
             waiters, self._waiters = self._waiters, []
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
-        for push in self._pushes:
-            push(events)
-
-    def push_to(self, push: Push, *, after: int) -> list[RunEvent]:
-        """Call `push` with the events appended from now on (each append's, in order), in the
-        task that appends them (so it must neither raise nor wait), until `stop_pushing`;
-        the events with a seq > `after` appended so far."""
-        self._pushes.append(push)
-        return self.after(after)
-
-    def stop_pushing(self, push: Push) -> None:
-        if push in self._pushes:
-            self._pushes.remove(push)
 
     def after(self, seq: int) -> list[RunEvent]:
         """The events with a seq > `seq`."""

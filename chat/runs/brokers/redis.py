@@ -58,11 +58,6 @@ def _entry(event: RunEvent) -> Entry:
     return Entry(event.seq, event.to_json().encode(errors="replace"))
 
 
-def _accepted(events: list[RunEvent], accepted: list[bool]) -> list[RunEvent]:
-    """Those of `events` Redis took."""
-    return [event for event, ok in zip(events, accepted, strict=True) if ok]
-
-
 @dataclass(eq=False)
 class _Outbox:
     """A run's events not yet in Redis."""
@@ -224,12 +219,15 @@ class RedisRunBroker(RunBroker):
         except Exception as exc:
             logger.warning("writing the events of %d runs to Redis failed: %r", len(batch), exc)
             for outbox, events in batch:
-                outbox.run.log.extend(events)
+                for event in events:
+                    outbox.run.log.append(event)
                 outbox.recovery = asyncio.create_task(self._recover(outbox))
             return
         for (outbox, events), accepted in zip(batch, written, strict=True):
-            # A refused entry: the run was declared dead meanwhile, and its seq taken.
-            outbox.run.log.extend(_accepted(events, accepted))
+            for event, ok in zip(events, accepted, strict=True):
+                # A refused entry: the run was declared dead meanwhile, and its seq taken.
+                if ok:
+                    outbox.run.log.append(event)
 
     async def _recover(self, outbox: _Outbox) -> None:
         """A run whose write failed: every WRITE_RETRY_S (for up to OUTAGE_MAX_S) it tries
@@ -250,13 +248,16 @@ class RedisRunBroker(RunBroker):
                         ttl_s=self._keep_alive_ms() / 1000,
                     )
                 except Exception as exc:
-                    run.log.extend(batch)
+                    for event in batch:
+                        run.log.append(event)
                     if self.now() - failing_since > OUTAGE_MAX_S:
                         logger.error("run %s: Redis away too long; events lost", run.info.run_id)
                         return
                     logger.warning("run %s: writing to Redis failed: %r", run.info.run_id, exc)
                     continue
-                run.log.extend(_accepted(batch, accepted[len(missing) :]))
+                for event, ok in zip(batch, accepted[len(missing) :], strict=True):
+                    if ok:
+                        run.log.append(event)
                 return
         finally:
             outbox.recovery = None

@@ -1,6 +1,6 @@
-"""The stream of a run executing in this process is written by the run's own task
-(chat.runs.relay): a client whose writes wait, or who stops reading, still gets every event
-once and in order, and holds up neither the run nor its save; silence still sends keepalives.
+"""A client whose writes wait, or who stops reading, still gets every event of its run once
+and in order, and holds up neither the run nor its save; a write that fails ends that
+response, not the run; a silent run still sends keepalives to the client that started it.
 
 In-process through the ASGI application, with a client `send` that decides when a write is
 taken: what a client's full socket does to uvicorn's `send`."""
