@@ -113,7 +113,7 @@ def _user_query(alias: str) -> tuple[str, list[str], list[str]]:
     )
 
 
-def _user_with_generation(user_id: int) -> AbstractBaseUser | None:
+def _user_with_credentials_and_preferences(user_id: int) -> AbstractBaseUser | None:
     """The user row with its CredentialGeneration and its Preferences (each cached on it,
     None when it has none) in one precompiled query; what `select_related` of both reads."""
     user_model = get_user_model()
@@ -147,7 +147,7 @@ def token_user(token: tokens.Token) -> AbstractBaseUser:
     generation; otherwise InvalidToken (401 `token_not_valid`)."""
     user_id = _claimed_user_id(token.payload.get(api_settings.USER_ID_CLAIM))
     generation = token.payload.get(GENERATION_CLAIM, 0)
-    user = _user_with_generation(user_id)
+    user = _user_with_credentials_and_preferences(user_id)
     if user is None or not user.is_active:
         raise InvalidToken("The token's user does not exist or is inactive")
     if type(generation) is not int or generation != credential_generation(user):
