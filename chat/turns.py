@@ -19,7 +19,7 @@ from chat.conversations import ConversationNotFound, active_replies
 from chat.history import history_input_items
 from chat.models import Conversation, Message
 from chat.usage import usage_add
-from config.changes import changed
+from config.changes import changed, published_together
 from config.precompiled import PrecompiledInsert, PrecompiledUpdate
 from config.text import looks_empty, storable, without_direction_controls
 
@@ -213,7 +213,8 @@ def turn_start(
     `time_zone`: the zone the client sent; without one, the account's (read with a token's
     user, else one read).
     """
-    with transaction.atomic():
+    # Its three live events (conversation, message, run) are published in one go.
+    with published_together(), transaction.atomic():
         time_zone = time_zone_of(user, time_zone)
         if client_message_id is not None:
             _reject_duplicate(user, client_message_id)

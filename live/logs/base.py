@@ -114,12 +114,12 @@ class Subscription:
 
 class LiveLog(ABC):
     @abstractmethod
-    def append(self, user_id: int, event: LiveEvent, *, once: str = "") -> bool:
-        """Publish `event` to the user's streams (synchronous: called after a commit, on the
-        committing thread, which may be any). With `once`, a key naming the event: an event
-        appended under the same key within ONCE_TTL_S is not appended again (False), in the
-        same atomic step as the append itself, so a sender that retries after a crash cannot
-        publish it twice."""
+    def append(self, user_id: int, *events: LiveEvent, once: str = "") -> bool:
+        """Publish `events` (one or more), in order, to the user's streams (synchronous:
+        called after a commit, on the committing thread, which may be any), in one step: one
+        lock, one Redis round trip. With `once`, a key naming them: events appended under the
+        same key within ONCE_TTL_S are not appended again (False), in the same atomic step as
+        the append itself, so a sender that retries after a crash cannot publish them twice."""
 
     @abstractmethod
     async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:

@@ -81,22 +81,22 @@ class MemoryLiveLog(LiveLog):
             if not log.entries:
                 del self._users[user_id]
 
-    def append(self, user_id: int, event: LiveEvent, *, once: str = "") -> bool:
+    def append(self, user_id: int, *events: LiveEvent, once: str = "") -> bool:
         with self._lock:
             if once:
                 if self._once.get(once, 0) > now_ms():
                     return False
                 self._once[once] = now_ms() + ONCE_TTL_S * 1000
             log = self._users.setdefault(user_id, _UserLog())
-            entry = LiveEntry(self._next_id(), event)
-            log.entries.append(kept(entry))
+            entries = tuple([LiveEntry(self._next_id(), event) for event in events])
+            log.entries.extend([kept(entry) for entry in entries])
             self._trim(log)
             subscribers = list(log.subscribers)
-            self._appends += 1
-            if self._appends % FORGET_EVERY == 0:
+            appends_before, self._appends = self._appends, self._appends + len(entries)
+            if appends_before // FORGET_EVERY != self._appends // FORGET_EVERY:
                 self._forget_idle()
         for subscriber in subscribers:
-            subscriber.loop.call_soon_threadsafe(subscriber.deliver, (entry,))
+            subscriber.loop.call_soon_threadsafe(subscriber.deliver, entries)
         return True
 
     async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:

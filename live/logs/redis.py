@@ -43,17 +43,20 @@ STREAMS_KEY_TTL_S = 24 * 3600  # the open-stream set of a user nobody reopens is
 CONTROL_MAXLEN = 16
 REDIS_ERROR_PAUSE_S = 1.0
 
-# XADD, then trim what is older than the TTL from the new entry's own time (Redis's clock),
-# then keep the key that long: one round trip, one clock. With a once-key (KEYS[2]), nothing
-# if that key is set, else it is set with the append, atomically.
+# XADD each event (ARGV[3]...), then trim what is older than the TTL from the last entry's
+# own time (Redis's clock), then keep the key that long: one round trip, one clock. With a
+# once-key (KEYS[2]), nothing if that key is set, else it is set with the append, atomically.
 APPEND_SCRIPT = """
-if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
+if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
   return false
 end
-local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+local id
+for i = 3, #ARGV do
+  id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
+end
 local ms = tonumber(string.match(id, '^(%d+)-'))
-redis.call('XTRIM', KEYS[1], 'MINID', tostring(ms - tonumber(ARGV[2])))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('XTRIM', KEYS[1], 'MINID', tostring(ms - tonumber(ARGV[1])))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return id
 """
 
@@ -160,13 +163,14 @@ class RedisLiveLog(LiveLog):
             reader = self._readers[loop] = _Reader(self.prefix)
         return reader
 
-    def append(self, user_id: int, event: LiveEvent, *, once: str = "") -> bool:
+    def append(self, user_id: int, *events: LiveEvent, once: str = "") -> bool:
         ttl_ms = int(settings.LIVE_EVENTS_TTL_S * 1000)
         append = redis_script(APPEND_SCRIPT)  # from the committing thread
         keys = [self.user_key(user_id)]
         if once:
             keys.append(f"{self.prefix}once:{user_id}:{once}")
-        return append(keys=keys, args=[event.to_record(), ttl_ms, ONCE_TTL_S]) is not None
+        records = [event.to_record() for event in events]
+        return append(keys=keys, args=[ttl_ms, ONCE_TTL_S, *records]) is not None
 
     async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:
         key = self.user_key(user_id)
