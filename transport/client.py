@@ -6,7 +6,8 @@ A connection found broken is replaced and the command retried once, so a Redis r
 no request an error once it is back. The pool is small and blocks past POOL_CONNECTIONS: a
 command waits for a connection (each is held for one round trip; the event loop pipelines
 the rest) rather than opening more, so a worker's connections stay constant however many
-runs and listeners it serves: 9 a worker, with the stream reader's and the appender's own.
+runs and listeners it serves: 9 a worker, with the stream reader's and the script connection
+(transport/scripts.py).
 redis-py's default pool (100, not blocking) failed with "Too many connections" under a burst
 of 250 runs a worker (docs/PERFORMANCE.md).
 """

@@ -8,31 +8,25 @@ four times the CPU (each command is packed and its reply parsed on its own; meas
 streams of one entry: 23 µs an entry, the script 6 µs, docs/PERFORMANCE.md), and run events
 are appended as they come, a few at a time, from every run of the worker.
 
-They go on a connection of their own (`_Appender`), one call at a time: a command through
-the client costs about 300 Python calls besides its round trip (the pool's lock and
-condition, its metrics hooks, the retry wrapper, a task per socket write for the write's
-timeout (`asyncio.wait_for` on Python 3.11), and ~13 calls an argument to pack it), which was
-most of what Redis added to a text event; the appender's call is one round trip under one
-timeout, packed by hiredis in C.
+They go through `transport.scripts`: straight on the loop's script connection, one call at a
+time, packed by hiredis in C (through redis-py's client a call cost about 300 Python calls
+besides its round trip, which was most of what Redis added to a text event).
 """
 
-import asyncio
-import hashlib
-import weakref
 from collections.abc import AsyncIterator, Sequence
 
-import hiredis
-import redis.asyncio as redis
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 
 from transport import reader
 from transport.base import Entry, Streams, StreamsUnavailable
-from transport.client import COMMAND_TIMEOUT_S, CONNECT_TIMEOUT_S, redis_client
+from transport.client import redis_client
+from transport.scripts import Script
 from transport.stream_ids import FIELD, entry_of, stream_id
 
 # KEYS: the streams. ARGV[1]: their expiry (ms); then for each stream its entry count and
 # that many (id, data) pairs. Returns 1 or 0 for each entry (0: its position was taken).
-APPEND_SCRIPT = """
+APPEND = Script(
+    """
 local ttl = ARGV[1]
 local field = ARGV[2]
 local i = 3
@@ -49,47 +43,7 @@ for k = 1, #KEYS do
 end
 return written
 """
-
-APPEND_SHA = hashlib.sha1(APPEND_SCRIPT.encode()).hexdigest()
-
-
-class _Appender:
-    """An event loop's connection for appends: one script call at a time (a lock), straight
-    on the connection, under one timeout. A call interrupted while it writes or reads (its
-    timeout, a cancel) drops the connection (redis-py's connection does that itself: the
-    reply may still come), and the next call connects again."""
-
-    def __init__(self, pool: redis.ConnectionPool) -> None:
-        # The pool's way of connecting (its URL and options), but no socket timeout: the
-        # call's own timeout covers connecting, writing and reading at once.
-        options = pool.connection_kwargs | {"socket_timeout": None, "health_check_interval": 0}
-        self._connection = pool.connection_class(**options)
-        self._lock = asyncio.Lock()
-
-    async def call(self, keys: list[str], args: list[int | str | bytes]) -> list[int]:
-        async with self._lock, asyncio.timeout(CONNECT_TIMEOUT_S + COMMAND_TIMEOUT_S):
-            try:
-                return await self._round_trip("EVALSHA", APPEND_SHA, keys, args)
-            except NoScriptError:  # a restarted Redis: EVAL caches the script again
-                return await self._round_trip("EVAL", APPEND_SCRIPT, keys, args)
-
-    async def _round_trip(self, command: str, script: str, keys: list, args: list) -> list[int]:
-        # hiredis packs the command in C: redis-py's packer costs ~13 calls an argument.
-        packed = hiredis.pack_command((command, script, len(keys), *keys, *args))
-        await self._connection.send_packed_command(packed)
-        return await self._connection.read_response()
-
-
-_appenders: weakref.WeakKeyDictionary[redis.Redis, _Appender] = weakref.WeakKeyDictionary()
-
-
-def _appender() -> _Appender:
-    """The appender of this event loop's client (a new one when REDIS_URL changes)."""
-    client = redis_client()
-    appender = _appenders.get(client)
-    if appender is None:
-        appender = _appenders[client] = _Appender(client.connection_pool)
-    return appender
+)
 
 
 class RedisStreams(Streams):
@@ -110,8 +64,8 @@ class RedisStreams(Streams):
             for entry in entries:
                 args += (stream_id(entry.position), entry.data)
         try:
-            flags = await _appender().call(keys, args)
-        except (RedisError, OSError, TimeoutError) as exc:
+            flags = await APPEND(keys, args)
+        except RedisError as exc:
             raise StreamsUnavailable(str(exc)) from exc
         written, start = [], 0
         for _, entries in appends:
