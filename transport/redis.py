@@ -8,8 +8,8 @@ four times the CPU (each command is packed and its reply parsed on its own; meas
 streams of one entry: 23 µs an entry, the script 6 µs, docs/PERFORMANCE.md), and run events
 are appended as they come, a few at a time, from every run of the worker.
 
-They go through `transport.scripts`: straight on the loop's script connection, one call at a
-time, packed by hiredis in C (through redis-py's client a call cost about 300 Python calls
+They go through `transport.scripts`: straight on the loop's script connection, pipelined,
+packed by hiredis in C (through redis-py's client a call cost about 300 Python calls
 besides its round trip, which was most of what Redis added to a text event).
 """
 

@@ -1,0 +1,81 @@
+"""Lua scripts on the event loop's script connection (transport/scripts.py), against a real
+Redis: calls made at once are pipelined on one connection, and each gets its own reply."""
+
+import asyncio
+
+import redis
+from redis.exceptions import RedisError, ResponseError
+
+from tests.ops.redis_server import RedisServer
+from transport import scripts
+from transport.scripts import Script
+
+ECHO = Script("return ARGV[1]")
+ECHO_OR_FAIL = Script(
+    "if ARGV[1] == 'bad' then return redis.error_reply('bad one') end return ARGV[1]"
+)
+
+
+def _connections_named(url: str, name: str) -> int:
+    clients = redis.Redis.from_url(url).client_list()
+    return sum(1 for client in clients if client["name"] == name)
+
+
+def test_calls_made_at_once_each_get_their_own_reply(settings, redis_url):
+    settings.REDIS_URL = redis_url
+
+    async def scenario() -> tuple[list, int, int]:
+        await ECHO([], ["connect"])
+        name = scripts._script_connection()._connection.client_name
+        before = _connections_named(redis_url, name)
+        replies = await asyncio.gather(*(ECHO([], [n]) for n in range(300)))
+        return replies, before, _connections_named(redis_url, name)
+
+    replies, connections_before, connections_after = asyncio.run(scenario())
+    assert replies == [str(n).encode() for n in range(300)]
+    assert connections_after == connections_before  # no connection of their own
+
+
+def test_an_error_reply_fails_its_own_call_only(settings, redis_url):
+    settings.REDIS_URL = redis_url
+
+    async def scenario() -> list:
+        return await asyncio.gather(
+            *(ECHO_OR_FAIL([], [arg]) for arg in ("a", "bad", "c")), return_exceptions=True
+        )
+
+    first, failed, last = asyncio.run(scenario())
+    assert (first, last) == (b"a", b"c")
+    assert isinstance(failed, ResponseError) and "bad one" in str(failed)
+
+
+def test_a_call_cancelled_while_it_waits_leaves_the_next_replies_whole(settings, redis_url):
+    settings.REDIS_URL = redis_url
+
+    async def scenario() -> None:
+        for steps in range(6):
+            cut = asyncio.ensure_future(ECHO([], ["cut"]))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            cut.cancel()
+            replies = await asyncio.gather(ECHO([], [f"a{steps}"]), ECHO([], [f"b{steps}"]))
+            assert replies == [f"a{steps}".encode(), f"b{steps}".encode()]
+
+    asyncio.run(scenario())
+
+
+def test_calls_waiting_on_a_redis_that_went_away_fail_and_the_next_connects_again(settings):
+    with RedisServer() as own_redis:
+        settings.REDIS_URL = own_redis.url
+
+        async def scenario() -> None:
+            assert await ECHO([], ["before"]) == b"before"
+            own_redis.stop()
+            outcomes = await asyncio.gather(
+                *(ECHO([], [n]) for n in range(20)), return_exceptions=True
+            )
+            assert all(isinstance(outcome, RedisError) for outcome in outcomes), outcomes
+            own_redis.start()  # empty: the script is sent again (NOSCRIPT, then EVAL)
+            assert await asyncio.gather(ECHO([], ["x"]), ECHO([], ["y"])) == [b"x", b"y"]
+
+        asyncio.run(scenario())
