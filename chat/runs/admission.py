@@ -32,7 +32,8 @@ from chat.runs.brokers.base import BrokerUnavailable
 from chat.runs.brokers.redis import RedisRunBroker
 from chat.usage import budget_resets_at, tokens_used_today
 from config import ratelimit
-from transport.client import redis_client, redis_script, sync_redis
+from transport.client import redis_script, sync_redis
+from transport.scripts import Script
 
 logger = logging.getLogger("chat.runs")
 
@@ -86,6 +87,8 @@ def _longest_run_s() -> float:
 
 
 _ADMISSION = ratelimit.WINDOW_CHECK + _SLOT_TAKE + ratelimit.WINDOW_RECORD + ratelimit.ADMITTED
+# A run's slot given back from the loop, on the script connection (transport.scripts).
+_RELEASE = Script("return redis.call('ZREM', KEYS[1], ARGV[1])")
 
 
 _local_slots: dict[int, set[str]] = {}
@@ -177,7 +180,7 @@ async def release_turn(*, user_id: int, run_id: uuid.UUID | str) -> None:
     is left to lapse: a run without a lease loses it at the next admission that needs it."""
     if _shared():
         try:
-            await redis_client().zrem(_slots_key(user_id), str(run_id))
+            await _RELEASE([_slots_key(user_id)], [str(run_id)])
         except RedisError as exc:
             logger.warning("run %s: its slot is left to lapse (%r)", run_id, exc)
     else:

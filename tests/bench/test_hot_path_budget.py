@@ -46,9 +46,12 @@ OUR_CALLS_PER_TEXT_EVENT = 44
 # task per socket write, its packer; and a PING before each turn), 258 and 9025 on the
 # appender's own connection (transport/redis.py), without the PING; 9176 later, and 8258 once the
 # agent's tools were checked for ambiguous routing once rather than at every turn
-# (chat/llm/sdk_costs.py).
+# (chat/llm/sdk_costs.py). 270 and 6921 (2026-12-07) once the run's registration, its
+# retirement and its slot's release went from redis-py's client to pipelined script calls on
+# the script connection (transport/scripts.py; its reader task adds ~11 calls to a write); the
+# turn's budget 10% above that, so going back through the client (8074) fails here.
 REDIS_CALLS_PER_TEXT_EVENT = 300
-REDIS_CALLS_PER_TURN = 9900
+REDIS_CALLS_PER_TURN = 7600
 
 # Python calls of one turn besides its text events, on the event loop: the request,
 # authentication's hop, the run's setup and end, the SDK's run (its share grows with the

@@ -40,6 +40,7 @@ from chat.runs.events import RunEvent, event_from_json
 from transport.base import Entry
 from transport.client import redis_client
 from transport.redis import RedisStreams
+from transport.scripts import Script
 
 if TYPE_CHECKING:
     from chat.runs.execution import LocalRun
@@ -51,6 +52,25 @@ OUTAGE_MAX_S = 120.0  # after that, a run's events are only this worker's
 WRITE_RETRY_S = 0.5
 # The most events in one write: Redis runs the script alone, so a huge backlog goes in parts.
 MAX_WRITE_EVENTS = 2000
+
+# A run's registration and its retirement, each one script call (transport.scripts: through
+# redis-py's client a pipeline cost a third of a millisecond of CPU per turn, docs/PERFORMANCE.md).
+# KEYS: the lease, the info. ARGV: the lease's ms, the info's ms, the info's fields and values.
+REGISTER = Script(
+    """
+redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+"""
+)
+# KEYS: the events, the info (kept ARGV[1] ms more), the lease and the cancel (gone).
+RETIRE = Script(
+    """
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3], KEYS[4])
+"""
+)
 
 
 def _entry(event: RunEvent) -> Entry:
@@ -178,12 +198,12 @@ class RedisRunBroker(RunBroker):
 
     async def _register(self, run: LocalRun) -> None:
         """The run's lease and owner info (again after an outage: a restarted Redis lost them)."""
-        info_key = self.key(run.info.run_id, "info")
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.set(self.key(run.info.run_id, "lease"), 1, px=self.lease_ms())
-            pipe.hset(info_key, mapping=run.info.as_mapping())
-            pipe.pexpire(info_key, self._keep_alive_ms())
-            await pipe.execute()
+        run_id = run.info.run_id
+        fields = [part for item in run.info.as_mapping().items() for part in item]
+        await REGISTER(
+            [self.key(run_id, "lease"), self.key(run_id, "info")],
+            [self.lease_ms(), self._keep_alive_ms(), *fields],
+        )
 
     def _writer(self) -> _EventWriter:
         state = self._state()
@@ -285,11 +305,8 @@ class RedisRunBroker(RunBroker):
         self._outboxes.pop(run_id, None)
         ttl_ms = int(self.events_ttl_s() * 1000)
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                pipe.pexpire(self.key(run_id, "events"), ttl_ms)
-                pipe.pexpire(self.key(run_id, "info"), ttl_ms)
-                pipe.delete(self.key(run_id, "lease"), self.key(run_id, "cancel"))
-                await pipe.execute()
+            parts = ("events", "info", "lease", "cancel")
+            await RETIRE([self.key(run_id, part) for part in parts], [ttl_ms])
         except RedisError:
             # Its keys outlive it by their keep-alive; without a lease it reads as ended.
             logger.warning("run %s: retiring its Redis keys failed", run_id, exc_info=True)
