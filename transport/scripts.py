@@ -8,13 +8,15 @@ event, and a third of a millisecond of a turn's CPU for registering its run alon
 (docs/PERFORMANCE.md). A `Script` call goes straight on the loop's script connection, packed
 by hiredis in C, under one timeout.
 
-Calls are pipelined: each is written as it comes, and one reader task hands the replies, in
-order, to their calls, so a hundred runs registering at once cost about one round trip, not a
-hundred one after another (each a pass of a busy event loop). A call that gives up (it was
-cancelled) leaves its reply to be read and dropped. A call whose time ran out, or a write or
-a read that failed, drops the connection and fails every call waiting on it; the next call
-connects again. Failures come out as redis-py's errors (`RedisError`), whatever the socket
-said.
+Calls are pipelined: each is written as it comes, and the replies are handed, in order, to
+their calls, so a hundred runs registering at once cost about one round trip, not a hundred
+one after another (each a pass of a busy event loop). The call that finds nobody reading reads
+itself, for itself and the calls before it (a call alone, the usual case, costs no task); calls
+still waiting when it has its reply get a reader task. A call that gives up (cancelled) leaves
+its reply to be read and dropped. A call whose time ran out, or a write or a read that failed,
+drops the connection and fails every call waiting on it; the next call connects anew, on a new
+connection object, so a late read of the old one can never reach the new one. Failures come
+out as redis-py's errors (`RedisError`), whatever the socket said.
 """
 
 import asyncio
@@ -33,19 +35,26 @@ from transport.client import COMMAND_TIMEOUT_S, CONNECT_TIMEOUT_S, redis_client
 Argument = int | str | bytes
 
 
-class _ScriptConnection:
-    """An event loop's connection for scripts (see the module's docstring)."""
+class _Link:
+    """One connection made, and the calls written on it and not answered yet, oldest first."""
 
     def __init__(self, pool: redis.ConnectionPool) -> None:
         # The pool's way of connecting (its URL and options), but no socket timeout: the
         # call's own timeout covers connecting, writing and reading at once.
         options = pool.connection_kwargs | {"socket_timeout": None, "health_check_interval": 0}
-        self._connection = pool.connection_class(**options)
+        self.connection = pool.connection_class(**options)
+        self.waiting: deque[asyncio.Future] = deque()
+        self.reading = False  # a call or a task reads its replies
+
+
+class _ScriptConnection:
+    """An event loop's connection for scripts (see the module's docstring)."""
+
+    def __init__(self, pool: redis.ConnectionPool) -> None:
+        self._pool = pool
+        self._link = _Link(pool)
         self._connecting = asyncio.Lock()
-        # The calls written and not answered yet, oldest first: one deque per connection made,
-        # so a reader of a dropped connection fails only its own calls.
-        self._waiting: deque[asyncio.Future] = deque()
-        self._reader: asyncio.Task | None = None
+        self._readers: set[asyncio.Task] = set()
 
     async def call(self, script: "Script", keys: Sequence[str], args: Sequence[Argument]) -> Any:
         try:
@@ -55,68 +64,81 @@ class _ScriptConnection:
                 except NoScriptError:  # a restarted Redis: EVAL caches the script again
                     return await self._round_trip("EVAL", script.source, keys, args)
         except TimeoutError:
-            await self._drop(self._waiting)
+            await self._drop(self._link)
             raise
+
+    async def _connected(self) -> _Link:
+        link = self._link
+        while not link.connection.is_connected:
+            async with self._connecting:
+                if not link.connection.is_connected:
+                    await link.connection.connect()
+            if link is not self._link:  # dropped while it connected
+                await link.connection.disconnect(nowait=True)
+            link = self._link
+        return link
 
     async def _round_trip(
         self, command: str, script: str, keys: Sequence[str], args: Sequence[Argument]
     ) -> Any:
         packed = hiredis.pack_command((command, script, len(keys), *keys, *args))
-        if not self._connection.is_connected:
-            async with self._connecting:
-                if not self._connection.is_connected:
-                    await self._connection.connect()
+        link = await self._connected()
         reply = asyncio.get_running_loop().create_future()
-        waiting = self._waiting
         # No await between this append and the write below: replies come in this order.
-        waiting.append(reply)
-        if self._reader is None or self._reader.done():
-            self._reader = asyncio.create_task(self._read(waiting))
+        link.waiting.append(reply)
         try:
-            await self._connection.send_packed_command(packed, check_health=False)
+            await link.connection.send_packed_command(packed, check_health=False)
         except BaseException:
-            await self._drop(waiting)  # redis-py closed it: what was written is lost
+            await self._drop(link)  # redis-py closed it: what was written is lost
             raise
+        if not link.reading:
+            await self._read(link, until=reply)
         return await reply
 
-    async def _read(self, waiting: deque[asyncio.Future]) -> None:
-        """Hand each reply to the oldest call waiting, while there are calls waiting."""
-        while waiting:
-            try:
-                reply = await self._connection.read_response()
-            except ResponseError as error:  # an error reply: its call's, not the connection's
-                reply = error
-            except BaseException as exc:
-                await self._drop(waiting, exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-                return
-            call = waiting.popleft()
-            if call.done():
-                continue  # given up: the reply is dropped
-            if isinstance(reply, Exception):
-                call.set_exception(reply)
-            else:
-                call.set_result(reply)
+    async def _read(self, link: _Link, until: asyncio.Future | None = None) -> None:
+        """Hand each reply to the oldest call waiting: until `until` is answered (a call
+        reading for itself and those before it), else while calls wait (a reader task)."""
+        link.reading = True
+        try:
+            while link.waiting and (until is None or not until.done()):
+                try:
+                    # Not closed when interrupted: a cancelled read leaves nothing half read.
+                    reply = await link.connection.read_response(disconnect_on_error=False)
+                except ResponseError as error:  # an error reply: its call's alone
+                    reply = error
+                call = link.waiting.popleft()
+                if call.done():
+                    continue  # given up: the reply is dropped
+                if isinstance(reply, Exception):
+                    call.set_exception(reply)
+                else:
+                    call.set_result(reply)
+        except asyncio.CancelledError:
+            if until is not None:
+                until.cancel()  # given up: its reply will be dropped
+            raise
+        except BaseException as exc:
+            await self._drop(link, exc)
+        finally:
+            link.reading = False
+            if link.waiting and link is self._link:  # calls still wait: a task reads for them
+                link.reading = True
+                reader = asyncio.create_task(self._read(link))
+                self._readers.add(reader)
+                reader.add_done_callback(self._readers.discard)
 
-    async def _drop(self, waiting: deque[asyncio.Future], cause: BaseException | None = None):
-        """Fail the calls waiting on the connection `waiting` belongs to, and close it, if it
-        is still the current one. Nobody connects again before its reader is gone (redis-py
-        closes the connection when a read is interrupted: it would close the new one)."""
-        if waiting is not self._waiting:
-            return  # already dropped: another connection serves the calls now
-        self._waiting = deque()
+    async def _drop(self, link: _Link, cause: BaseException | None = None) -> None:
+        """Fail the calls waiting on `link` and close it, if it is still the current one; the
+        next call connects on a new one."""
+        if link is not self._link:
+            return  # already dropped
+        self._link = _Link(self._pool)
         failure = ConnectionError(f"the script connection was dropped ({cause!r})")
-        while waiting:
-            call = waiting.popleft()
+        while link.waiting:
+            call = link.waiting.popleft()
             if not call.done():
                 call.set_exception(failure)
-        reader, self._reader = self._reader, None
-        async with self._connecting:
-            await self._connection.disconnect(nowait=True)
-            if reader is not None and reader is not asyncio.current_task():
-                reader.cancel()
-                await asyncio.wait([reader])
+        await link.connection.disconnect(nowait=True)
 
 
 _connections: weakref.WeakKeyDictionary[redis.Redis, _ScriptConnection] = (

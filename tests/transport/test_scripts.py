@@ -7,7 +7,7 @@ import redis
 from redis.exceptions import RedisError, ResponseError
 
 from tests.ops.redis_server import RedisServer
-from transport import scripts
+from transport.client import client_name
 from transport.scripts import Script
 
 ECHO = Script("return ARGV[1]")
@@ -26,7 +26,7 @@ def test_calls_made_at_once_each_get_their_own_reply(settings, redis_url):
 
     async def scenario() -> tuple[list, int, int]:
         await ECHO([], ["connect"])
-        name = scripts._script_connection()._connection.client_name
+        name = client_name()
         before = _connections_named(redis_url, name)
         replies = await asyncio.gather(*(ECHO([], [n]) for n in range(300)))
         return replies, before, _connections_named(redis_url, name)
@@ -79,3 +79,22 @@ def test_calls_waiting_on_a_redis_that_went_away_fail_and_the_next_connects_agai
             assert await asyncio.gather(ECHO([], ["x"]), ECHO([], ["y"])) == [b"x", b"y"]
 
         asyncio.run(scenario())
+
+
+def test_the_calls_behind_one_that_gave_up_while_reading_still_get_their_replies(
+    settings, redis_url
+):
+    """The first call reads the replies; cancelled while it does, another reads on."""
+    settings.REDIS_URL = redis_url
+
+    async def scenario() -> None:
+        await ECHO([], ["connect"])
+        for steps in range(1, 5):
+            calls = [asyncio.ensure_future(ECHO([], [n])) for n in range(10)]
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            calls[0].cancel()
+            replies = await asyncio.gather(*calls[1:])
+            assert replies == [str(n).encode() for n in range(1, 10)]
+
+    asyncio.run(scenario())
