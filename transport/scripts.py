@@ -45,6 +45,9 @@ class _Link:
         self.connection = pool.connection_class(**options)
         self.waiting: deque[asyncio.Future] = deque()
         self.reading = False  # a call or a task reads its replies
+        # Connected and through the handshake (HELLO, CLIENT SETNAME, SELECT): redis-py calls
+        # itself connected before that, and a call written during it would take its replies.
+        self.ready = False
 
 
 class _ScriptConnection:
@@ -68,14 +71,14 @@ class _ScriptConnection:
             raise
 
     async def _connected(self) -> _Link:
-        link = self._link
-        while not link.connection.is_connected:
+        """The current link, once ready (one call connects it, the others wait for that)."""
+        while not (link := self._link).ready:
             async with self._connecting:
-                if not link.connection.is_connected:
+                if link is self._link and not link.ready:
                     await link.connection.connect()
+                    link.ready = True
             if link is not self._link:  # dropped while it connected
                 await link.connection.disconnect(nowait=True)
-            link = self._link
         return link
 
     async def _round_trip(

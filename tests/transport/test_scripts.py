@@ -98,3 +98,20 @@ def test_the_calls_behind_one_that_gave_up_while_reading_still_get_their_replies
             assert replies == [str(n).encode() for n in range(1, 10)]
 
     asyncio.run(scenario())
+
+
+def test_calls_made_at_once_on_a_connection_not_made_yet(settings, redis_url):
+    """The first calls of a loop wait for the connection's handshake (HELLO, CLIENT SETNAME,
+    SELECT) to end: written during it, their replies would be read as the handshake's."""
+    settings.REDIS_URL = redis_url
+
+    async def after_some_passes(n: int) -> bytes:
+        for _ in range(n % 25):  # the calls start one loop pass after another
+            await asyncio.sleep(0)
+        return await ECHO([], [n])
+
+    async def scenario() -> list:
+        return await asyncio.gather(*(after_some_passes(n) for n in range(100)))
+
+    for _ in range(3):  # each asyncio.run: a new loop, a new connection
+        assert asyncio.run(scenario()) == [str(n).encode() for n in range(100)]
