@@ -2,11 +2,14 @@
 Redis: calls made at once are pipelined on one connection, and each gets its own reply."""
 
 import asyncio
+import os
+import signal
 
 import redis
 from redis.exceptions import RedisError, ResponseError
 
 from tests.ops.redis_server import RedisServer
+from transport import scripts
 from transport.client import client_name
 from transport.scripts import Script
 
@@ -115,3 +118,30 @@ def test_calls_made_at_once_on_a_connection_not_made_yet(settings, redis_url):
 
     for _ in range(3):  # each asyncio.run: a new loop, a new connection
         assert asyncio.run(scenario()) == [str(n).encode() for n in range(100)]
+
+
+def test_calls_to_a_redis_that_stopped_answering_time_out_and_the_late_replies_go_nowhere(
+    settings, monkeypatch
+):
+    """A Redis that hangs (SIGSTOP): the calls waiting on it fail (a RedisError) at the first
+    one's timeout, which replaces the connection; once it answers again, the next calls get
+    their own replies, never the hung calls' late ones."""
+    monkeypatch.setattr(scripts, "CONNECT_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(scripts, "COMMAND_TIMEOUT_S", 0.2)
+    with RedisServer() as own_redis:
+        settings.REDIS_URL = own_redis.url
+
+        async def scenario() -> None:
+            assert await ECHO([], ["before"]) == b"before"
+            os.kill(own_redis.process.pid, signal.SIGSTOP)
+            try:
+                outcomes = await asyncio.gather(
+                    *(ECHO([], [f"hung{n}"]) for n in range(5)), return_exceptions=True
+                )
+            finally:
+                os.kill(own_redis.process.pid, signal.SIGCONT)
+            assert all(isinstance(outcome, RedisError) for outcome in outcomes), outcomes
+            replies = await asyncio.gather(*(ECHO([], [f"after{n}"]) for n in range(5)))
+            assert replies == [f"after{n}".encode() for n in range(5)]
+
+        asyncio.run(scenario())
