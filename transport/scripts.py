@@ -120,7 +120,7 @@ class _ScriptConnection:
             if until is not None:
                 until.cancel()  # given up: its reply will be dropped
             raise
-        except BaseException as exc:
+        except Exception as exc:  # the connection failed: every call on it does
             await self._drop(link, exc)
         finally:
             link.reading = False
@@ -136,11 +136,11 @@ class _ScriptConnection:
         if link is not self._link:
             return  # already dropped
         self._link = _Link(self._pool)
-        failure = ConnectionError(f"the script connection was dropped ({cause!r})")
+        reason = f"the script connection was dropped ({cause!r})"
         while link.waiting:
             call = link.waiting.popleft()
             if not call.done():
-                call.set_exception(failure)
+                call.set_exception(ConnectionError(reason))  # one each: each is raised apart
         await link.connection.disconnect(nowait=True)
 
 
