@@ -32,7 +32,7 @@ from rest_framework.throttling import BaseThrottle
 
 from config.env import RateLimit
 from ops import metrics
-from transport.client import redis_script
+from transport.scripts import Script
 
 logger = logging.getLogger("config.ratelimit")
 
@@ -59,6 +59,7 @@ if count > 0 then
 end
 """
 ADMITTED = "return {'ok', '0'}"
+_WINDOW = Script(WINDOW_CHECK + WINDOW_RECORD + ADMITTED)
 
 
 def window_args(limit: RateLimit | None, now: float) -> list:
@@ -73,8 +74,7 @@ def log_key(key: str, limit: RateLimit | None) -> str:
 
 
 def _wait_in_redis(key: str, limit: RateLimit, now: float) -> float | None:
-    script = redis_script(WINDOW_CHECK + WINDOW_RECORD + ADMITTED)
-    verdict, waited = script(keys=[key], args=window_args(limit, now))
+    verdict, waited = _WINDOW.call_blocking([key], window_args(limit, now))
     return None if verdict == b"ok" else float(waited)
 
 

@@ -1,6 +1,6 @@
 """The process-wide Redis clients, from `REDIS_URL`: one redis.asyncio connection pool per
 event loop, shared by everything in this process that talks to Redis from the loop, and one
-blocking client (`sync_redis`) for code on threads, with its Lua scripts (`redis_script`).
+blocking client (`sync_redis`) for code on threads (their Lua scripts: `transport.scripts`).
 
 A connection found broken is replaced and the command retried once, so a Redis restart costs
 no request an error once it is back. The pool is small and blocks past POOL_CONNECTIONS: a
@@ -25,7 +25,6 @@ from redis import Redis as SyncRedis
 from redis import __version__ as redis_py_version
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.commands.core import Script
 from redis.driver_info import DriverInfo
 from redis.exceptions import ConnectionError
 
@@ -81,8 +80,9 @@ def redis_client() -> redis.Redis:
 
 @functools.cache
 def sync_redis() -> SyncRedis:
-    """The blocking client, for code on threads (the database threads: rate limits, admission,
-    live appends after a commit). redis-py's pool is thread-safe."""
+    """The blocking client, for code on threads (a slot given back when a turn did not open;
+    the threads' scripts run on connections of their own made like this client's,
+    `transport.scripts.Script.call_blocking`). redis-py's pool is thread-safe."""
     return SyncRedis.from_url(
         settings.REDIS_URL,
         socket_timeout=COMMAND_TIMEOUT_S,
@@ -90,15 +90,8 @@ def sync_redis() -> SyncRedis:
     )
 
 
-@functools.cache
-def redis_script(source: str) -> Script:
-    """`source` registered on `sync_redis()`, once: calls run it by its SHA (EVALSHA)."""
-    return sync_redis().register_script(source)
-
-
 @receiver(setting_changed)
 def _forget_clients_on_settings_change(*, setting: str, **kwargs) -> None:
     if setting == "REDIS_URL":
         _clients.clear()
         sync_redis.cache_clear()
-        redis_script.cache_clear()

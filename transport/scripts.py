@@ -17,10 +17,17 @@ its reply to be read and dropped. A call whose time ran out, or a write or a rea
 drops the connection and fails every call waiting on it; the next call connects anew, on a new
 connection object, so a late read of the old one can never reach the new one. Failures come
 out as redis-py's errors (`RedisError`), whatever the socket said.
+
+From a thread (the database threads: rate limits, admission, the live appends after a
+commit), `Script.call_blocking` runs the script the same way on the thread's own blocking
+connection: half the CPU of a call through redis-py's blocking client (30 µs against 61 on
+the benchmark machine, most of the rest the system calls). A connection found broken is
+replaced and the call made once more; a call that timed out is not (it may have run).
 """
 
 import asyncio
 import hashlib
+import threading
 import weakref
 from collections import deque
 from collections.abc import Sequence
@@ -28,9 +35,10 @@ from typing import Any
 
 import hiredis
 import redis.asyncio as redis
+from redis.connection import AbstractConnection as BlockingConnection
 from redis.exceptions import ConnectionError, NoScriptError, ResponseError
 
-from transport.client import COMMAND_TIMEOUT_S, CONNECT_TIMEOUT_S, redis_client
+from transport.client import COMMAND_TIMEOUT_S, CONNECT_TIMEOUT_S, redis_client, sync_redis
 
 Argument = int | str | bytes
 
@@ -158,9 +166,37 @@ def _script_connection() -> _ScriptConnection:
     return connection
 
 
+class _ThreadConnections(threading.local):
+    def __init__(self) -> None:
+        # the blocking client's pool → this thread's connection (a new pool: REDIS_URL changed)
+        self.of_pool: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+_thread_connections = _ThreadConnections()
+
+
+def _thread_connection() -> BlockingConnection:
+    pool = sync_redis().connection_pool
+    connection = _thread_connections.of_pool.get(pool)
+    if connection is None:
+        connection = pool.connection_class(**pool.connection_kwargs)
+        _thread_connections.of_pool[pool] = connection
+    return connection
+
+
+def _blocking_round_trip(
+    connection: BlockingConnection, command: str, script: str, keys: Sequence, args: Sequence
+) -> Any:
+    connection.send_packed_command(
+        [hiredis.pack_command((command, script, len(keys), *keys, *args))], check_health=False
+    )
+    return connection.read_response()
+
+
 class Script:
     """A Lua script, called as `await script(keys, args)` on the running loop's script
-    connection; its reply as Redis gives it."""
+    connection, or `script.call_blocking(keys, args)` from a thread; its reply as Redis gives
+    it."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -171,3 +207,20 @@ class Script:
             return await _script_connection().call(self, keys, args)
         except (OSError, TimeoutError) as exc:  # the socket's or the call's own timeout
             raise ConnectionError(f"Redis script call failed: {exc!r}") from exc
+
+    def call_blocking(self, keys: Sequence[str], args: Sequence[Argument]) -> Any:
+        """The same from a thread, blocking, on the thread's own connection."""
+        connection = _thread_connection()
+        try:
+            return self._blocking_call(connection, keys, args)
+        except ConnectionError:  # broken (an idle connection a restarted Redis forgot): again
+            connection.disconnect()
+            return self._blocking_call(connection, keys, args)
+
+    def _blocking_call(
+        self, connection: BlockingConnection, keys: Sequence[str], args: Sequence[Argument]
+    ) -> Any:
+        try:
+            return _blocking_round_trip(connection, "EVALSHA", self.sha, keys, args)
+        except NoScriptError:  # a restarted Redis: EVAL caches the script again
+            return _blocking_round_trip(connection, "EVAL", self.source, keys, args)

@@ -32,7 +32,7 @@ from chat.runs.brokers.base import BrokerUnavailable
 from chat.runs.brokers.redis import RedisRunBroker
 from chat.usage import budget_resets_at, tokens_used_today
 from config import ratelimit
-from transport.client import redis_script, sync_redis
+from transport.client import sync_redis
 from transport.scripts import Script
 
 logger = logging.getLogger("chat.runs")
@@ -86,7 +86,9 @@ def _longest_run_s() -> float:
     return settings.CHAT_RUN_TIMEOUT_S + settings.CHAT_SAVE_RETRY_S
 
 
-_ADMISSION = ratelimit.WINDOW_CHECK + _SLOT_TAKE + ratelimit.WINDOW_RECORD + ratelimit.ADMITTED
+_ADMISSION = Script(
+    ratelimit.WINDOW_CHECK + _SLOT_TAKE + ratelimit.WINDOW_RECORD + ratelimit.ADMITTED
+)
 # A run's slot given back from the loop, on the script connection (transport.scripts).
 _RELEASE = Script("return redis.call('ZREM', KEYS[1], ARGV[1])")
 
@@ -118,8 +120,7 @@ def _verdict(user: AbstractBaseUser, run_id: str) -> tuple[str, float]:
             _longest_run_s(),
         ]
         try:
-            script = redis_script(_ADMISSION)
-            verdict, waited = script(keys=[rate_key, _slots_key(user.pk)], args=args)
+            verdict, waited = _ADMISSION.call_blocking([rate_key, _slots_key(user.pk)], args)
         except RedisError as exc:
             logger.warning("Redis is unavailable: new runs are refused (%r)", exc)
             raise BrokerUnavailable() from exc

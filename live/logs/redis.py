@@ -33,7 +33,8 @@ from redis.exceptions import RedisError, ResponseError
 
 from live.events import LiveEntry, LiveEvent, format_event_id, parse_event_id
 from live.logs.base import ONCE_TTL_S, EventId, LiveLog, Subscription, resume_point
-from transport.client import connection_options, redis_client, redis_script
+from transport.client import connection_options, redis_client
+from transport.scripts import Script
 
 logger = logging.getLogger("live")
 
@@ -46,7 +47,8 @@ REDIS_ERROR_PAUSE_S = 1.0
 # XADD each event (ARGV[3]...), then trim what is older than the TTL from the last entry's
 # own time (Redis's clock), then keep the key that long: one round trip, one clock. With a
 # once-key (KEYS[2]), nothing if that key is set, else it is set with the append, atomically.
-APPEND_SCRIPT = """
+APPEND = Script(
+    """
 if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
   return false
 end
@@ -59,6 +61,7 @@ redis.call('XTRIM', KEYS[1], 'MINID', tostring(ms - tonumber(ARGV[1])))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return id
 """
+)
 
 
 def _event_id(raw: bytes | str) -> EventId:
@@ -165,12 +168,12 @@ class RedisLiveLog(LiveLog):
 
     def append(self, user_id: int, *events: LiveEvent, once: str = "") -> bool:
         ttl_ms = int(settings.LIVE_EVENTS_TTL_S * 1000)
-        append = redis_script(APPEND_SCRIPT)  # from the committing thread
         keys = [self.user_key(user_id)]
         if once:
             keys.append(f"{self.prefix}once:{user_id}:{once}")
         records = [event.to_record() for event in events]
-        return append(keys=keys, args=[ttl_ms, ONCE_TTL_S, *records]) is not None
+        # From the committing thread, blocking.
+        return APPEND.call_blocking(keys, [ttl_ms, ONCE_TTL_S, *records]) is not None
 
     async def subscribe(self, user_id: int, *, after: EventId | None) -> Subscription:
         key = self.user_key(user_id)

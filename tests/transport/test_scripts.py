@@ -4,7 +4,9 @@ Redis: calls made at once are pipelined on one connection, and each gets its own
 import asyncio
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import redis
 from redis.exceptions import RedisError, ResponseError
 
@@ -145,3 +147,31 @@ def test_calls_to_a_redis_that_stopped_answering_time_out_and_the_late_replies_g
             assert replies == [f"after{n}".encode() for n in range(5)]
 
         asyncio.run(scenario())
+
+
+def test_from_threads_each_call_gets_its_own_reply(settings, redis_url):
+    settings.REDIS_URL = redis_url
+
+    def calls(thread: int) -> list:
+        return [ECHO.call_blocking([], [f"{thread}-{n}"]) for n in range(50)]
+
+    with ThreadPoolExecutor(8) as threads:
+        replies = list(threads.map(calls, range(8)))
+    assert replies == [[f"{t}-{n}".encode() for n in range(50)] for t in range(8)]
+
+
+def test_from_a_thread_a_connection_redis_dropped_or_a_restart_cost_no_call(settings):
+    """A connection Redis closed while it was idle is replaced and the call made again; a
+    restarted Redis that lost the script gets it again (NOSCRIPT, then EVAL); a Redis that is
+    away is a RedisError at once."""
+    with RedisServer() as own_redis:
+        settings.REDIS_URL = own_redis.url
+        assert ECHO.call_blocking([], ["first"]) == b"first"
+        admin = redis.Redis.from_url(own_redis.url)
+        assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+        assert ECHO.call_blocking([], ["after a kill"]) == b"after a kill"
+        own_redis.stop()
+        with pytest.raises(RedisError):
+            ECHO.call_blocking([], ["away"])
+        own_redis.start()
+        assert ECHO.call_blocking([], ["after a restart"]) == b"after a restart"
