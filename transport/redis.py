@@ -1,6 +1,6 @@
 """Streams in Redis (Redis Streams), shared by every worker (ids: `transport.stream_ids`).
-Writes and one-off reads go through the process's pool; following goes through the worker's
-one reader (`transport.reader`).
+Appends go through `transport.scripts` (below), one-off reads through the process's pool;
+following goes through the worker's one reader (`transport.reader`).
 
 Appends go through one Lua script: the entries of any number of streams, and their expiry,
 in one command. A pipeline of one XADD and one PEXPIRE per stream costs the client about
