@@ -29,7 +29,9 @@ def preferences_for(user: AbstractBaseUser) -> Preferences:
     try:
         return user.preferences
     except Preferences.DoesNotExist:
-        return Preferences(user=user)
+        # By the user's id: `user=user` would make the two refer to each other, a reference
+        # cycle that outlives the request until a full collection.
+        return Preferences(user_id=user.pk)
 
 
 def preferences_as_dict(user: AbstractBaseUser) -> dict[str, Any]:

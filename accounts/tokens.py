@@ -132,8 +132,9 @@ def _user_with_credentials_and_preferences(user_id: int) -> AbstractBaseUser | N
     preference_values = row[len(user_attnames) : -1]
     preferences = None
     if preference_values[0] is not None:  # its primary key: the row exists
+        # Not cached back on the preferences (`select_related` would): user and preferences
+        # pointing at each other are a reference cycle, left to the full collections.
         preferences = Preferences.from_db(alias, preference_attnames, preference_values)
-        Preferences._meta.get_field("user").set_cached_value(preferences, user)
     user_model._meta.get_field("preferences").set_cached_value(user, preferences)
     generation = None
     if row[-1] is not None:

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from chat.llm.agent import agent_for_run, run_config
 from chat.llm.failures import EmptyModelAnswer, classify_failure, log_failure
+from chat.llm.sdk_cycles import release_finished_run
 from chat.models import Message
 from chat.runs.events import INTERRUPTED_MESSAGE, EventSequence, EventType, RunEvent
 from chat.runs.saving import save_outcome
@@ -124,6 +125,8 @@ async def run_turn(turn: Turn, stop: RunStop) -> AsyncIterator[RunEvent]:
             save = save_outcome(turn, transcript.outcome(Message.Status.INTERRUPTED))
         # Cancelled while saving: the save goes on; wait for it (and surface its failure).
         await asyncio.shield(save)
+        if result is not None:
+            release_finished_run(result)
 
 
 async def _record_unfinished_calls(

@@ -317,4 +317,4 @@ def test_a_tokens_user_comes_with_its_preferences_whole_in_its_one_statement(
         "remind_by_email": False,
     }
     assert without == preferences_as_dict(other_user)  # no row: the defaults
-    assert named.preferences.user is named
+    assert named.preferences.user_id == named.pk
