@@ -23,7 +23,7 @@ from chat.runs.lapsed import start_sweeping
 from ops import metrics, shutdown
 from ops.cpu_pinning import pin_worker
 from ops.health import OK, readiness
-from ops.heap import freeze_startup_heap
+from ops.heap import freeze_startup_heap, set_collection_thresholds
 from reminders.scheduler import start_scheduler, stop_scheduler
 
 Scope = MutableMapping[str, Any]
@@ -120,6 +120,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             start_sweeping()
             start_scheduler()
             freeze_startup_heap()
+            set_collection_thresholds()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await asyncio.to_thread(stop_scheduler)

@@ -8,11 +8,22 @@ the event loop stopped (docs/PERFORMANCE.md). `gc.freeze()` moves what exists at
 permanent generation, which no collection scans again; reference counting still frees those
 objects, only cycles among them would stay (the collection just before freezing clears those
 made while starting).
+
+The youngest generation is collected every 2000 net allocations of tracked objects rather than
+CPython's 700. A worker holds hundreds of runs' coroutines, tasks and frames, young and each
+referring to many older objects: a young collection traverses all of them, and most live as
+long as their run (seconds), far longer than the allocations between two collections, so
+collecting more often frees nothing more. Measured (docs/PERFORMANCE.md, tenth round): the
+collector's CPU about halved, full collections (each a pause of tens of milliseconds) a third
+as often, young ones pausing up to ~15 ms instead of ~8 on this 2-core machine.
 """
 
 import gc
 
 from django.urls import get_resolver
+
+# CPython's defaults are (700, 10, 10): only the youngest generation's is changed.
+COLLECTION_THRESHOLDS = (2000, 10, 10)
 
 
 def freeze_startup_heap() -> int:
@@ -22,3 +33,8 @@ def freeze_startup_heap() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def set_collection_thresholds() -> None:
+    """Collect the youngest generation less often (see above); the older ones as CPython does."""
+    gc.set_threshold(*COLLECTION_THRESHOLDS)

@@ -5,7 +5,7 @@ import weakref
 
 import pytest
 
-from ops.heap import freeze_startup_heap
+from ops.heap import freeze_startup_heap, set_collection_thresholds
 
 
 class _Node:
@@ -47,3 +47,36 @@ def test_garbage_made_while_starting_is_collected_not_frozen(thaw):
     freeze_startup_heap()
 
     assert gone() is None
+
+
+@pytest.fixture
+def collections_started():
+    """The generation of each collection started while the test runs; thresholds restored."""
+    before, started = gc.get_threshold(), []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.callbacks.append(record)
+    yield started
+    gc.callbacks.remove(record)
+    gc.set_threshold(*before)
+
+
+def _allocate_tracked(count: int) -> list:
+    gc.collect()  # the young generation's count back to 0
+    return [[] for _ in range(count)]  # each list a tracked object
+
+
+def test_a_started_worker_collects_its_youngest_generation_less_often(collections_started):
+    gc.set_threshold(700, 10, 10)  # CPython's own: 1200 new objects make a young collection
+    _allocate_tracked(1200)
+    assert 0 in collections_started
+
+    set_collection_thresholds()
+    collections_started.clear()
+    _allocate_tracked(1200)
+
+    assert collections_started == [2]  # only the explicit full collection
+    assert gc.get_threshold()[1:] == (10, 10)  # the older generations as CPython has them
