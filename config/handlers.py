@@ -84,8 +84,9 @@ class MiddlewareFreeASGIHandler(ASGIHandler):
                 # client's disconnect ends nearly every request (uvicorn reports it once the
                 # response is complete), and that cycle kept the whole request (the run, its
                 # SDK state, ~190 objects) for the full collections to find.
-                if task.cancelled() or not isinstance(task.exception(), RequestAborted | None):
-                    if isinstance(task.exception(), AssertionError):
+                error = None if task.cancelled() else task.exception()
+                if task.cancelled() or not isinstance(error, RequestAborted | None):
+                    if isinstance(error, AssertionError):
                         body_file.close()
                     task.result()  # raises, as Django's handler does
             else:
