@@ -110,6 +110,7 @@ class _ScriptConnection:
         """Hand each reply to the oldest call waiting: until `until` is answered (a call
         reading for itself and those before it), else while calls wait (a reader task)."""
         link.reading = True
+        hand_over = True  # to a reader task, if calls still wait when this read ends
         try:
             while link.waiting and (until is None or not until.done()):
                 try:
@@ -128,11 +129,14 @@ class _ScriptConnection:
             if until is not None:
                 until.cancel()  # given up: its reply will be dropped
             raise
+        except GeneratorExit:  # closed with its loop: no loop to read on, nobody waits
+            hand_over = False
+            raise
         except Exception as exc:  # the connection failed: every call on it does
             await self._drop(link, exc)
         finally:
             link.reading = False
-            if link.waiting and link is self._link:  # calls still wait: a task reads for them
+            if hand_over and link.waiting and link is self._link:  # a task reads for them
                 link.reading = True
                 reader = asyncio.create_task(self._read(link))
                 self._readers.add(reader)

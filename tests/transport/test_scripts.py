@@ -175,3 +175,24 @@ def test_from_a_thread_a_connection_redis_dropped_or_a_restart_cost_no_call(sett
             ECHO.call_blocking([], ["away"])
         own_redis.start()
         assert ECHO.call_blocking([], ["after a restart"]) == b"after a restart"
+
+
+def test_a_loop_closed_with_calls_still_reading_leaves_them_quietly(settings):
+    """A call still waiting for its reply when its event loop is closed (a worker's last
+    moments) is closed with it (as the task's finaliser would) without starting a reader on a
+    loop that is gone: that raised RuntimeError from the finaliser."""
+    with RedisServer() as own_redis:
+        settings.REDIS_URL = own_redis.url
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(ECHO([], ["connect"]))
+        os.kill(own_redis.process.pid, signal.SIGSTOP)  # the calls below get no reply
+        try:
+            calls = [loop.create_task(ECHO([], [n])) for n in range(3)]
+            loop.run_until_complete(asyncio.sleep(0.05))
+            assert not any(call.done() for call in calls)
+            loop.close()  # not cancelling them: as a loop that ends while they wait
+            for call in calls:
+                call.get_coro().close()  # raises what the coroutine raises as it closes
+                call._log_destroy_pending = False  # what asyncio would log at exit: known here
+        finally:
+            os.kill(own_redis.process.pid, signal.SIGCONT)
