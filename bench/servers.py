@@ -53,8 +53,9 @@ class BenchDatabase:
     """A fresh database for one run: SQLite in a temp folder, or a new PostgreSQL database on
     the server of `postgres_url` (dropped afterwards)."""
 
-    def __init__(self, kind: str, postgres_url: str = "") -> None:
+    def __init__(self, kind: str, postgres_url: str = "", *, root: Path = ROOT) -> None:
         self.kind = kind
+        self.root = root  # the code whose migrations make it
         self._postgres_url = postgres_url
         self._workdir = tempfile.mkdtemp(prefix="taskstream-bench-")
         if kind == "sqlite":
@@ -76,7 +77,7 @@ class BenchDatabase:
             self._admin(f'CREATE DATABASE "{self.name}"')
         env = {**os.environ, **BASE_ENV, "DATABASE_URL": self.url}
         subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=self.root, env=env, check=True
         )
         return self
 
@@ -89,10 +90,16 @@ class BenchServer:
     """`uvicorn config.asgi:application` on 127.0.0.1 with `workers` worker processes."""
 
     def __init__(
-        self, *, env: dict[str, str], workers: int = 1, output: Path | None = None
+        self,
+        *,
+        env: dict[str, str],
+        workers: int = 1,
+        output: Path | None = None,
+        root: Path = ROOT,
     ) -> None:
         self.env = {**os.environ, **BASE_ENV, **env}
         self.workers = workers
+        self.root = root  # the code it serves (a checkout of another commit: bench/alternate.py)
         self.output = output  # where the server's stdout and stderr go (default: ours)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -122,7 +129,7 @@ class BenchServer:
         try:
             self.process = subprocess.Popen(
                 command,
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
