@@ -19,13 +19,16 @@ def test_two_versions_take_turns_and_the_checkout_goes(tmp_path):
     before = _worktrees()
     argv = ["--against", "HEAD", "--burst", "3", "--rounds", "3", "--workers", "1"]
     argv += ["--tokens", "5", "--first-token-ms", "5", "--token-ms", "2", "--pause", "0"]
+    # B's model waits 300 ms for its first token, A's the 5 ms of the schedule.
+    argv += ["--env", "OFFLINE_MODEL_FIRST_TOKEN_MS=300"]
     report = alternate.main([*argv, "--output", str(tmp_path / "alternate.json")])
 
     assert [r["order"] for r in report["rounds"]] == ["AB", "BA", "AB"]
-    for side in ("A", "B"):
-        for done in report["rounds"]:
+    for done in report["rounds"]:
+        for side in ("A", "B"):
             assert done[side]["failed"] == 0
             assert all(done[side][name] is not None for name in alternate.FIGURES)
+        assert done["B"]["first_p50_ms"] >= 295 > done["A"]["first_p50_ms"]  # --env: B only
     for figure in report["summary"].values():
         assert figure["B_lower"] + figure["B_higher"] + figure["even"] == 3
     assert report["summary"]["failed"]["even"] == 3
