@@ -46,6 +46,7 @@ class LocalRun:
     task: asyncio.Task | None = None
     # The last event handed to the broker: ahead of `log` while Redis writes are in flight.
     last_published: RunEvent | None = None
+    slot_held: bool = True  # the user's active-run slot admission gave it
 
     @property
     def published_end(self) -> bool:
@@ -92,7 +93,11 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
     try:
         async with aclosing(run_turn(turn, run.stop)) as events:
             async for event in events:
-                broker.publish(run, event)
+                try:
+                    if event.is_terminal:  # the reply is saved
+                        await _give_back_slot(run)
+                finally:  # cancelled meanwhile, the end is still the one the turn saved
+                    broker.publish(run, event)
                 meter.saw(event)
     except Exception:
         # run_turn turns every run failure into an `error` event: this is a bug or a failed
@@ -107,7 +112,16 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
         try:
             await broker.run_ended(run)
         finally:
-            await release_turn(user_id=run.info.user_id, run_id=run.info.run_id)
+            await _give_back_slot(run)
+
+
+async def _give_back_slot(run: LocalRun) -> None:
+    """The run's active-run slot back, once. Before its terminal event is published: a client
+    that starts its next turn as soon as it hears the end is not refused for this one (with
+    Redis the event could reach another worker's client before a later release did)."""
+    if run.slot_held:
+        run.slot_held = False
+        await release_turn(user_id=run.info.user_id, run_id=run.info.run_id)
 
 
 def worker_is_full() -> bool:
