@@ -107,7 +107,10 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
     finally:
         if not run.published_end:
             last_seq = run.last_published.seq if run.last_published else -1
-            broker.publish(run, interrupted_event(last_seq))
+            try:
+                await _give_back_slot(run)
+            finally:
+                broker.publish(run, interrupted_event(last_seq))
         meter.finished()
         try:
             await broker.run_ended(run)
