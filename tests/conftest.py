@@ -80,6 +80,14 @@ def anon_api() -> APIClient:
 
 
 @pytest.fixture
+def app():
+    """The ASGI application itself, for turns called in-process (bench/inprocess.py)."""
+    from config.asgi import application
+
+    return application
+
+
+@pytest.fixture
 def live_server_url(transactional_db):
     """A real uvicorn serving config.asgi on 127.0.0.1, sharing the test database."""
     with LiveAsgiServer() as server:

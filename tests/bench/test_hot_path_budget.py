@@ -94,13 +94,6 @@ def paced_by_writes(monkeypatch, chat_settings):
     monkeypatch.setattr(offline_model, "asyncio", WritePacing())
 
 
-@pytest.fixture
-def app():
-    from config.asgi import application
-
-    return application
-
-
 def _token(user) -> str:
     return str(RefreshToken.for_user(user).access_token)
 

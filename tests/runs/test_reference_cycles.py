@@ -28,13 +28,6 @@ A_TURNS_OBJECTS = {
 }
 
 
-@pytest.fixture
-def app():
-    from config.asgi import application
-
-    return application
-
-
 def _left_in_cycles(app, user, turns: int) -> collections.Counter:
     """The objects in reference cycles once `turns` streamed turns ended, by type: the
     collector off meanwhile, then a collection that keeps what it found (DEBUG_SAVEALL)."""

@@ -11,17 +11,10 @@ from chat.runs import admission
 from transport.client import sync_redis
 
 
-@pytest.fixture
-def app():
-    from config.asgi import application
-
-    return application
-
-
 def _slots_held(user_id: int) -> int:
     """The user's active-run slots, where admission keeps them."""
     if settings.CHAT_RUN_BROKER == "redis":
-        return sync_redis().zcard(f"{settings.CHAT_RUN_REDIS_PREFIX}user:{user_id}:runs")
+        return sync_redis().zcard(admission._slots_key(user_id))
     return len(admission._local_slots.get(user_id, ()))
 
 
