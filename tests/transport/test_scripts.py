@@ -21,15 +21,17 @@ ECHO_OR_FAIL = Script(
 )
 
 
-def _connections_named(url: str, name: str) -> int:
+def _connections_named(url: str, name: str) -> set[str]:
+    """The ids of the connections called `name` (ids, not a count: an earlier test's idle
+    connection may close meanwhile)."""
     clients = redis.Redis.from_url(url).client_list()
-    return sum(1 for client in clients if client["name"] == name)
+    return {client["id"] for client in clients if client["name"] == name}
 
 
 def test_calls_made_at_once_each_get_their_own_reply(settings, redis_url):
     settings.REDIS_URL = redis_url
 
-    async def scenario() -> tuple[list, int, int]:
+    async def scenario() -> tuple[list, set, set]:
         await ECHO([], ["connect"])
         name = client_name()
         before = _connections_named(redis_url, name)
@@ -38,7 +40,7 @@ def test_calls_made_at_once_each_get_their_own_reply(settings, redis_url):
 
     replies, connections_before, connections_after = asyncio.run(scenario())
     assert replies == [str(n).encode() for n in range(300)]
-    assert connections_after == connections_before  # no connection of their own
+    assert connections_after <= connections_before  # no connection of their own
 
 
 def test_an_error_reply_fails_its_own_call_only(settings, redis_url):
