@@ -46,7 +46,6 @@ class LocalRun:
     task: asyncio.Task | None = None
     # The last event handed to the broker: ahead of `log` while Redis writes are in flight.
     last_published: RunEvent | None = None
-    slot_held: bool = True  # the user's active-run slot admission gave it
 
     @property
     def published_end(self) -> bool:
@@ -93,10 +92,9 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
     try:
         async with aclosing(run_turn(turn, run.stop)) as events:
             async for event in events:
-                try:
-                    if event.is_terminal:  # the reply is saved
-                        await _give_back_slot(run)
-                finally:  # cancelled meanwhile, the end is still the one the turn saved
+                if event.is_terminal:  # the reply is saved
+                    await _publish_end(run, event)
+                else:
                     broker.publish(run, event)
                 meter.saw(event)
     except Exception:
@@ -105,26 +103,24 @@ async def _execute(run: LocalRun, turn: Turn) -> None:
         logger.exception("run %s failed", run.info.run_id)
         raise
     finally:
-        if not run.published_end:
-            last_seq = run.last_published.seq if run.last_published else -1
-            try:
-                await _give_back_slot(run)
-            finally:
-                broker.publish(run, interrupted_event(last_seq))
-        meter.finished()
         try:
-            await broker.run_ended(run)
+            if not run.published_end:
+                last_seq = run.last_published.seq if run.last_published else -1
+                await _publish_end(run, interrupted_event(last_seq))
         finally:
-            await _give_back_slot(run)
+            meter.finished()
+            await broker.run_ended(run)
 
 
-async def _give_back_slot(run: LocalRun) -> None:
-    """The run's active-run slot back, once. Before its terminal event is published: a client
-    that starts its next turn as soon as it hears the end is not refused for this one (with
-    Redis the event could reach another worker's client before a later release did)."""
-    if run.slot_held:
-        run.slot_held = False
+async def _publish_end(run: LocalRun, event: RunEvent) -> None:
+    """Give the run's active-run slot back, then publish its terminal event (published even if
+    cancelled meanwhile). In this order a client that starts its next turn as soon as it hears
+    the end is not refused for this one: with Redis the end could reach another worker's
+    client before a release made after it."""
+    try:
         await release_turn(user_id=run.info.user_id, run_id=run.info.run_id)
+    finally:
+        run_broker().publish(run, event)
 
 
 def worker_is_full() -> bool:
