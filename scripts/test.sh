@@ -2,17 +2,13 @@
 # The whole test suite: on SQLite always, then on PostgreSQL when one is reachable (the tests
 # that use a database, but the browser tests).
 # With CI=true a missing PostgreSQL, Redis or Chromium is an error, not a skip.
-# TEST_WORKERS test processes share the work (pytest-xdist), a test file each at a time so that
-# a module's servers and browser start once; TEST_WORKERS=0 runs in one process. The default is
-# twice the CPUs, at most 8: a test spends about half its time waiting on its servers, browser
-# and timers (on 2 CPUs, 4 processes took the SQLite pass from 500 to 355 s), and each process
-# holds PostgreSQL connections of its own.
+# TEST_WORKERS (default 2) test processes share the work (pytest-xdist), a test file each at a
+# time so that a module's servers and browser start once; TEST_WORKERS=0 runs in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
-CPUS=$(nproc)
-PARALLEL=(-n "${TEST_WORKERS:-$((CPUS * 2 > 8 ? 8 : CPUS * 2))}" --dist loadfile)
+PARALLEL=(-n "${TEST_WORKERS:-2}" --dist loadfile)
 
 postgres_reachable() {
   "$BIN/python" - "$TEST_POSTGRES_URL" <<'PY'
