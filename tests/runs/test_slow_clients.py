@@ -78,8 +78,10 @@ def test_a_client_that_stops_reading_holds_up_neither_the_run_nor_its_save(app, 
 
         stream = post_stream(app, user.pk, token, "benchmark 40", taking=stalled_after_two)
         posting = asyncio.ensure_future(stream)
-        status = await _settled_status()  # the run goes on while its client reads nothing
-        reading.set()
+        try:
+            status = await _settled_status()  # the run goes on while its client reads nothing
+        finally:
+            reading.set()  # else a failure leaves the response's cancelled write waiting
         return await posting, status
 
     stream, status_while_stalled = serve(main)
