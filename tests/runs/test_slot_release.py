@@ -3,7 +3,6 @@ next turn as soon as it hears `done` is not refused for the one that just ended 
 end reached clients a round trip or two before the slot came back)."""
 
 import pytest
-from django.conf import settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from bench.inprocess import post_stream, serve
@@ -13,7 +12,7 @@ from transport.client import sync_redis
 
 def _slots_held(user_id: int) -> int:
     """The user's active-run slots, where admission keeps them."""
-    if settings.CHAT_RUN_BROKER == "redis":
+    if admission._shared():
         return sync_redis().zcard(admission._slots_key(user_id))
     return len(admission._local_slots.get(user_id, ()))
 
